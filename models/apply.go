@@ -1,0 +1,70 @@
+package models
+
+import "slices"
+
+// Apply returns the article after ev: the one reducer that every instance,
+// the crash recovery and the tests share. a is nil for a create.
+func Apply(a *Article, ev *Event) *Article {
+	var n Article
+	if a != nil {
+		n = *a
+		n.Revs = slices.Clone(a.Revs)
+		n.Seqs = slices.Clone(a.Seqs)
+		n.EditorsSinceSignoff = slices.Clone(a.EditorsSinceSignoff)
+	}
+	n.Version = ev.Version
+	n.UpdatedAt = ev.At
+	n.Seqs = append(n.Seqs, ev.Seq)
+	if ev.To != "" {
+		n.Status = ev.To
+	}
+	switch ev.Action {
+	case ActionCreate, ActionEdit:
+		if ev.Action == ActionCreate {
+			n.ID, n.AuthorID, n.CreatedAt = ev.ArticleID, ev.Actor, ev.At
+		}
+		n.Content = *ev.Data.Content
+		n.ContentHash = ev.Data.ContentHash
+		n.Rev = ev.Rev
+		n.Approval = nil
+		n.ScheduledAt = nil
+		if !slices.Contains(n.EditorsSinceSignoff, ev.Actor) {
+			n.EditorsSinceSignoff = append(n.EditorsSinceSignoff, ev.Actor)
+		}
+		n.Revs = append(n.Revs, RevisionRef{Rev: ev.Rev, Seq: ev.Seq, ContentHash: ev.Data.ContentHash, EditedBy: ev.Actor, At: ev.At})
+	case "approve":
+		n.Approval = ev.Data.Signature
+		n.EditorsSinceSignoff = []string{}
+	case "publish":
+		if ev.Data.PublishAt != nil {
+			n.ScheduledAt = ev.Data.PublishAt
+			break
+		}
+		sig := Signature{}
+		if n.Approval != nil {
+			sig = *n.Approval
+		}
+		n.Live = &Live{Rev: n.Rev, ContentHash: n.ContentHash, Slug: n.Content.Slug, PublishedAt: ev.At, Signature: sig}
+		n.LastReviewed = &sig.At
+		n.NextReviewDue = ev.Data.NextReviewDue
+		n.ScheduledAt = nil
+		n.EverPublished = true
+	case "recertify":
+		if n.Live != nil {
+			live := *n.Live
+			live.Signature = *ev.Data.Signature
+			n.Live = &live
+		}
+		at := ev.At
+		n.LastReviewed = &at
+		n.NextReviewDue = ev.Data.NextReviewDue
+		n.EditorsSinceSignoff = []string{}
+	case "unpublish":
+		n.Live = nil
+		n.ScheduledAt = nil
+		n.NextReviewDue = nil
+	case "submit", "withdraw", "request_changes", "archive":
+		n.ScheduledAt = nil
+	}
+	return &n
+}

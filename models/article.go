@@ -1,0 +1,125 @@
+package models
+
+import "time"
+
+// Article is the head of an article: its working copy, its live version and
+// everything the workflow needs to decide the next step. It is a projection
+// of the article's events (see Apply) and is never edited in place by a
+// client: only Content comes from requests.
+type Article struct {
+	ID          string    `json:"id" bson:"_id"`
+	Version     int64     `json:"version" bson:"version"`
+	Rev         int64     `json:"rev" bson:"rev"`
+	ContentHash string    `json:"contentHash" bson:"contentHash"`
+	Status      string    `json:"status" bson:"status"`
+	Content     Content   `json:"-" bson:"content"`
+	AuthorID    string    `json:"authorId" bson:"authorId"`
+	CreatedAt   time.Time `json:"createdAt" bson:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt" bson:"updatedAt"`
+
+	// EditorsSinceSignoff lists everyone who authored or edited a revision
+	// since the last sign-off; none of them may sign the next one.
+	EditorsSinceSignoff []string `json:"editorsSinceSignoff" bson:"editorsSinceSignoff"`
+	// Approval is the sign-off of the working copy, cleared by any edit.
+	Approval *Signature `json:"approval" bson:"approval"`
+	// Live is what delivery serves; it changes only on publish and unpublish.
+	Live          *Live      `json:"live" bson:"live"`
+	ScheduledAt   *time.Time `json:"scheduledAt" bson:"scheduledAt"`
+	LastReviewed  *time.Time `json:"lastReviewed" bson:"lastReviewed"`
+	NextReviewDue *time.Time `json:"nextReviewDue" bson:"nextReviewDue"`
+	// EverPublished tells 410 (unpublished) from 404 (never published).
+	EverPublished bool `json:"everPublished" bson:"everPublished"`
+
+	// Revs indexes the article's revisions to the events that hold them.
+	Revs []RevisionRef `json:"-" bson:"revs"`
+	// Seqs lists the article's events in order.
+	Seqs []int64 `json:"-" bson:"seqs"`
+}
+
+// Live is the published version of an article.
+type Live struct {
+	Rev         int64     `json:"rev" bson:"rev"`
+	ContentHash string    `json:"contentHash" bson:"contentHash"`
+	Slug        string    `json:"slug" bson:"slug"`
+	PublishedAt time.Time `json:"publishedAt" bson:"publishedAt"`
+	Signature   Signature `json:"signature" bson:"signature"`
+}
+
+// Signature is an electronic signature in the manner of 21 CFR Part 11:
+// who signed (id, printed name, credentials, license as it stood), what it
+// means, when, and exactly which content (revision and hash). It lives in
+// the hash-chained event log and is bound to ContentHash.
+type Signature struct {
+	ID          string          `json:"id" bson:"id"`
+	Action      string          `json:"action" bson:"action"`
+	SignerID    string          `json:"signerId" bson:"signerId"`
+	SignerName  string          `json:"signerName" bson:"signerName"`
+	Credentials string          `json:"credentials" bson:"credentials"`
+	License     LicenseSnapshot `json:"license" bson:"license"`
+	Meaning     string          `json:"meaning" bson:"meaning"`
+	At          time.Time       `json:"at" bson:"at"`
+	Rev         int64           `json:"rev" bson:"rev"`
+	ContentHash string          `json:"contentHash" bson:"contentHash"`
+}
+
+// LicenseSnapshot is the signer's license at the moment of signing.
+type LicenseSnapshot struct {
+	Type         string     `json:"type" bson:"type"`
+	Number       string     `json:"number" bson:"number"`
+	Jurisdiction string     `json:"jurisdiction" bson:"jurisdiction"`
+	ExpiresOn    string     `json:"expiresOn" bson:"expiresOn"`
+	VerifiedAt   *time.Time `json:"verifiedAt" bson:"verifiedAt"`
+}
+
+// RevisionRef points at the event holding one revision's content.
+type RevisionRef struct {
+	Rev         int64     `json:"rev" bson:"rev"`
+	Seq         int64     `json:"seq" bson:"seq"`
+	ContentHash string    `json:"contentHash" bson:"contentHash"`
+	EditedBy    string    `json:"editedBy" bson:"editedBy"`
+	At          time.Time `json:"at" bson:"at"`
+}
+
+// Revision is one immutable saved version of an article's content.
+type Revision struct {
+	RevisionRef `bson:",inline"`
+	Content     Content `json:"content"`
+}
+
+// Summary is the catalog's view of an article: what lists need.
+type Summary struct {
+	ID            string     `json:"id"`
+	Version       int64      `json:"version"`
+	Rev           int64      `json:"rev"`
+	Status        string     `json:"status"`
+	Slug          string     `json:"slug"`
+	Title         string     `json:"title"`
+	Summary       string     `json:"summary"`
+	Topics        []string   `json:"topics"`
+	AuthorID      string     `json:"authorId"`
+	HasLive       bool       `json:"hasLive"`
+	LiveSlug      string     `json:"-"`
+	ScheduledAt   *time.Time `json:"scheduledAt"`
+	NextReviewDue *time.Time `json:"nextReviewDue"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	UpdatedAt     time.Time  `json:"updatedAt"`
+	LastSeq       int64      `json:"-"`
+}
+
+// Summarize returns the catalog entry for the article.
+func (a *Article) Summarize() Summary {
+	s := Summary{
+		ID: a.ID, Version: a.Version, Rev: a.Rev, Status: a.Status,
+		Slug: a.Content.Slug, Title: a.Content.Title, Summary: a.Content.Summary,
+		Topics: append([]string{}, a.Content.Topics...), AuthorID: a.AuthorID,
+		HasLive: a.Live != nil, ScheduledAt: a.ScheduledAt, NextReviewDue: a.NextReviewDue,
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+	}
+	if a.Live != nil {
+		s.LiveSlug = a.Live.Slug
+	}
+	if n := len(a.Seqs); n > 0 {
+		s.LastSeq = a.Seqs[n-1]
+	}
+	return s
+}

@@ -1,0 +1,80 @@
+package models
+
+import "time"
+
+// Roles a user may hold; several at once.
+const (
+	RoleWriter           = "writer"
+	RoleClinicalReviewer = "clinical_reviewer"
+	RoleEditor           = "editor"
+	RoleAdmin            = "admin"
+)
+
+// AllRoles lists every role in display order.
+var AllRoles = []string{RoleWriter, RoleClinicalReviewer, RoleEditor, RoleAdmin}
+
+// User is a person who signs in. PasswordHash never leaves the server:
+// it has no JSON name.
+type User struct {
+	ID           string    `json:"id" bson:"_id"`
+	Email        string    `json:"email" bson:"email"`
+	Name         string    `json:"name" bson:"name"`
+	Roles        []string  `json:"roles" bson:"roles"`
+	Bio          string    `json:"bio" bson:"bio"`
+	Credentials  string    `json:"credentials" bson:"credentials"`
+	License      *License  `json:"license" bson:"license"`
+	Active       bool      `json:"active" bson:"active"`
+	PasswordHash string    `json:"-" bson:"passwordHash"`
+	// SessionEpoch is bumped on password, role or activation changes; a
+	// session minted under an older epoch is dead on every instance at once.
+	SessionEpoch int64 `json:"-" bson:"sessionEpoch"`
+	// FailedLogins and LockedUntil implement the account lockout; re-entered
+	// passwords at sign-off count too.
+	FailedLogins int        `json:"-" bson:"failedLogins"`
+	LockedUntil  *time.Time `json:"-" bson:"lockedUntil"`
+	CreatedAt    time.Time  `json:"createdAt" bson:"createdAt"`
+	UpdatedAt    time.Time  `json:"updatedAt" bson:"updatedAt"`
+}
+
+// License is a clinician's professional license.
+type License struct {
+	Type         string     `json:"type" bson:"type"`
+	Number       string     `json:"number" bson:"number"`
+	Jurisdiction string     `json:"jurisdiction" bson:"jurisdiction"`
+	ExpiresOn    string     `json:"expiresOn" bson:"expiresOn"`
+	VerifiedAt   *time.Time `json:"verifiedAt" bson:"verifiedAt"`
+	VerifiedBy   string     `json:"verifiedBy" bson:"verifiedBy"`
+}
+
+// HasRole reports whether the user holds role.
+func (u *User) HasRole(role string) bool {
+	for _, r := range u.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// Session is a signed-in browser or API client. Only the token's hash is
+// stored: the ID is sha-256 of the bearer token.
+type Session struct {
+	ID         string    `bson:"_id"`
+	UserID     string    `bson:"userId"`
+	Epoch      int64     `bson:"epoch"`
+	CreatedAt  time.Time `bson:"createdAt"`
+	LastSeenAt time.Time `bson:"lastSeenAt"`
+	ExpiresAt  time.Time `bson:"expiresAt"`
+	Revoked    bool      `bson:"revoked"`
+}
+
+// Token is a delivery API token; only its hash is stored.
+type Token struct {
+	ID         string     `json:"id" bson:"_id"`
+	Hash       string     `json:"-" bson:"hash"`
+	Name       string     `json:"name" bson:"name"`
+	CreatedBy  string     `json:"createdBy" bson:"createdBy"`
+	CreatedAt  time.Time  `json:"createdAt" bson:"createdAt"`
+	LastUsedAt *time.Time `json:"lastUsedAt" bson:"lastUsedAt"`
+	RevokedAt  *time.Time `json:"revokedAt" bson:"revokedAt"`
+}
