@@ -16,15 +16,15 @@ var AllRoles = []string{RoleWriter, RoleClinicalReviewer, RoleEditor, RoleAdmin}
 // User is a person who signs in. PasswordHash never leaves the server:
 // it has no JSON name.
 type User struct {
-	ID           string    `json:"id" bson:"_id"`
-	Email        string    `json:"email" bson:"email"`
-	Name         string    `json:"name" bson:"name"`
-	Roles        []string  `json:"roles" bson:"roles"`
-	Bio          string    `json:"bio" bson:"bio"`
-	Credentials  string    `json:"credentials" bson:"credentials"`
-	License      *License  `json:"license" bson:"license"`
-	Active       bool      `json:"active" bson:"active"`
-	PasswordHash string    `json:"-" bson:"passwordHash"`
+	ID           string   `json:"id" bson:"_id"`
+	Email        string   `json:"email" bson:"email"`
+	Name         string   `json:"name" bson:"name"`
+	Roles        []string `json:"roles" bson:"roles"`
+	Bio          string   `json:"bio" bson:"bio"`
+	Credentials  string   `json:"credentials" bson:"credentials"`
+	License      *License `json:"license" bson:"license"`
+	Active       bool     `json:"active" bson:"active"`
+	PasswordHash string   `json:"-" bson:"passwordHash"`
 	// SessionEpoch is bumped on password, role or activation changes; a
 	// session minted under an older epoch is dead on every instance at once.
 	SessionEpoch int64 `json:"-" bson:"sessionEpoch"`

@@ -25,9 +25,10 @@ const (
 	CollWebhooks   = "webhooks"
 	CollDeliveries = "deliveries"
 	CollMeta       = "meta"
+	CollSlugs      = "slugs"
 )
 
-var allCollections = []string{CollEvents, CollArticles, CollPublished, CollUsers, CollSessions, CollTokens, CollWebhooks, CollDeliveries, CollMeta}
+var allCollections = []string{CollEvents, CollArticles, CollPublished, CollUsers, CollSessions, CollTokens, CollWebhooks, CollDeliveries, CollMeta, CollSlugs}
 
 // DB is a connection to Vetted's database.
 type DB struct {

@@ -22,10 +22,10 @@ import (
 
 // Embedded is a FerretDB (SQLite handler) running inside this process.
 type Embedded struct {
-	URI     string
-	dir     string
-	cancel  context.CancelFunc
-	done    chan struct{}
+	URI    string
+	dir    string
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
 // StartEmbedded starts FerretDB on addr (loopback; "127.0.0.1:0" picks a

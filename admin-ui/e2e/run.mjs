@@ -1,0 +1,479 @@
+// End-to-end suite: starts the real `vetted` binary on a fresh embedded
+// database with demo data, drives headless Chromium through the whole clinical
+// workflow, and writes screenshots to e2e/artifacts/.
+//
+//   VETTED_BIN=../bin/vetted npm run e2e      (default binary path)
+//   VETTED_MOCK=1 npm run e2e                  (UI development against e2e/mock-server.mjs)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, createWriteStream, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ART = join(HERE, 'artifacts');
+const PW = 'vetted-demo-password';
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const BIN = resolve(HERE, '..', process.env.VETTED_BIN || '../bin/vetted');
+const MOCK = process.env.VETTED_MOCK === '1';
+const STEP_TIMEOUT = 20_000;
+rmSync(ART, { recursive: true, force: true });
+mkdirSync(ART, { recursive: true });
+
+const freePort = () =>
+  new Promise((res, rej) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+
+const results = [];
+let server;
+let browser;
+
+async function test(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`  ✔ ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false, error: e });
+    console.log(`  ✘ ${name}\n    ${String(e?.stack || e).split('\n').slice(0, 6).join('\n    ')}`);
+  }
+}
+
+async function main() {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'vetted-e2e-'));
+  const env = { ...process.env, VETTED_ADDR: `127.0.0.1:${port}`, VETTED_DATA_DIR: dataDir, VETTED_DEMO: '1' };
+  const log = createWriteStream(join(ART, 'server.log'));
+  if (MOCK) server = spawn(process.execPath, [join(HERE, 'mock-server.mjs')], { env });
+  else {
+    if (!existsSync(BIN)) throw new Error(`binary not found: ${BIN} (build it with \`make build\` or set VETTED_BIN)`);
+    server = spawn(BIN, [], { env });
+  }
+  server.stdout.pipe(log);
+  server.stderr.pipe(log);
+  let exited = null;
+  server.on('exit', (code) => (exited = code));
+  console.log(`server: ${MOCK ? 'mock' : BIN} on ${base}, data ${dataDir}`);
+
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (exited !== null) throw new Error(`server exited with ${exited}; see e2e/artifacts/server.log`);
+    try {
+      const r = await fetch(base + '/readyz');
+      if (r.ok) break;
+    } catch {}
+    if (Date.now() > deadline) throw new Error('server not ready after 180 s');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  console.log('server ready');
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const consoleErrors = [];
+  const newUser = async (email, viewport = { width: 1280, height: 900 }) => {
+    const ctx = await browser.newContext({ viewport, baseURL: base });
+    ctx.setDefaultTimeout(STEP_TIMEOUT);
+    const page = await ctx.newPage();
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`[${email}] ${m.text()}`));
+    page.on('pageerror', (e) => consoleErrors.push(`[${email}] pageerror ${e.message}`));
+    await login(page, email);
+    return { ctx, page };
+  };
+  const login = async (page, email) => {
+    await page.goto('/admin/login');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PW);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  };
+  const shot = async (page, name, full = true) => {
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: join(ART, `${name}.png`), fullPage: full });
+  };
+  const saved = (page) => page.getByTestId('save-status').filter({ hasText: /^(All changes saved|Saved \(version \d+\))$/ }).waitFor();
+  const api = async (page, method, path, body) =>
+    page.evaluate(
+      async ({ method, path, body }) => {
+        const me = await (await fetch('/api/admin/me')).json();
+        const r = await fetch('/api/admin' + path, {
+          method,
+          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrfToken },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+        let json = null;
+        try {
+          json = await r.json();
+        } catch {}
+        return { status: r.status, json };
+      },
+      { method, path, body },
+    );
+
+  const uniq = Date.now().toString(36);
+  const title = `Managing panic attacks at work ${uniq}`;
+  const slug = `managing-panic-attacks-at-work-${uniq}`;
+  let articleId;
+  let token;
+
+  const writer = await newUser('writer@vetted.local');
+  const clinician = await newUser('clinician@vetted.local');
+  const editor = await newUser('editor@vetted.local');
+  const admin = await newUser('admin@vetted.local');
+
+  console.log('story: draft → review → changes → sign-off → publish → delivery');
+  let storyOk = true;
+  const storyStep = async (name, fn) => {
+    if (!storyOk) {
+      results.push({ name, ok: false, error: new Error('skipped: an earlier story step failed') });
+      console.log(`  - ${name} (skipped)`);
+      return;
+    }
+    await test(name, fn);
+    if (!results[results.length - 1].ok) storyOk = false;
+  };
+
+  await storyStep('writer dashboard shows counts for their role', async () => {
+    const p = writer.page;
+    await p.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await p.getByRole('heading', { name: /My drafts/ }).waitFor();
+    await shot(p, '01-dashboard-writer');
+  });
+
+  await storyStep('writer drafts an article (autosave, slug from title, markdown preview)', async () => {
+    const p = writer.page;
+    await p.getByRole('link', { name: 'New article' }).first().click();
+    await p.getByLabel('Title', { exact: true }).fill(title);
+    assert.equal(await p.getByLabel('Slug').inputValue(), slug);
+    await p.getByLabel('Summary', { exact: true }).fill('How to recognise a panic attack at work and what helps in the moment.');
+    await p.getByLabel('Key takeaway 1', { exact: true }).fill('Panic attacks peak within minutes and pass.');
+    await p.getByRole('button', { name: 'Add key takeaway' }).click();
+    await p.getByLabel('Key takeaway 2', { exact: true }).fill('Slow breathing helps your body settle.');
+    await p.getByLabel('Section 1 heading').fill('What a panic attack feels like');
+    await p.getByLabel('Section 1 body (Markdown)').fill('A racing heart, **shortness of breath** and a sense of dread.\n\n- sweating\n- trembling');
+    await p.getByRole('region', { name: 'Preview of section 1' }).locator('strong', { hasText: 'shortness of breath' }).waitFor();
+    await p.getByRole('button', { name: 'Add section' }).click();
+    await p.getByLabel('Section 2 heading').fill('What helps');
+    await p.getByLabel('Section 2 body (Markdown)').fill('Breathe out slowly. Name five things you can see.');
+    await p.getByLabel("Clinician's take (Markdown)").fill('Panic is frightening but not dangerous. If attacks keep coming back, talk to a clinician.');
+    await p.getByLabel('Image URL').fill('https://images.example.com/calm.jpg');
+    await p.getByLabel(/^Alt text/).fill('A person breathing calmly at a desk');
+    await p.getByLabel('Add topic').fill('anxiety');
+    await p.getByLabel('Add topic').press('Enter');
+    await p.getByLabel('CTA heading').fill('Need to talk?');
+    await p.getByLabel('Button label').fill('Find a therapist');
+    await p.getByLabel('Button URL').fill('https://example.com/find');
+    await p.getByLabel('SEO title').fill('Panic attacks at work: what helps');
+    await p.getByText(/^\d+\/60$/).waitFor();
+    await p.getByLabel('SEO description').fill('Signs of a panic attack at work and simple steps that help, reviewed by a licensed clinician.');
+    await saved(p);
+    await p.waitForURL(/\/admin\/articles\/(?!new$)[^/]+$/);
+    articleId = new URL(p.url()).pathname.split('/').pop();
+    assert.ok(articleId && articleId !== 'new');
+    await shot(p, '02-editor-draft');
+  });
+
+  await storyStep('related articles: search and pick via the list endpoint', async () => {
+    const p = writer.page;
+    const search = p.getByLabel('Search articles to add');
+    await search.fill('a');
+    const add = p.locator('#related-results button', { hasText: 'Add' }).first();
+    if ((await add.count()) > 0 || (await add.waitFor({ timeout: 4000 }).then(() => true, () => false))) {
+      await add.click();
+      await p.getByRole('list', { name: 'Picked related articles' }).waitFor();
+      await saved(p);
+    } else {
+      console.log('    (no other article matched "a"; nothing to pick)');
+      await search.fill('');
+    }
+  });
+
+  await storyStep('writer sees no publish control and submits for review', async () => {
+    const p = writer.page;
+    assert.equal(await p.locator('button[data-action="publish"]').count(), 0);
+    assert.equal(await p.getByRole('button', { name: /^Publish/ }).count(), 0);
+    await p.getByRole('button', { name: 'Submit for clinical review' }).click();
+    await p.locator('.box-draft .badge', { hasText: 'In review' }).waitFor();
+    await p.getByText('content is frozen').waitFor();
+  });
+
+  await storyStep('clinician sees it awaiting review and requests changes (comment required)', async () => {
+    const p = clinician.page;
+    await p.goto('/admin/');
+    await p.getByRole('heading', { name: /Awaiting my review/ }).waitFor();
+    await p.getByRole('link', { name: title }).first().waitFor();
+    await shot(p, '03-dashboard-clinician');
+    await p.goto(`/admin/articles/${articleId}/review`);
+    await p.getByRole('heading', { name: 'The article as readers will see it' }).waitFor();
+    await p.getByText('Verified, valid until').first().waitFor(); // own license status from /me
+    await shot(p, '04-review');
+    await p.getByRole('button', { name: 'Request changes' }).click();
+    const dlg = p.getByRole('dialog', { name: 'Request changes' });
+    await dlg.getByRole('button', { name: 'Send request for changes' }).click();
+    await dlg.getByText('A comment is required').waitFor();
+    await dlg.getByLabel('Comment (required)').fill('Please add when to seek urgent care. Suggested wording for the Clinician\'s take: "Chest pain that does not pass needs urgent care."');
+    await dlg.getByRole('button', { name: 'Send request for changes' }).click();
+    await p.getByText('Changes requested.').waitFor();
+  });
+
+  await storyStep('writer sees the change request and revises', async () => {
+    const p = writer.page;
+    await p.goto('/admin/');
+    await p.getByRole('heading', { name: /Changes requested of me/ }).waitFor();
+    const n = await p.getByTestId('count-changesRequested').textContent();
+    assert.ok(Number(n) >= 1, `changes requested count ${n}`);
+    await p.goto(`/admin/articles/${articleId}`);
+    const take = p.getByLabel("Clinician's take (Markdown)");
+    await take.fill((await take.inputValue()) + '\n\nChest pain that does not pass needs urgent care.');
+    await saved(p);
+    await p.getByRole('button', { name: 'Submit for clinical review' }).click();
+    await p.locator('.box-draft .badge', { hasText: 'In review' }).waitFor();
+  });
+
+  await storyStep('clinician sees the diff, the sign-off dialog refuses a wrong password, then signs', async () => {
+    const p = clinician.page;
+    await p.goto(`/admin/articles/${articleId}/review`);
+    await p.getByRole('button', { name: 'Between any two revisions' }).click();
+    await p.locator('.diff-add', { hasText: 'urgent care' }).first().waitFor();
+    await p.getByRole('button', { name: 'Sign off' }).click();
+    const dlg = p.getByRole('dialog', { name: /Sign off/ });
+    await dlg.getByText('clinically reviewed and approved', { exact: false }).first().waitFor();
+    await dlg.getByLabel('Your password').fill('not-the-password');
+    await shot(p, '05-signoff-dialog', false);
+    await dlg.getByRole('button', { name: 'Sign', exact: true }).click();
+    await dlg.getByText('The password is not right').waitFor();
+    assert.ok(await dlg.isVisible(), 'dialog stays open');
+    await shot(p, '06-signoff-wrong-password', false);
+    const still = await api(p, 'GET', `/articles/${articleId}`);
+    assert.equal(still.json.status, 'in_review');
+    await dlg.getByLabel('Your password').fill(PW);
+    await dlg.getByRole('button', { name: 'Sign', exact: true }).click();
+    await p.getByText('Signed off.').waitFor();
+    await p.locator('.box-draft .badge', { hasText: 'Approved' }).waitFor();
+  });
+
+  await storyStep('writer: no publish control on the approved article; forged publish is refused 403', async () => {
+    const p = writer.page;
+    await p.goto(`/admin/articles/${articleId}`);
+    await p.locator('.box-draft .badge', { hasText: 'Approved' }).waitFor();
+    assert.equal(await p.locator('button[data-action="publish"]').count(), 0);
+    const r = await api(p, 'POST', `/articles/${articleId}/transitions`, { action: 'publish' });
+    assert.equal(r.status, 403, `forged publish answered ${r.status} ${JSON.stringify(r.json)}`);
+    const after = await api(p, 'GET', `/articles/${articleId}`);
+    assert.equal(after.json.status, 'approved');
+    assert.equal(after.json.live ?? null, null);
+  });
+
+  await storyStep('editor publishes; live version and working draft told apart', async () => {
+    const p = editor.page;
+    await p.goto('/admin/');
+    await p.getByRole('heading', { name: /Approved, awaiting publish/ }).waitFor();
+    await p.getByRole('link', { name: title }).first().waitFor();
+    await shot(p, '07-dashboard-editor');
+    await p.goto(`/admin/articles/${articleId}`);
+    await p.locator('button[data-action="publish"]').click();
+    const dlg = p.getByRole('dialog', { name: 'Publish' });
+    await dlg.getByLabel('Schedule').check();
+    await dlg.getByLabel('Publish at (your local time)').waitFor();
+    await shot(p, '08-publish-dialog', false);
+    await dlg.getByLabel('Publish now').check();
+    await dlg.getByRole('button', { name: 'Publish now' }).click();
+    await p.locator('.box-live .live-badge').waitFor();
+    await p.getByText('Same content as the live version.').waitFor();
+    await shot(p, '09-editor-published');
+  });
+
+  await storyStep('admin creates a delivery token (shown once)', async () => {
+    const p = admin.page;
+    await p.goto('/admin/tokens');
+    await p.getByLabel('Token name').fill(`e2e ${uniq}`);
+    await p.getByRole('button', { name: 'Create token' }).click();
+    const dlg = p.getByRole('dialog', { name: 'Token created' });
+    token = await dlg.getByLabel('Token').inputValue();
+    assert.ok(token.length > 10);
+    await shot(p, '10-token-created', false);
+    await dlg.getByRole('button', { name: 'Done' }).click();
+  });
+
+  await storyStep('delivery API returns the published article', async () => {
+    const r = await fetch(`${base}/api/v1/articles/${slug}`, { headers: { Authorization: `Bearer ${token}` } });
+    const body = await r.text();
+    assert.equal(r.status, 200, body.slice(0, 300));
+    const a = JSON.parse(body);
+    assert.equal(a.title, title);
+    assert.equal(a.slug, slug);
+    assert.match(JSON.stringify(a.review ?? {}), /Casey|clinician|LPC/i);
+    assert.match(JSON.stringify(a.clinicianTake ?? {}), /urgent care/);
+  });
+
+  await storyStep('history shows revisions, diff and signatures as signed', async () => {
+    const p = editor.page;
+    await p.goto(`/admin/articles/${articleId}/history`);
+    const sigs = p.getByRole('region', { name: 'Signatures' });
+    await sigs.getByText('Signed:').first().waitFor();
+    await sigs.getByText('clinically reviewed and approved').first().waitFor();
+    await sigs.getByText('MA, LPC').first().waitFor();
+    await p.getByRole('heading', { name: 'Audit timeline' }).waitFor();
+    await p.getByText('requested changes').first().waitFor();
+    await shot(p, '11-history');
+  });
+
+  console.log('other checks');
+  await test('two tabs editing one draft show the conflict', async () => {
+    const ctx = writer.ctx;
+    const a = await api(writer.page, 'POST', '/articles', { title: `Conflict test ${uniq}`, slug: `conflict-test-${uniq}`, summary: 'start' });
+    assert.equal(a.status, 201, JSON.stringify(a.json));
+    const cid = a.json.id;
+    const t1 = await ctx.newPage();
+    const t2 = await ctx.newPage();
+    await t1.goto(`/admin/articles/${cid}`);
+    await t2.goto(`/admin/articles/${cid}`);
+    await t1.getByLabel('Summary', { exact: true }).fill('Tab one wrote this.');
+    await saved(t1);
+    await t2.getByLabel('Summary', { exact: true }).fill('Tab two wrote that.');
+    const dlg = t2.getByRole('dialog', { name: 'This article was changed elsewhere' });
+    await dlg.waitFor();
+    await dlg.getByText('Tab one wrote this.').first().waitFor();
+    await shot(t2, '12-conflict', false);
+    const server1 = await api(t2, 'GET', `/articles/${cid}`);
+    assert.equal(server1.json.summary, 'Tab one wrote this.', 'nothing overwritten silently');
+    await dlg.getByRole('button', { name: 'Keep my version (save over theirs)' }).click();
+    await saved(t2);
+    const server2 = await api(t2, 'GET', `/articles/${cid}`);
+    assert.equal(server2.json.summary, 'Tab two wrote that.');
+    await t1.close();
+    await t2.close();
+  });
+
+  await test('field errors from the server appear beside their fields', async () => {
+    const p = writer.page;
+    const a = await api(p, 'POST', '/articles', { title: `Incomplete ${uniq}`, slug: `incomplete-${uniq}` });
+    assert.equal(a.status, 201, JSON.stringify(a.json));
+    await p.goto(`/admin/articles/${a.json.id}`);
+    await p.getByRole('button', { name: 'Submit for clinical review' }).click();
+    await p.locator('.error-summary').waitFor();
+    assert.ok((await p.locator('.field .field-error').count()) + (await p.locator('fieldset > .field-error').count()) >= 1, 'an error sits beside a field');
+    await shot(p, '13-field-errors');
+  });
+
+  await test('session expiry keeps unsaved work and restores it after sign-in', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: base });
+    ctx.setDefaultTimeout(STEP_TIMEOUT);
+    const p = await ctx.newPage();
+    await login(p, 'writer@vetted.local');
+    const a = await api(p, 'POST', '/articles', { title: `Expiry ${uniq}`, slug: `expiry-${uniq}` });
+    await p.goto(`/admin/articles/${a.json.id}`);
+    await p.getByLabel('Summary', { exact: true }).waitFor();
+    await ctx.clearCookies();
+    await p.getByLabel('Summary', { exact: true }).fill('Typed after the session ended.');
+    await p.getByRole('heading', { name: 'Sign in to Vetted' }).waitFor();
+    await p.getByText('Your session expired').waitFor();
+    await shot(p, '14-session-expired', false);
+    await p.getByLabel('Email').fill('writer@vetted.local');
+    await p.getByLabel('Password').fill(PW);
+    await p.getByRole('button', { name: 'Sign in' }).click();
+    await p.getByText('Restored your unsaved changes').waitFor();
+    assert.equal(await p.getByLabel('Summary', { exact: true }).inputValue(), 'Typed after the session ended.');
+    await saved(p);
+    const r = await api(p, 'GET', `/articles/${a.json.id}`);
+    assert.equal(r.json.summary, 'Typed after the session ended.');
+    await ctx.close();
+  });
+
+  await test('admin screens: users and licenses, webhooks, audit chain verification', async () => {
+    const p = admin.page;
+    await p.goto('/admin/users');
+    await p.getByRole('cell', { name: /Casey|clinician/i }).first().waitFor();
+    await p.getByRole('button', { name: /^Verify license of/ }).first().waitFor();
+    await shot(p, '15-users');
+    await p.getByRole('button', { name: /^Edit / }).first().click();
+    await p.getByRole('dialog').getByLabel('Name').waitFor();
+    await shot(p, '16-user-dialog', false);
+    await p.keyboard.press('Escape');
+    await p.goto('/admin/webhooks');
+    await p.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/hook');
+    await p.getByRole('button', { name: 'Add webhook' }).click();
+    await p.getByRole('dialog', { name: 'Webhook added' }).getByRole('button', { name: 'Done' }).click();
+    await p.getByRole('button', { name: 'Show delivery log' }).first().click();
+    await shot(p, '17-webhooks');
+    await p.goto('/admin/audit');
+    await p.getByRole('button', { name: 'Verify audit chain' }).click();
+    await p.getByText('The audit chain is intact').waitFor();
+    await shot(p, '18-audit');
+  });
+
+  await test('dialogs trap focus and return it', async () => {
+    const p = admin.page;
+    await p.goto('/admin/tokens');
+    const opener = p.getByRole('button', { name: 'Create token' });
+    await p.getByLabel('Token name').fill(`focus ${uniq}`);
+    await opener.focus();
+    await p.keyboard.press('Enter');
+    const dlg = p.getByRole('dialog', { name: 'Token created' });
+    await dlg.waitFor();
+    for (let i = 0; i < 6; i++) {
+      await p.keyboard.press('Tab');
+      assert.ok(await dlg.evaluate((d) => d.contains(document.activeElement)), 'focus stays in the dialog');
+    }
+    await p.keyboard.press('Escape');
+    await dlg.waitFor({ state: 'detached' });
+    assert.equal(await opener.evaluate((b) => b === document.activeElement), true, 'focus returns to the opener');
+  });
+
+  await test('narrow screen (390 px): dashboard, editor and review are usable', async () => {
+    const m = await newUser('writer@vetted.local', { width: 390, height: 844 });
+    await m.page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await shot(m.page, '19-mobile-dashboard');
+    await m.page.getByRole('button', { name: 'Menu' }).click();
+    await m.page.getByRole('link', { name: 'Articles', exact: true }).waitFor();
+    await shot(m.page, '20-mobile-menu', false);
+    await m.page.goto(`/admin/articles/${articleId}`);
+    await m.page.getByLabel('Title', { exact: true }).waitFor();
+    const overflow = await m.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `horizontal overflow ${overflow}px`);
+    await shot(m.page, '21-mobile-editor');
+    await m.page.goto(`/admin/articles/${articleId}/review`);
+    await m.page.getByRole('heading', { name: 'The article as readers will see it' }).waitFor();
+    await shot(m.page, '22-mobile-review');
+    await m.ctx.close();
+  });
+
+  if (consoleErrors.length) {
+    const relevant = consoleErrors.filter((e) => !/401|403|409|400|Failed to load resource/.test(e));
+    console.log(`browser console errors: ${consoleErrors.length} (${relevant.length} not from expected HTTP errors)`);
+    for (const e of relevant.slice(0, 20)) console.log('   ', e);
+    await test('no unexpected browser errors (CSP, exceptions)', async () => assert.deepEqual(relevant, []));
+  }
+}
+
+let fatal = null;
+try {
+  await main();
+} catch (e) {
+  fatal = e;
+  console.error('fatal:', e?.stack || e);
+} finally {
+  await browser?.close().catch(() => {});
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => {
+      const t = setTimeout(() => (server.kill('SIGKILL'), r()), 5000);
+      server.on('exit', () => (clearTimeout(t), r()));
+    });
+  }
+}
+const failed = results.filter((r) => !r.ok);
+console.log(`\n${results.length - failed.length}/${results.length} passed; screenshots in e2e/artifacts/`);
+process.exit(fatal || failed.length ? 1 : 0);

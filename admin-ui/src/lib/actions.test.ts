@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { actionsFor } from './actions';
+import { licenseStatus, daysUntil } from './license';
+import { counter, move, toPayload, emptyContent, localWarnings } from './content';
+
+describe('actions shown to a user', () => {
+  const approved = { status: 'approved' as const, live: null, allowedActions: [{ action: 'publish', allowed: true }] };
+  it('a writer never sees publish', () => {
+    expect(actionsFor(['writer'], approved).map((a) => a.action)).toEqual([]);
+    expect(actionsFor(['editor'], approved).map((a) => a.action)).toEqual(['publish', 'archive']);
+  });
+  it('disables with the server reason', () => {
+    const v = actionsFor(['clinical_reviewer'], {
+      status: 'in_review',
+      live: null,
+      allowedActions: [
+        { action: 'approve', allowed: false, reason: 'you wrote this article' },
+        { action: 'request_changes', allowed: true },
+      ],
+    });
+    expect(v.find((a) => a.action === 'approve')).toMatchObject({ allowed: false, reason: 'you wrote this article' });
+    expect(v.find((a) => a.action === 'request_changes')).toMatchObject({ allowed: true });
+  });
+  it('actions missing from allowedActions are disabled', () => {
+    const v = actionsFor(['editor'], { status: 'draft', live: null, allowedActions: [] });
+    expect(v.every((a) => !a.allowed)).toBe(true);
+  });
+  it('unpublish applies whenever there is a live version', () => {
+    const v = actionsFor(['editor'], { status: 'draft', live: { rev: 1, contentHash: 'h', publishedAt: 't' }, allowedActions: [{ action: 'unpublish', allowed: true }] });
+    expect(v.map((a) => a.action)).toContain('unpublish');
+  });
+});
+
+describe('license status', () => {
+  const today = new Date('2025-06-01T12:00:00Z');
+  const lic = (expiresOn: string, verifiedAt: string | null = '2025-01-01T00:00:00Z') => ({ type: 'LPC', number: '1', jurisdiction: 'OR', expiresOn, verifiedAt });
+  it('computes days', () => {
+    expect(daysUntil('2025-06-11', today)).toBe(10);
+  });
+  it('classifies', () => {
+    expect(licenseStatus(null, today).state).toBe('none');
+    expect(licenseStatus(lic('2025-05-31'), today).state).toBe('expired');
+    expect(licenseStatus(lic('2025-06-20'), today).state).toBe('expiring');
+    expect(licenseStatus(lic('2025-07-01'), today).state).toBe('expiring');
+    expect(licenseStatus(lic('2025-07-02'), today).state).toBe('valid');
+    expect(licenseStatus(lic('2026-01-01', null), today).state).toBe('unverified');
+  });
+});
+
+describe('content helpers', () => {
+  it('counts characters against a limit', () => {
+    expect(counter('abc', 60)).toMatchObject({ length: 3, over: false, text: '3/60' });
+    expect(counter('x'.repeat(61), 60).over).toBe(true);
+  });
+  it('moves items', () => {
+    expect(move([1, 2, 3], 0, 1)).toEqual([2, 1, 3]);
+    expect(move([1, 2, 3], 2, 3)).toEqual([1, 2, 3]);
+  });
+  it('drops blank list entries from the payload', () => {
+    const p = toPayload({ ...emptyContent(), keyTakeaways: ['a', ' '], topics: [' x ', ''] });
+    expect(p.keyTakeaways).toEqual(['a']);
+    expect(p.sections).toEqual([]);
+    expect(p.topics).toEqual(['x']);
+  });
+  it('requires alt text when an image URL is set', () => {
+    expect(localWarnings({ ...emptyContent(), heroImage: { url: 'https://x/y.png', alt: '' } })['heroImage.alt']).toBeTruthy();
+  });
+});

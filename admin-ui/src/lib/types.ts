@@ -1,0 +1,147 @@
+export type Role = 'writer' | 'clinical_reviewer' | 'editor' | 'admin';
+
+export interface License {
+  type: string;
+  number: string;
+  jurisdiction: string;
+  expiresOn: string;
+  verifiedAt?: string | null;
+  verifiedBy?: string | null;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  bio?: string;
+  credentials?: string;
+  active?: boolean;
+  license?: License | null;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+export interface Section {
+  heading: string;
+  body: string;
+}
+
+export interface Content {
+  slug: string;
+  title: string;
+  summary: string;
+  keyTakeaways: string[];
+  sections: Section[];
+  clinicianTake: { body: string };
+  heroImage: { url: string; alt: string };
+  topics: string[];
+  related: string[];
+  cta: { heading: string; body: string; label: string; url: string };
+  seo: { title: string; description: string; canonicalUrl: string };
+}
+
+export interface Signature {
+  id?: string;
+  action?: string;
+  signerId?: string;
+  signerName: string;
+  credentials?: string;
+  license?: Partial<License>;
+  meaning: string;
+  at: string;
+  rev: number;
+  contentHash: string;
+}
+
+export interface AllowedAction {
+  action: string;
+  allowed: boolean;
+  reason?: string;
+}
+
+export type Status = 'draft' | 'in_review' | 'approved' | 'published' | 'unpublished' | 'archived';
+
+export interface Article extends Content {
+  id: string;
+  version: number;
+  rev: number;
+  contentHash: string;
+  status: Status;
+  authorId: string;
+  authorName?: string;
+  approval?: { signature?: Signature | null } | null;
+  live?: { rev: number; contentHash: string; publishedAt: string; signature?: Signature | null } | null;
+  scheduledAt?: string | null;
+  lastReviewed?: string | null;
+  nextReviewDue?: string | null;
+  createdAt?: string;
+  updatedAt?: string;
+  allowedActions?: AllowedAction[];
+}
+
+export interface ArticleSummary {
+  id: string;
+  version: number;
+  rev: number;
+  status: Status;
+  slug: string;
+  title: string;
+  summary?: string;
+  topics?: string[];
+  authorId: string;
+  authorName?: string;
+  hasLive?: boolean;
+  scheduledAt?: string | null;
+  nextReviewDue?: string | null;
+  updatedAt?: string;
+}
+
+export interface ListResponse<T> {
+  items: T[];
+  page?: number;
+  limit?: number;
+  total?: number;
+}
+
+export interface DiffLine {
+  op: ' ' | '+' | '-';
+  text: string;
+}
+
+export interface DiffChange {
+  path: string;
+  kind: 'added' | 'removed' | 'changed';
+  before?: unknown;
+  after?: unknown;
+  lines?: DiffLine[];
+}
+
+export interface DiffResponse {
+  from: number | string;
+  to: number | string;
+  changes: DiffChange[];
+}
+
+export interface AuditEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  actorName?: string;
+  action: string;
+  articleId?: string;
+  rev?: number;
+  from?: string;
+  to?: string;
+  comment?: string;
+  prevHash?: string;
+  hash?: string;
+}
+
+export interface Revision {
+  rev: number;
+  contentHash: string;
+  editedBy: string;
+  editedByName?: string;
+  at: string;
+}

@@ -1,0 +1,376 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError, errorMessage, qs } from '../lib/api';
+import type { Article, AuditEvent, DiffResponse, ListResponse, Revision, User } from '../lib/types';
+import { contentOf } from '../lib/content';
+import { actionsFor, hasRole, type Action } from '../lib/actions';
+import { licenseStatus } from '../lib/license';
+import { useSession } from '../session';
+import { ArticlePreview } from '../components/ArticlePreview';
+import { ArticleTabs, LiveVsDraft } from '../components/ArticleChrome';
+import { ActionButton } from '../components/ActionsPanel';
+import { RevisionCompare } from '../components/RevisionCompare';
+import { Dialog } from '../components/Dialog';
+import { Alert, DiffView, LicenseBadge, Spinner, StatusBadge, Time, shortHash } from '../components/ui';
+
+export const SIGNATURE_MEANING = 'clinically reviewed and approved';
+
+export function ReviewScreen({ id }: { id: string }) {
+  const { user, refresh } = useSession();
+  const [article, setArticle] = useState<Article | null>(null);
+  const [error, setError] = useState('');
+  const [signedDiff, setSignedDiff] = useState<DiffResponse | null | 'none'>(null);
+  const [revisions, setRevisions] = useState<Revision[]>([]);
+  const [events, setEvents] = useState<AuditEvent[]>([]);
+  const [dialog, setDialog] = useState<Action | null>(null);
+  const [notice, setNotice] = useState('');
+  const [diffTab, setDiffTab] = useState<'signed' | 'any'>('signed');
+
+  const load = useCallback(async () => {
+    try {
+      const a = await api.get<Article>(`/articles/${id}`);
+      setArticle(a);
+      setError('');
+      const [revs, evs] = await Promise.all([
+        api.get<ListResponse<Revision>>(`/articles/${id}/revisions`).then((r) => r.items ?? []).catch(() => []),
+        api.get<ListResponse<AuditEvent>>(`/articles/${id}/events`).then((r) => r.items ?? []).catch(() => []),
+      ]);
+      setRevisions(revs);
+      setEvents(evs);
+      try {
+        setSignedDiff(await api.get<DiffResponse>(`/articles/${id}/diff` + qs({ from: 'signed', to: a.rev })));
+      } catch (e) {
+        if (e instanceof ApiError && (e.status === 404 || e.status === 400 || e.status === 409)) setSignedDiff('none');
+        else throw e;
+      }
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }, [id]);
+
+  // Stale content: if the article changes while the reviewer reads it, signing
+  // what is on screen would be refused (409), so say so and disable it.
+  const [staleHash, setStaleHash] = useState<string | null>(null);
+  useEffect(() => {
+    if (!article) return;
+    const t = setInterval(async () => {
+      try {
+        const cur = await api.get<Article>(`/articles/${id}`);
+        setStaleHash(cur.contentHash !== article.contentHash || cur.status !== article.status ? cur.contentHash : null);
+      } catch {
+        /* keep the last state */
+      }
+    }, 15000);
+    return () => clearInterval(t);
+  }, [id, article]);
+
+  useEffect(() => {
+    void load();
+    void refresh(); // the reviewer's license status may have changed
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [load]);
+
+  if (error && !article) return <div className="page"><Alert kind="error">{error}</Alert></div>;
+  if (!article) return <div className="page"><Spinner /></div>;
+
+  const isReviewer = hasRole(user.roles, 'clinical_reviewer');
+  const views = actionsFor(user.roles, article, ['request_changes', 'approve', 'recertify']).map((v) =>
+    staleHash && v.allowed ? { ...v, allowed: false, reason: 'The article changed since you opened it. Reload to review the current content.' } : v,
+  );
+  const comments = events.filter((e) => e.comment);
+  const lic = licenseStatus(user.license);
+
+  return (
+    <div className="page review-page">
+      <div className="page-head">
+        <div>
+          <h1>Review: {article.title || article.slug}</h1>
+          <p className="muted">
+            <StatusBadge status={article.status} /> revision {article.rev} by {article.authorName} · content hash <span className="mono">{shortHash(article.contentHash)}</span>
+          </p>
+        </div>
+      </div>
+      <ArticleTabs id={article.id} current="review" />
+      {notice ? <Alert kind="ok">{notice}</Alert> : null}
+      {error ? <Alert kind="error">{error}</Alert> : null}
+      {staleHash ? (
+        <Alert kind="warn">
+          This article changed since you opened it.{' '}
+          <button type="button" className="btn-link" onClick={() => (setStaleHash(null), void load())}>
+            Reload it
+          </button>
+        </Alert>
+      ) : null}
+      <div className="review-grid">
+        <div className="review-main">
+          <section className="card" aria-labelledby="changes-h">
+            <h2 id="changes-h">What changed</h2>
+            <div className="seg" role="group" aria-label="Compare">
+              <button type="button" className={diffTab === 'signed' ? 'seg-btn active' : 'seg-btn'} aria-pressed={diffTab === 'signed'} onClick={() => setDiffTab('signed')}>
+                Since last sign-off
+              </button>
+              <button type="button" className={diffTab === 'any' ? 'seg-btn active' : 'seg-btn'} aria-pressed={diffTab === 'any'} onClick={() => setDiffTab('any')}>
+                Between any two revisions
+              </button>
+            </div>
+            {diffTab === 'signed' ? (
+              signedDiff === null ? (
+                <Spinner />
+              ) : signedDiff === 'none' ? (
+                <Alert kind="info">This article has never been signed off: review all of its content below.</Alert>
+              ) : (
+                <>
+                  <p className="muted small">
+                    From the last signed revision ({String(signedDiff.from)}) to revision {String(signedDiff.to)}.
+                  </p>
+                  <DiffView changes={signedDiff.changes ?? []} emptyText="No changes since the last sign-off." />
+                </>
+              )
+            ) : (
+              <RevisionCompare articleId={article.id} revisions={revisions} />
+            )}
+          </section>
+          <section className="card" aria-labelledby="render-h">
+            <h2 id="render-h">The article as readers will see it</h2>
+            <ArticlePreview content={contentOf(article)} authorName={article.authorName} clinician={article.approval?.signature ?? article.live?.signature ?? null} />
+          </section>
+        </div>
+        <aside className="review-side" aria-label="Review actions">
+          {isReviewer ? (
+            <section className="card" aria-labelledby="lic-h">
+              <h2 id="lic-h">Your license</h2>
+              <p>
+                <LicenseBadge license={user.license} />
+              </p>
+              {user.license ? (
+                <p className="small">
+                  {user.license.type} {user.license.number} ({user.license.jurisdiction}) · credentials {user.credentials || '—'}
+                </p>
+              ) : null}
+              {lic.state === 'expired' || lic.state === 'unverified' || lic.state === 'none' ? (
+                <p className="small">You cannot sign off until an administrator verifies a current license.</p>
+              ) : null}
+            </section>
+          ) : null}
+          {views.length ? (
+            <section className="card" aria-labelledby="rev-actions-h">
+              <h2 id="rev-actions-h">Your decision</h2>
+              <ul className="action-list">
+                {views.map((v) => (
+                  <ActionButton key={v.action} view={v} onClick={() => setDialog(v.action)} />
+                ))}
+              </ul>
+            </section>
+          ) : !isReviewer ? (
+            <Alert kind="info">Only clinical reviewers can request changes or sign off.</Alert>
+          ) : article.status !== 'in_review' && article.status !== 'published' ? (
+            <Alert kind="info">Nothing to decide: the article is {article.status.replace('_', ' ')}.</Alert>
+          ) : null}
+          <LiveVsDraft article={article} />
+          <section className="card" aria-labelledby="comments-h">
+            <h2 id="comments-h">Comments</h2>
+            {comments.length ? (
+              <ol className="comments">
+                {comments.map((e) => (
+                  <li key={e.seq}>
+                    <p className="small">
+                      <strong>{e.actorName || e.actor}</strong> · {e.action.replace('_', ' ')} · <Time value={e.at} />
+                    </p>
+                    <blockquote>{e.comment}</blockquote>
+                  </li>
+                ))}
+              </ol>
+            ) : (
+              <p className="muted">No comments yet.</p>
+            )}
+          </section>
+        </aside>
+      </div>
+      {dialog === 'request_changes' ? (
+        <RequestChangesDialog
+          article={article}
+          onClose={() => setDialog(null)}
+          onDone={(a) => {
+            setArticle(a);
+            setDialog(null);
+            setNotice('Changes requested. The article is back with its author.');
+            void load();
+          }}
+        />
+      ) : null}
+      {dialog === 'approve' || dialog === 'recertify' ? (
+        <SignOffDialog
+          article={article}
+          action={dialog}
+          user={user}
+          onClose={() => setDialog(null)}
+          onReload={() => {
+            setDialog(null);
+            void load();
+          }}
+          onDone={(a) => {
+            setArticle(a);
+            setDialog(null);
+            setNotice(dialog === 'approve' ? 'Signed off. The article is approved and can be published by an editor.' : 'Re-certified.');
+            void load();
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function RequestChangesDialog({ article, onClose, onDone }: { article: Article; onClose: () => void; onDone: (a: Article) => void }) {
+  const [comment, setComment] = useState('');
+  const [error, setError] = useState('');
+  const [touched, setTouched] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setTouched(true);
+    if (!comment.trim()) return;
+    setBusy(true);
+    setError('');
+    try {
+      onDone(await api.post<Article>(`/articles/${article.id}/transitions`, { action: 'request_changes', comment: comment.trim() }));
+    } catch (err) {
+      setError(errorMessage(err));
+      setBusy(false);
+    }
+  };
+  const missing = touched && !comment.trim();
+  return (
+    <Dialog title="Request changes" onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <p>The article goes back to its author as a draft with your comment.</p>
+        {error ? <Alert kind="error">{error}</Alert> : null}
+        <div className={'field' + (missing ? ' has-error' : '')}>
+          <label htmlFor="rc-comment">Comment (required)</label>
+          <p className="hint" id="rc-hint">
+            Say what must change. You can suggest wording, e.g. for the Clinician's take.
+          </p>
+          <textarea
+            id="rc-comment"
+            rows={6}
+            required
+            value={comment}
+            onChange={(e) => setComment(e.target.value)}
+            aria-invalid={missing || undefined}
+            aria-describedby={'rc-hint' + (missing ? ' rc-err' : '')}
+            data-autofocus
+          />
+          {missing ? (
+            <p className="field-error" id="rc-err">
+              A comment is required to request changes.
+            </p>
+          ) : null}
+        </div>
+        <div className="dialog-actions">
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={busy}>
+            Send request for changes
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function SignOffDialog({
+  article,
+  action,
+  user,
+  onClose,
+  onDone,
+  onReload,
+}: {
+  article: Article;
+  action: 'approve' | 'recertify';
+  user: User;
+  onClose: () => void;
+  onDone: (a: Article) => void;
+  onReload: () => void;
+}) {
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  const [stale, setStale] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!password) {
+      setError('Enter your password to sign.');
+      return;
+    }
+    setBusy(true);
+    setError('');
+    try {
+      const a = await api.post<Article>(
+        `/articles/${article.id}/transitions`,
+        // contentHash: exactly what this screen displayed.
+        { action, password, contentHash: article.contentHash },
+        { no401Redirect: true },
+      );
+      onDone(a);
+      return;
+    } catch (err) {
+      setPassword('');
+      if (err instanceof ApiError && err.status === 401) {
+        // Wrong password, or has the session itself expired? Ask /me (this one redirects on 401).
+        try {
+          await api.get('/me');
+          setError('The password is not right. The signature was not recorded.');
+        } catch {
+          return;
+        }
+      } else if (err instanceof ApiError && err.status === 409) {
+        setStale(true);
+        setError('The content changed since you loaded it. Nothing was signed. Reload and review the current content.');
+      } else if (err instanceof ApiError && err.status === 429) {
+        setError('Too many attempts. Wait a while before trying again.');
+      } else if (err instanceof ApiError && err.status >= 400 && err.status < 500 && (/password/i.test(err.message) || 'password' in err.fields)) {
+        setError('The password is not right. The signature was not recorded.');
+      } else {
+        setError(errorMessage(err) + ' The signature was not recorded.');
+      }
+      setBusy(false);
+      requestAnimationFrame(() => document.getElementById('so-password')?.focus());
+    }
+  };
+  return (
+    <Dialog title={action === 'approve' ? 'Sign off: clinically reviewed and approved' : 'Re-certify: clinically reviewed and approved'} onClose={onClose} describedBy="so-meaning">
+      <form onSubmit={submit}>
+        <div id="so-meaning" className="meaning">
+          <p>
+            You are signing electronically as <strong>{user.name}</strong>
+            {user.credentials ? `, ${user.credentials}` : ''}. Your signature means:
+          </p>
+          <p className="meaning-text">“{SIGNATURE_MEANING}”</p>
+          <p className="small">
+            It applies to exactly the content shown on this screen: revision {article.rev} of “{article.title}”, content hash{' '}
+            <span className="mono">{shortHash(article.contentHash)}</span>. Any later change to the content voids it. It is recorded with your license
+            {user.license ? ` (${user.license.type} ${user.license.number}, ${user.license.jurisdiction})` : ''} and the time.
+          </p>
+        </div>
+        {error ? <Alert kind="error">{error}</Alert> : null}
+        <div className="field">
+          <label htmlFor="so-password">Your password</label>
+          <input id="so-password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} data-autofocus />
+        </div>
+        <div className="dialog-actions">
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          {stale ? (
+            <button type="button" className="btn" onClick={onReload}>
+              Reload the article
+            </button>
+          ) : null}
+          <button type="submit" className="btn btn-primary" disabled={busy || stale}>
+            {busy ? 'Signing…' : 'Sign'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,131 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, errorMessage } from '../lib/api';
+import type { ListResponse } from '../lib/types';
+import { Dialog } from '../components/Dialog';
+import { ConfirmDialog } from '../components/ActionsPanel';
+import { Alert, Spinner, Time } from '../components/ui';
+
+interface Token {
+  id: string;
+  name: string;
+  createdAt?: string;
+  lastUsedAt?: string | null;
+  revokedAt?: string | null;
+}
+
+export function TokensScreen() {
+  const [tokens, setTokens] = useState<Token[] | null>(null);
+  const [error, setError] = useState('');
+  const [name, setName] = useState('');
+  const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
+  const [revoking, setRevoking] = useState<Token | null>(null);
+  const load = () =>
+    api
+      .get<ListResponse<Token>>('/tokens')
+      .then((r) => setTokens(r.items ?? []))
+      .catch((e) => setError(errorMessage(e)));
+  useEffect(() => {
+    void load();
+  }, []);
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setError('');
+    try {
+      const t = await api.post<{ id: string; name: string; token: string }>('/tokens', { name });
+      setCreated({ name: t.name, token: t.token });
+      setName('');
+      void load();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  const revoke = async (t: Token) => {
+    try {
+      await api.del(`/tokens/${t.id}`);
+      setRevoking(null);
+      void load();
+    } catch (err) {
+      setError(errorMessage(err));
+      setRevoking(null);
+    }
+  };
+  return (
+    <div className="page">
+      <h1>Delivery API tokens</h1>
+      <p className="muted">Websites use these tokens to read published articles from the delivery API (/api/v1).</p>
+      {error ? <Alert kind="error">{error}</Alert> : null}
+      <form className="card inline-form" onSubmit={create}>
+        <div className="field">
+          <label htmlFor="tok-name">Token name</label>
+          <input id="tok-name" required value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. marketing site" />
+        </div>
+        <button type="submit" className="btn btn-primary">
+          Create token
+        </button>
+      </form>
+      {!tokens ? <Spinner /> : null}
+      {tokens ? (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">State</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {tokens.map((t) => (
+                <tr key={t.id}>
+                  <td>{t.name}</td>
+                  <td>
+                    <Time value={t.createdAt} />
+                  </td>
+                  <td>{t.lastUsedAt ? <Time value={t.lastUsedAt} /> : 'never'}</td>
+                  <td>{t.revokedAt ? <>revoked <Time value={t.revokedAt} /></> : 'active'}</td>
+                  <td>
+                    {!t.revokedAt ? (
+                      <button type="button" className="btn-small btn-danger-text" onClick={() => setRevoking(t)} aria-label={`Revoke token ${t.name}`}>
+                        Revoke
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {created ? (
+        <Dialog title="Token created" onClose={() => setCreated(null)}>
+          <p>
+            Copy the token for <strong>{created.name}</strong> now. <strong>It will not be shown again.</strong>
+          </p>
+          <label htmlFor="tok-value">Token</label>
+          <input id="tok-value" className="mono" readOnly value={created.token} data-autofocus onFocus={(e) => e.target.select()} data-testid="new-token" />
+          <div className="dialog-actions">
+            <button type="button" className="btn" onClick={() => void navigator.clipboard?.writeText(created.token)}>
+              Copy
+            </button>
+            <button type="button" className="btn btn-primary" onClick={() => setCreated(null)}>
+              Done
+            </button>
+          </div>
+        </Dialog>
+      ) : null}
+      {revoking ? (
+        <ConfirmDialog
+          title={`Revoke “${revoking.name}”?`}
+          text="Sites using this token lose access to the delivery API immediately."
+          confirm="Revoke"
+          onClose={() => setRevoking(null)}
+          onConfirm={() => revoke(revoking)}
+        />
+      ) : null}
+    </div>
+  );
+}

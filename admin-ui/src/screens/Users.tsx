@@ -1,0 +1,264 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError, errorMessage } from '../lib/api';
+import type { License, ListResponse, Role, User } from '../lib/types';
+import { licenseStatus } from '../lib/license';
+import { Dialog } from '../components/Dialog';
+import { Alert, LicenseBadge, Spinner, Time } from '../components/ui';
+
+const ROLES: { id: Role; label: string }[] = [
+  { id: 'writer', label: 'Writer' },
+  { id: 'clinical_reviewer', label: 'Clinical reviewer' },
+  { id: 'editor', label: 'Editor' },
+  { id: 'admin', label: 'Admin' },
+];
+
+export function UsersScreen() {
+  const [users, setUsers] = useState<User[] | null>(null);
+  const [error, setError] = useState('');
+  const [notice, setNotice] = useState('');
+  const [editing, setEditing] = useState<User | 'new' | null>(null);
+  const load = () =>
+    api
+      .get<ListResponse<User>>('/users')
+      .then((r) => setUsers(r.items ?? []))
+      .catch((e) => setError(errorMessage(e)));
+  useEffect(() => {
+    void load();
+  }, []);
+  const verify = async (u: User) => {
+    setError('');
+    try {
+      const nu = await api.post<User>(`/users/${u.id}/license/verify`);
+      setNotice(`License of ${nu.name} verified.`);
+      void load();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+  const warnings = (users ?? [])
+    .filter((u) => u.license)
+    .map((u) => ({ u, s: licenseStatus(u.license) }))
+    .filter(({ s }) => s.state === 'expired' || s.state === 'expiring');
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>Users and roles</h1>
+        <button type="button" className="btn btn-primary" onClick={() => setEditing('new')}>
+          New user
+        </button>
+      </div>
+      {notice ? <Alert kind="ok">{notice}</Alert> : null}
+      {error ? <Alert kind="error">{error}</Alert> : null}
+      {warnings.length ? (
+        <div className="alert alert-warn" role="status">
+          <h2 className="h-small">License expiry warnings</h2>
+          <ul>
+            {warnings.map(({ u, s }) => (
+              <li key={u.id}>
+                {u.name} ({u.credentials || u.email}): {s.text}
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {!users ? <Spinner /> : null}
+      {users ? (
+        <div className="table-wrap">
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Roles</th>
+                <th scope="col">License</th>
+                <th scope="col">Active</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {users.map((u) => (
+                <tr key={u.id}>
+                  <td>
+                    <strong>{u.name}</strong>
+                    {u.credentials ? `, ${u.credentials}` : ''}
+                    <div className="small muted">{u.email}</div>
+                  </td>
+                  <td>{u.roles.map((r) => ROLES.find((x) => x.id === r)?.label ?? r).join(', ')}</td>
+                  <td>
+                    {u.license ? (
+                      <>
+                        <LicenseBadge license={u.license} />
+                        <div className="small">
+                          {u.license.type} {u.license.number} ({u.license.jurisdiction})
+                          {u.license.verifiedAt ? (
+                            <>
+                              {' '}
+                              · verified <Time value={u.license.verifiedAt} />
+                            </>
+                          ) : null}
+                        </div>
+                      </>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
+                  </td>
+                  <td>{u.active === false ? 'No' : 'Yes'}</td>
+                  <td className="nowrap">
+                    <button type="button" className="btn-small" onClick={() => setEditing(u)} aria-label={`Edit ${u.name}`}>
+                      Edit
+                    </button>{' '}
+                    {u.license ? (
+                      <button type="button" className="btn-small" onClick={() => verify(u)} aria-label={`Verify license of ${u.name}`}>
+                        Verify license
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      {editing ? (
+        <UserDialog
+          user={editing === 'new' ? null : editing}
+          onClose={() => setEditing(null)}
+          onSaved={(u) => {
+            setEditing(null);
+            setNotice(`Saved ${u.name}.`);
+            void load();
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function UserDialog({ user, onClose, onSaved }: { user: User | null; onClose: () => void; onSaved: (u: User) => void }) {
+  const [email, setEmail] = useState(user?.email ?? '');
+  const [name, setName] = useState(user?.name ?? '');
+  const [password, setPassword] = useState('');
+  const [roles, setRoles] = useState<Role[]>(user?.roles ?? ['writer']);
+  const [bio, setBio] = useState(user?.bio ?? '');
+  const [credentials, setCredentials] = useState(user?.credentials ?? '');
+  const [active, setActive] = useState(user?.active !== false);
+  const [hasLicense, setHasLicense] = useState(!!user?.license);
+  const [lic, setLic] = useState<License>(user?.license ?? { type: '', number: '', jurisdiction: '', expiresOn: '' });
+  const [error, setError] = useState('');
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError('');
+    setFields({});
+    const license = hasLicense ? { type: lic.type, number: lic.number, jurisdiction: lic.jurisdiction, expiresOn: lic.expiresOn } : null;
+    try {
+      const body: Record<string, unknown> = { name, roles, bio, credentials, license };
+      let u: User;
+      if (user) {
+        body.active = active;
+        if (password) body.password = password;
+        u = await api.patch<User>(`/users/${user.id}`, body);
+      } else {
+        u = await api.post<User>('/users', { ...body, email, password });
+      }
+      onSaved(u);
+    } catch (err) {
+      setError(errorMessage(err));
+      if (err instanceof ApiError) setFields(err.fields);
+    }
+  };
+  const fe = (p: string) => (fields[p] ? <p className="field-error" id={`u-${p.replace(/\W/g, '-')}-err`}>{fields[p]}</p> : null);
+  return (
+    <Dialog title={user ? `Edit ${user.name}` : 'New user'} onClose={onClose} className="dialog-wide">
+      <form onSubmit={submit}>
+        {error ? <Alert kind="error">{error}</Alert> : null}
+        <div className="row2">
+          <div className="field">
+            <label htmlFor="u-email">Email</label>
+            <input id="u-email" type="email" required value={email} disabled={!!user} onChange={(e) => setEmail(e.target.value)} data-autofocus />
+            {fe('email')}
+          </div>
+          <div className="field">
+            <label htmlFor="u-name">Name</label>
+            <input id="u-name" required value={name} onChange={(e) => setName(e.target.value)} />
+            {fe('name')}
+          </div>
+        </div>
+        <div className="field">
+          <label htmlFor="u-password">{user ? 'New password (leave empty to keep)' : 'Password'}</label>
+          <input id="u-password" type="password" autoComplete="new-password" required={!user} value={password} onChange={(e) => setPassword(e.target.value)} />
+          {fe('password')}
+        </div>
+        <fieldset className="group">
+          <legend>Roles</legend>
+          {ROLES.map((r) => (
+            <label key={r.id} className="check">
+              <input
+                type="checkbox"
+                checked={roles.includes(r.id)}
+                onChange={(e) => setRoles(e.target.checked ? [...roles, r.id] : roles.filter((x) => x !== r.id))}
+              />{' '}
+              {r.label}
+            </label>
+          ))}
+          {fe('roles')}
+        </fieldset>
+        {user ? (
+          <label className="check">
+            <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} /> Active (may sign in)
+          </label>
+        ) : null}
+        <div className="field">
+          <label htmlFor="u-bio">Author bio</label>
+          <textarea id="u-bio" rows={2} value={bio} onChange={(e) => setBio(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="u-cred">Credentials (as shown, e.g. “MA, LPC”)</label>
+          <input id="u-cred" value={credentials} onChange={(e) => setCredentials(e.target.value)} />
+        </div>
+        <fieldset className="group">
+          <legend>Clinician license</legend>
+          <label className="check">
+            <input type="checkbox" checked={hasLicense} onChange={(e) => setHasLicense(e.target.checked)} /> Has a license on file
+          </label>
+          {hasLicense ? (
+            <>
+              <p className="hint">Changing license details clears its verification; verify it again afterwards.</p>
+              <div className="row2">
+                <div className="field">
+                  <label htmlFor="u-lic-type">License type</label>
+                  <input id="u-lic-type" value={lic.type} onChange={(e) => setLic({ ...lic, type: e.target.value })} />
+                  {fe('license.type')}
+                </div>
+                <div className="field">
+                  <label htmlFor="u-lic-number">License number</label>
+                  <input id="u-lic-number" value={lic.number} onChange={(e) => setLic({ ...lic, number: e.target.value })} />
+                  {fe('license.number')}
+                </div>
+                <div className="field">
+                  <label htmlFor="u-lic-jur">Jurisdiction</label>
+                  <input id="u-lic-jur" value={lic.jurisdiction} onChange={(e) => setLic({ ...lic, jurisdiction: e.target.value })} />
+                  {fe('license.jurisdiction')}
+                </div>
+                <div className="field">
+                  <label htmlFor="u-lic-exp">Expires on</label>
+                  <input id="u-lic-exp" type="date" value={lic.expiresOn?.slice(0, 10) ?? ''} onChange={(e) => setLic({ ...lic, expiresOn: e.target.value })} />
+                  {fe('license.expiresOn')}
+                </div>
+              </div>
+            </>
+          ) : null}
+        </fieldset>
+        <div className="dialog-actions">
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="btn btn-primary">
+            {user ? 'Save' : 'Create user'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,212 @@
+// Command vetted is the Vetted headless CMS: the server (default), the
+// embedded database alone (`vetted db`), the audit check (`vetted audit
+// verify`) and user creation for operators (`vetted user create`).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	adminui "github.com/vetted-cms/vetted/admin-ui"
+	"github.com/vetted-cms/vetted/handlers"
+	"github.com/vetted-cms/vetted/models/mongostore"
+	"github.com/vetted-cms/vetted/policies"
+	"github.com/vetted-cms/vetted/service"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole program; tests call it with their own environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "vetted: bad configuration:\n%v\n", err)
+		return 2
+	}
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(logger)
+
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+		args = args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, stdout, stderr)
+	case "db":
+		return dbOnly(ctx, cfg, args, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, cfg, args, stdout, stderr)
+	case "user":
+		return userCmd(ctx, cfg, args, stdout, stderr)
+	case "help", "-h", "--help":
+		usage(stdout)
+		return 0
+	}
+	fmt.Fprintf(stderr, "vetted: unknown command %q\n", cmd)
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage:
+  vetted [serve]                         run the server
+  vetted db [--addr 127.0.0.1:27018]     run only the embedded database
+  vetted audit verify                    check the audit chain
+  vetted user create --email E --name N --role R [--role R2] (password from VETTED_NEW_PASSWORD or stdin)
+configuration (environment):
+`)
+	for _, o := range options {
+		fmt.Fprintf(w, "  %-24s %-16s %s\n", o.env, o.def, o.help)
+	}
+}
+
+// app is the wired service.
+type app struct {
+	db       *mongostore.DB
+	articles *mongostore.ArticleStore
+	svc      *service.Service
+	closeDB  func(context.Context)
+}
+
+func open(ctx context.Context, cfg config) (*app, error) {
+	db, closeDB, err := mongostore.Open(ctx, mongostore.Options{URI: cfg.MongoURI, Name: cfg.DBName, DataDir: cfg.DataDir, DBAddr: cfg.DBAddr, Debug: cfg.LogLevel == "debug"})
+	if err != nil {
+		return nil, err
+	}
+	articles := mongostore.NewArticleStore(db)
+	if err := articles.Load(ctx); err != nil {
+		closeDB(ctx)
+		return nil, err
+	}
+	pol, err := policies.Load(cfg.PolicyDir)
+	if err != nil {
+		closeDB(ctx)
+		return nil, err
+	}
+	svc := service.New(articles, mongostore.NewUserStore(db), articles.Log, pol)
+	svc.ReviewInterval = cfg.ReviewInterval
+	return &app{db: db, articles: articles, svc: svc, closeDB: closeDB}, nil
+}
+
+func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
+	started := time.Now()
+	a, err := open(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "vetted: %v\n", err)
+		return 1
+	}
+	defer a.closeDB(context.Background())
+	if err := seed(ctx, cfg, a, stdout); err != nil {
+		fmt.Fprintf(stderr, "vetted: seeding: %v\n", err)
+		return 1
+	}
+	pol, _ := policies.Load(cfg.PolicyDir)
+	srv := &handlers.Server{Svc: a.svc, Policy: pol, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies}
+	wireDelivery(ctx, cfg, a, srv)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "vetted: listen on %s: %v\n", cfg.Addr, err)
+		return 1
+	}
+	hs := &http.Server{Handler: srv.Router(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	go every(bg, cfg.SyncInterval, func() { _, _ = a.articles.Log.Sync(bg) })
+	go every(bg, time.Second, func() { a.svc.Scheduled(bg) })
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	fmt.Fprintf(stdout, "Vetted is running: http://%s/admin/ (ready in %s)\n", ln.Addr(), time.Since(started).Round(time.Millisecond))
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintf(stderr, "vetted: %v\n", err)
+			return 1
+		}
+	}
+	slog.Info("shutting down: draining requests")
+	stopBG()
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		slog.Warn("shutdown", "err", err.Error())
+	}
+	return 0
+}
+
+func every(ctx context.Context, d time.Duration, f func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			f()
+		}
+	}
+}
+
+func dbOnly(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) int {
+	addr := "127.0.0.1:27018"
+	for i := 0; i < len(args); i++ {
+		if args[i] == "--addr" && i+1 < len(args) {
+			addr = args[i+1]
+			i++
+		}
+	}
+	cfg.DBAddr = addr
+	db, closeDB, err := mongostore.Open(ctx, mongostore.Options{Name: cfg.DBName, DataDir: cfg.DataDir, DBAddr: addr, Debug: cfg.LogLevel == "debug"})
+	if err != nil {
+		fmt.Fprintf(stderr, "vetted db: %v\n", err)
+		return 1
+	}
+	_ = db
+	fmt.Fprintf(stdout, "embedded database listening: MONGODB_URI=mongodb://%s/\n", addr)
+	<-ctx.Done()
+	closeDB(context.Background())
+	return 0
+}
+
+func auditCmd(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 || args[0] != "verify" {
+		fmt.Fprintln(stderr, "usage: vetted audit verify")
+		return 2
+	}
+	db, closeDB, err := mongostore.Open(ctx, mongostore.Options{URI: cfg.MongoURI, Name: cfg.DBName, DataDir: cfg.DataDir, DBAddr: cfg.DBAddr})
+	if err != nil {
+		fmt.Fprintf(stderr, "vetted audit: %v\n", err)
+		return 1
+	}
+	defer closeDB(context.Background())
+	res, err := mongostore.NewLog(db, nil).Verify(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "vetted audit: %v\n", err)
+		return 1
+	}
+	if !res.OK {
+		fmt.Fprintf(stdout, "audit chain BROKEN at event %d: %s (%d events read)\n", res.FirstBadSeq, res.Reason, res.Events)
+		return 1
+	}
+	fmt.Fprintf(stdout, "audit chain OK: %d events\n", res.Events)
+	return 0
+}

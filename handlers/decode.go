@@ -1,0 +1,146 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/vetted-cms/vetted/models"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 2 << 20
+
+// decodeJSON reads a strict JSON object into dst: unknown fields, keys
+// beginning with "$", keys repeated (in any letter case), trailing data
+// and wrong types are refused with the field path, and nothing is written.
+func decodeJSON(c *gin.Context, dst any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return models.Errorf(models.ErrTooLarge, "the request body is over %d bytes", MaxBody)
+		}
+		return models.Errorf(models.ErrInvalid, "could not read the request body")
+	}
+	return DecodeStrict(body, dst)
+}
+
+// DecodeStrict is decodeJSON's checks on a byte slice (fuzzed).
+func DecodeStrict(body []byte, dst any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return models.Invalid("send a JSON object", nil)
+	}
+	if err := checkKeys(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return models.Invalid("send exactly one JSON object", nil)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return models.Invalid("send exactly one JSON object", nil)
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		path := te.Field
+		if path == "" {
+			path = "body"
+		}
+		return models.Invalid("a field has the wrong type", map[string]string{path: "must be " + describe(te.Type.Kind().String())})
+	case errors.As(err, &se):
+		return models.Invalid(fmt.Sprintf("malformed JSON at byte %d", se.Offset), nil)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return models.Invalid("unknown field "+name, map[string]string{name: "unknown field"})
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return models.Invalid("the JSON ends too early", nil)
+	}
+	return models.Invalid("the body is not valid JSON for this request", nil)
+}
+
+func describe(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "slice":
+		return "an array"
+	case "struct", "map", "ptr":
+		return "an object"
+	case "bool":
+		return "true or false"
+	case "int", "int64", "int32", "float64":
+		return "a number"
+	}
+	return kind
+}
+
+// checkKeys walks the JSON and refuses operator keys and repeated keys.
+func checkKeys(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	type frame struct {
+		obj  bool
+		keys map[string]bool
+		next bool // in an object: the next string token is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return jsonError(err)
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.obj && top.next {
+			k, _ := tok.(string)
+			if strings.HasPrefix(k, "$") {
+				return models.Invalid("keys beginning with $ are not accepted", map[string]string{k: "not accepted"})
+			}
+			lk := strings.ToLower(k)
+			if top.keys[lk] {
+				return models.Invalid("a key appears twice", map[string]string{k: "repeated"})
+			}
+			top.keys[lk] = true
+			top.next = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{obj: true, keys: map[string]bool{}, next: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		}
+		if len(stack) > 0 && stack[len(stack)-1].obj {
+			stack[len(stack)-1].next = true
+		}
+		if len(stack) > 64 {
+			return models.Invalid("the JSON is nested too deeply", nil)
+		}
+	}
+}

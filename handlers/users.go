@@ -1,0 +1,109 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/vetted-cms/vetted/models"
+	"github.com/vetted-cms/vetted/service"
+)
+
+func (s *Server) listUsers(c *gin.Context) {
+	us, err := s.Svc.Users.List(c.Request.Context())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if us == nil {
+		us = []models.User{}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": us})
+}
+
+func (s *Server) createUser(c *gin.Context) {
+	var in service.NewUser
+	if err := decodeJSON(c, &in); err != nil {
+		writeError(c, err)
+		return
+	}
+	u, err := s.Svc.CreateUser(c.Request.Context(), user(c), in)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, u)
+}
+
+func (s *Server) getUser(c *gin.Context) {
+	me := user(c)
+	if c.Param("id") != me.ID && !me.HasRole(models.RoleAdmin) {
+		writeError(c, models.Errorf(models.ErrForbidden, "you may read only your own profile"))
+		return
+	}
+	u, err := s.Svc.Users.Get(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, u)
+}
+
+func (s *Server) patchUser(c *gin.Context) {
+	var p service.UserPatch
+	if err := decodeJSON(c, &p); err != nil {
+		writeError(c, err)
+		return
+	}
+	u, err := s.Svc.UpdateUser(c.Request.Context(), user(c), c.Param("id"), p)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, u)
+}
+
+func (s *Server) verifyLicense(c *gin.Context) {
+	u, err := s.Svc.VerifyLicense(c.Request.Context(), user(c), c.Param("id"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, u)
+}
+
+func (s *Server) listTokens(c *gin.Context) {
+	ts, err := s.Svc.Users.Tokens(c.Request.Context())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if ts == nil {
+		ts = []models.Token{}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": ts})
+}
+
+func (s *Server) createToken(c *gin.Context) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		writeError(c, err)
+		return
+	}
+	t, secret, err := s.Svc.CreateToken(c.Request.Context(), user(c), in.Name)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"id": t.ID, "name": t.Name, "createdAt": t.CreatedAt, "token": secret})
+}
+
+func (s *Server) revokeToken(c *gin.Context) {
+	if err := s.Svc.RevokeToken(c.Request.Context(), user(c), c.Param("id")); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

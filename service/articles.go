@@ -1,0 +1,355 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/vetted-cms/vetted/models"
+	"github.com/vetted-cms/vetted/workflow"
+)
+
+// ArticleView is an article as the management API shows it.
+type ArticleView struct {
+	*models.Article
+	models.Content
+	AuthorName     string                  `json:"authorName"`
+	AllowedActions []workflow.Availability `json:"allowedActions"`
+}
+
+// TransitionRequest is the body of POST …/transitions.
+type TransitionRequest struct {
+	Action      string     `json:"action"`
+	Comment     string     `json:"comment"`
+	Password    string     `json:"password"`
+	ContentHash string     `json:"contentHash"`
+	PublishAt   *time.Time `json:"publishAt"`
+}
+
+func wfActor(u *models.User, passwordOK bool) workflow.Actor {
+	a := workflow.Actor{ID: u.ID, Roles: u.Roles, PasswordOK: passwordOK}
+	if u.License != nil {
+		a.License = &workflow.License{Type: u.License.Type, Number: u.License.Number, Jurisdiction: u.License.Jurisdiction,
+			ExpiresOn: u.License.ExpiresOn, Verified: u.License.VerifiedAt != nil}
+	}
+	return a
+}
+
+func (s *Service) wfArticle(a *models.Article) workflow.Article {
+	w := workflow.Article{
+		Status: workflow.State(a.Status), AuthorID: a.AuthorID, EditorsSinceSignoff: a.EditorsSinceSignoff,
+		ContentHash: a.ContentHash, HasLive: a.Live != nil,
+		Sensitive:       s.Safety.Applies(a.Content.Topics),
+		ReadinessErrors: a.Content.Readiness(),
+	}
+	w.HasCrisisResources = s.Safety.Satisfied(a.Content.Texts()...)
+	if a.Approval != nil {
+		w.ApprovalHash = a.Approval.ContentHash
+	}
+	if a.Live != nil {
+		w.LiveHash = a.Live.ContentHash
+	}
+	return w
+}
+
+// View decorates an article for the caller.
+func (s *Service) View(ctx context.Context, caller *models.User, a *models.Article) *ArticleView {
+	v := &ArticleView{Article: a, Content: a.Content}
+	v.Content.Normalize()
+	if u, err := s.Users.Get(ctx, a.AuthorID); err == nil {
+		v.AuthorName = u.Name
+	}
+	if caller != nil {
+		v.AllowedActions = workflow.Available(s.now(), s.wfArticle(a), wfActor(caller, true))
+		for i := range v.AllowedActions {
+			if !s.Policy.AllowAny(caller.Roles, "article", string(v.AllowedActions[i].Action)) && v.AllowedActions[i].Allowed {
+				v.AllowedActions[i].Allowed, v.AllowedActions[i].Reason = false, "your role may not do this"
+			}
+		}
+	}
+	return v
+}
+
+// GetArticle loads one article.
+func (s *Service) GetArticle(ctx context.Context, id string) (*models.Article, error) {
+	return s.Articles.Get(ctx, id)
+}
+
+// CreateArticle starts a draft authored by the caller.
+func (s *Service) CreateArticle(ctx context.Context, actor *models.User, c models.Content) (*models.Article, error) {
+	if !s.Policy.AllowAny(actor.Roles, "article", "create") {
+		return nil, models.Errorf(models.ErrForbidden, "your role may not create articles")
+	}
+	c.Normalize()
+	if c.Slug == "" {
+		c.Slug = models.Slugify(c.Title)
+	}
+	f := c.Validate()
+	if c.Title == "" {
+		f["title"] = "required"
+	}
+	if c.Slug == "" && f["slug"] == "" {
+		f["slug"] = "required (or a title to make it from)"
+	}
+	if len(f) > 0 {
+		return nil, models.Invalid("the article is not valid", f)
+	}
+	id := NewID("a")
+	if err := s.Articles.ClaimSlug(ctx, c.Slug, id); err != nil {
+		return nil, err
+	}
+	ev := &models.Event{At: s.now(), Actor: actor.ID, ActorName: actor.Name, Action: models.ActionCreate, ArticleID: id,
+		Version: 1, Rev: 1, To: string(workflow.StateDraft), Data: models.EventData{Content: &c, ContentHash: c.Hash()}}
+	return s.Articles.Commit(ctx, nil, ev)
+}
+
+// UpdateArticle saves new content over version base. A stale base is a
+// 409 with the current article; content in review is frozen; an approved
+// article goes back to draft (its approval voided, on the record); a
+// published one gets a working draft while the live version stays.
+func (s *Service) UpdateArticle(ctx context.Context, actor *models.User, id string, base int64, c models.Content) (*models.Article, error) {
+	a, err := s.Articles.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if base == 0 {
+		return nil, models.Errorf(models.ErrPrecondition, `send the version you edited as If-Match: "<version>"`)
+	}
+	if base != a.Version {
+		return nil, s.conflict(ctx, actor, a, fmt.Sprintf("the article changed since version %d; it is at version %d", base, a.Version))
+	}
+	out, err := workflow.CanEdit(s.wfArticle(a), wfActor(actor, false))
+	if err != nil {
+		return nil, err
+	}
+	c.Normalize()
+	if f := c.Validate(); len(f) > 0 {
+		return nil, models.Invalid("the article is not valid", f)
+	}
+	if c.Slug == "" {
+		return nil, models.Invalid("the article is not valid", map[string]string{"slug": "required"})
+	}
+	hash := c.Hash()
+	if hash == a.ContentHash {
+		return a, nil // nothing changed: no new revision
+	}
+	if c.Slug != a.Content.Slug {
+		if err := s.Articles.ClaimSlug(ctx, c.Slug, id); err != nil {
+			return nil, err
+		}
+	}
+	ev := &models.Event{At: s.now(), Actor: actor.ID, ActorName: actor.Name, Action: models.ActionEdit, ArticleID: id,
+		Version: a.Version + 1, Rev: a.Rev + 1, From: a.Status, To: string(out.To), Data: models.EventData{Content: &c, ContentHash: hash}}
+	if out.VoidsApproval && a.Approval != nil {
+		ev.Data.VoidedApproval = a.Approval
+		ev.Comment = "approval voided: the content changed after sign-off"
+	}
+	next, err := s.Articles.Commit(ctx, a, ev)
+	if errors.Is(err, models.ErrConflict) {
+		return nil, s.conflictAfterRace(ctx, actor, id)
+	}
+	return next, err
+}
+
+func (s *Service) conflict(ctx context.Context, actor *models.User, a *models.Article, msg string) error {
+	return &models.Error{Err: models.ErrConflict, Message: msg, Current: s.View(ctx, actor, a)}
+}
+
+func (s *Service) conflictAfterRace(ctx context.Context, actor *models.User, id string) error {
+	cur, err := s.Articles.Get(ctx, id)
+	if err != nil {
+		return models.Errorf(models.ErrConflict, "another change won; reload the article")
+	}
+	return s.conflict(ctx, actor, cur, fmt.Sprintf("another change won; the article is at version %d", cur.Version))
+}
+
+// Transition performs a workflow action. Role permission comes from the
+// policy, every per-article guard from workflow.Decide, for every caller
+// alike: there is no override. The change is one claim of the article's
+// next version, so two racing transitions (or a transition and an edit)
+// can never both win.
+func (s *Service) Transition(ctx context.Context, actor *models.User, id string, r TransitionRequest) (*models.Article, error) {
+	if !s.Policy.AllowAny(actor.Roles, "article", r.Action) {
+		return nil, models.Errorf(models.ErrForbidden, "your role may not %s articles", r.Action)
+	}
+	a, err := s.Articles.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	pwOK := false
+	action := workflow.Action(r.Action)
+	if action == workflow.ActionApprove || action == workflow.ActionRecertify {
+		// Re-authenticate the signer (§11.200): the password counts toward
+		// the account's lockout like a sign-in.
+		fresh, err := s.Users.Get(ctx, actor.ID)
+		if err != nil {
+			return nil, err
+		}
+		actor = fresh
+		if err := s.checkPassword(ctx, actor, r.Password); err != nil {
+			if errors.Is(err, models.ErrLocked) {
+				return nil, err
+			}
+			return nil, &workflow.Error{Err: workflow.ErrBadPassword, Reason: "the password is wrong; the signature was not applied"}
+		}
+		pwOK = true
+	}
+	now := s.now()
+	var publishAt *time.Time
+	if r.PublishAt != nil {
+		t := r.PublishAt.UTC().Truncate(time.Millisecond)
+		publishAt = &t
+	}
+	d, err := workflow.Decide(now, s.wfArticle(a), workflow.Request{Action: action, Actor: wfActor(actor, pwOK), Comment: r.Comment, ContentHash: r.ContentHash, PublishAt: publishAt})
+	if err != nil {
+		if errors.Is(err, workflow.ErrStaleContent) || errors.Is(err, workflow.ErrInvalidState) || errors.Is(err, workflow.ErrFrozen) || errors.Is(err, workflow.ErrNoLive) {
+			return nil, &models.Error{Err: err, Message: err.Error(), Current: s.View(ctx, actor, a)}
+		}
+		if errors.Is(err, workflow.ErrNotReady) {
+			return nil, &models.Error{Err: err, Message: err.Error(), Fields: a.Content.Readiness()}
+		}
+		return nil, err
+	}
+	ev := &models.Event{At: now, Actor: actor.ID, ActorName: actor.Name, Action: r.Action, ArticleID: id,
+		Version: a.Version + 1, Rev: a.Rev, From: a.Status, To: string(d.To), Comment: r.Comment}
+	if d.Signs {
+		ev.Data.Signature = s.signature(actor, r.Action, a, now)
+		ev.Data.ContentHash = a.ContentHash
+	}
+	switch {
+	case action == workflow.ActionPublish && d.Scheduled:
+		ev.Data.PublishAt = publishAt
+	case action == workflow.ActionPublish:
+		signedAt := now
+		if a.Approval != nil {
+			signedAt = a.Approval.At
+		}
+		due := signedAt.Add(s.ReviewInterval)
+		ev.Data.NextReviewDue, ev.Data.ContentHash = &due, a.ContentHash
+	case action == workflow.ActionRecertify:
+		due := now.Add(s.ReviewInterval)
+		ev.Data.NextReviewDue = &due
+	}
+	next, err := s.Articles.Commit(ctx, a, ev)
+	if errors.Is(err, models.ErrConflict) {
+		return nil, s.conflictAfterRace(ctx, actor, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.Publish != nil && (d.SetsLive && !d.Scheduled || d.ClearsLive || action == workflow.ActionRecertify) {
+		if err := s.Publish.Published(ctx, next); err != nil {
+			return next, nil // the event stands; projections catch up from the log
+		}
+	}
+	return next, nil
+}
+
+func (s *Service) signature(u *models.User, action string, a *models.Article, now time.Time) *models.Signature {
+	sig := &models.Signature{ID: NewID("sig"), Action: action, SignerID: u.ID, SignerName: u.Name, Credentials: u.Credentials,
+		Meaning: workflow.SignatureMeaning, At: now, Rev: a.Rev, ContentHash: a.ContentHash}
+	if u.License != nil {
+		sig.License = models.LicenseSnapshot{Type: u.License.Type, Number: u.License.Number, Jurisdiction: u.License.Jurisdiction,
+			ExpiresOn: u.License.ExpiresOn, VerifiedAt: u.License.VerifiedAt}
+	}
+	return sig
+}
+
+// Events returns an article's events in order.
+func (s *Service) Events(ctx context.Context, a *models.Article) ([]models.Event, error) {
+	out := make([]models.Event, 0, len(a.Seqs))
+	for _, seq := range a.Seqs {
+		ev, err := s.Log.Get(ctx, seq)
+		if err != nil {
+			return nil, err
+		}
+		ev.Data.Content = nil // revisions have their own endpoint
+		out = append(out, *ev)
+	}
+	return out, nil
+}
+
+// Signatures returns every signature ever applied to the article.
+func (s *Service) Signatures(ctx context.Context, a *models.Article) ([]models.Signature, error) {
+	evs, err := s.Events(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	out := []models.Signature{}
+	for _, ev := range evs {
+		if ev.Data.Signature != nil {
+			out = append(out, *ev.Data.Signature)
+		}
+	}
+	return out, nil
+}
+
+// Revision loads one revision's content.
+func (s *Service) Revision(ctx context.Context, a *models.Article, rev int64) (*models.Revision, error) {
+	for _, r := range a.Revs {
+		if r.Rev == rev {
+			ev, err := s.Log.Get(ctx, r.Seq)
+			if err != nil {
+				return nil, err
+			}
+			c := *ev.Data.Content
+			c.Normalize()
+			return &models.Revision{RevisionRef: r, Content: c}, nil
+		}
+	}
+	return nil, models.Errorf(models.ErrNotFound, "revision %d of %s not found", rev, a.ID)
+}
+
+// ResolveRev reads a revision reference: a number, "current", "live" or
+// "signed" (the newest signed revision).
+func (s *Service) ResolveRev(ctx context.Context, a *models.Article, ref string) (int64, error) {
+	switch ref {
+	case "", "current":
+		return a.Rev, nil
+	case "live":
+		if a.Live == nil {
+			return 0, models.Errorf(models.ErrNotFound, "the article has no live version")
+		}
+		return a.Live.Rev, nil
+	case "signed":
+		sigs, err := s.Signatures(ctx, a)
+		if err != nil {
+			return 0, err
+		}
+		if len(sigs) == 0 {
+			return 0, models.Errorf(models.ErrNotFound, "the article was never signed")
+		}
+		return sigs[len(sigs)-1].Rev, nil
+	}
+	n, err := strconv.ParseInt(ref, 10, 64)
+	if err != nil || n < 1 {
+		return 0, models.Invalid("a revision is a number, current, live or signed", map[string]string{"rev": "not a revision"})
+	}
+	return n, nil
+}
+
+// Scheduled performs due scheduled publishes (called every second by each
+// instance; the claim by insert makes a double publish impossible).
+func (s *Service) Scheduled(ctx context.Context) {
+	now := s.now()
+	system := &models.User{ID: "system:scheduler", Name: "Scheduled publish", Roles: []string{models.RoleEditor}}
+	for _, a := range s.Articles.All() {
+		if a.ScheduledAt == nil || a.ScheduledAt.After(now) || a.Status != string(workflow.StateApproved) {
+			continue
+		}
+		_, _ = s.Transition(ctx, system, a.ID, TransitionRequest{Action: string(workflow.ActionPublish), Comment: "scheduled publish"})
+	}
+}
+
+// ReviewsDue lists live articles whose re-review is due by the time given.
+func (s *Service) ReviewsDue(by time.Time) []models.Summary {
+	out := []models.Summary{}
+	for _, a := range s.Articles.All() {
+		if a.Live != nil && a.NextReviewDue != nil && !a.NextReviewDue.After(by) {
+			out = append(out, a.Summarize())
+		}
+	}
+	return out
+}

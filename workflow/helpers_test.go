@@ -1,0 +1,74 @@
+package workflow
+
+import (
+	"errors"
+	"time"
+)
+
+// now is 23:30 on 15 March in New York, already 16 March in UTC: license
+// expiry must be judged on the UTC date.
+var now = time.Date(2026, 3, 15, 23, 30, 0, 0, time.FixedZone("EST", -5*3600))
+
+const (
+	todayUTC     = "2026-03-16"
+	yesterdayUTC = "2026-03-15"
+	nextYear     = "2027-03-16"
+)
+
+var sentinels = []error{ErrForbidden, ErrInvalidState, ErrFrozen, ErrStaleContent, ErrBadPassword,
+	ErrLicense, ErrSelfReview, ErrCommentRequired, ErrNotReady, ErrNoLive}
+
+// sentinelOf returns the one sentinel err wraps, or nil.
+func sentinelOf(err error) error {
+	var found error
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			if found != nil {
+				return nil // wraps two: never acceptable
+			}
+			found = s
+		}
+	}
+	return found
+}
+
+func sentinelName(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	return err.Error()
+}
+
+// articleBuilder builds fixtures: a ready, non-sensitive draft by "author".
+type articleBuilder struct{ a Article }
+
+func anArticle() *articleBuilder {
+	return &articleBuilder{a: Article{
+		Status:              StateDraft,
+		AuthorID:            "author",
+		EditorsSinceSignoff: []string{"author"},
+		ContentHash:         "h1",
+	}}
+}
+
+func (b *articleBuilder) status(s State) *articleBuilder { b.a.Status = s; return b }
+func (b *articleBuilder) approved(h string) *articleBuilder {
+	b.a.ApprovalHash = h
+	return b
+}
+func (b *articleBuilder) live(h string) *articleBuilder {
+	b.a.HasLive, b.a.LiveHash = true, h
+	return b
+}
+func (b *articleBuilder) editors(ids ...string) *articleBuilder {
+	b.a.EditorsSinceSignoff = ids
+	return b
+}
+func (b *articleBuilder) build() Article { return b.a }
+
+func clinician(id string) Actor {
+	return Actor{ID: id, Roles: []string{RoleClinicalReviewer}, PasswordOK: true,
+		License: &License{Type: "LPC", Number: "1", Jurisdiction: "TX", ExpiresOn: nextYear, Verified: true}}
+}
+
+func person(id string, roles ...string) Actor { return Actor{ID: id, Roles: roles, PasswordOK: true} }
