@@ -44,7 +44,7 @@ const ReplayWindow = 1000
 // Load builds the catalog from the heads, rolls forward whatever the log
 // holds beyond them, and sets the follow cursor at the tail.
 func (s *ArticleStore) Load(ctx context.Context) error {
-	heads, err := all[models.Article](ctx, s.db, CollArticles, nil)
+	heads, err := s.allHeads(ctx)
 	if err != nil {
 		return fmt.Errorf("load articles: %w", err)
 	}
@@ -53,8 +53,8 @@ func (s *ArticleStore) Load(ctx context.Context) error {
 		return fmt.Errorf("find log tail: %w", err)
 	}
 	s.mu.Lock()
-	for i := range heads {
-		s.catalog[heads[i].ID] = trim(&heads[i])
+	for _, h := range heads {
+		s.catalog[h.ID] = trim(h)
 	}
 	s.mu.Unlock()
 	from := tail - ReplayWindow
@@ -118,9 +118,12 @@ func trim(a *models.Article) *models.Article {
 // instance knows of.
 func (s *ArticleStore) Get(ctx context.Context, id string) (*models.Article, error) {
 	var head models.Article
-	err := s.db.get(ctx, CollArticles, id, &head)
+	h, err := s.getHead(ctx, id)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return nil, err
+	}
+	if h != nil {
+		head = *h
 	}
 	s.mu.RLock()
 	known := s.catalog[id]
@@ -149,7 +152,7 @@ func (s *ArticleStore) Get(ctx context.Context, id string) (*models.Article, err
 		}
 		cur = models.Apply(cur, ev)
 	}
-	if err := s.db.put(ctx, CollArticles, id, cur); err != nil {
+	if err := s.putHead(ctx, cur); err != nil {
 		return nil, err
 	}
 	return cur, nil
@@ -167,7 +170,7 @@ func (s *ArticleStore) Commit(ctx context.Context, prev *models.Article, ev *mod
 		return nil, err
 	}
 	next := models.Apply(prev, ev)
-	if err := s.db.put(ctx, CollArticles, next.ID, next); err != nil {
+	if err := s.putHead(ctx, next); err != nil {
 		// The event is the record; the head is rolled forward on next load.
 		return next, nil
 	}

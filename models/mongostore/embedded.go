@@ -8,7 +8,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -45,7 +44,9 @@ func StartEmbedded(ctx context.Context, dir, addr string, debug bool) (*Embedded
 	if err != nil {
 		return nil, err
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// A discard handler, not a text handler on io.Discard: FerretDB calls
+	// Logger.With per operation, and a text handler formats even then.
+	logger := slog.New(slog.DiscardHandler)
 	if debug {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("component", "ferretdb")
 	}

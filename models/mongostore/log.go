@@ -154,6 +154,13 @@ func (l *Log) Append(ctx context.Context, ev *models.Event) error {
 		ev.Hash = ev.ComputeHash()
 		err := l.db.insert(ctx, CollEvents, eventDoc{ID: ev.ID(), Event: *ev})
 		if err == nil {
+			l.syncMu.Lock()
+			if l.cursor == ev.Seq-1 { // nothing came between: apply without reading it back
+				cp := *ev
+				l.apply(&cp)
+				l.cursor, l.lastHash = ev.Seq, ev.Hash
+			}
+			l.syncMu.Unlock()
 			_, err := l.Sync(ctx)
 			return err
 		}

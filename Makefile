@@ -1,0 +1,59 @@
+# Vetted — see README.md. `make run` and `make test` are the two commands.
+GO       ?= go
+BIN      := bin/vetted
+UI       := admin-ui
+DATA     ?= ./data
+ADDR     ?= 127.0.0.1:8080
+
+.PHONY: all build ui ui-deps run test test-go test-ui e2e vet fmt-check fuzz bench load clean
+
+all: build
+
+ui-deps: $(UI)/node_modules/.package-lock.json
+
+$(UI)/node_modules/.package-lock.json: $(UI)/package-lock.json
+	cd $(UI) && npm ci --no-audit --no-fund
+
+ui: ui-deps
+	cd $(UI) && npm run build
+
+# build: the admin UI, then the binary with the UI embedded.
+build: ui
+	$(GO) build -o $(BIN) ./cmd/vetted
+
+# run: build everything and start on the embedded database with demo data.
+run: build
+	VETTED_DEMO=1 VETTED_DATA_DIR=$(DATA) VETTED_ADDR=$(ADDR) ./$(BIN)
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+test-go:
+	$(GO) test -race -count=1 ./...
+
+test-ui: ui-deps
+	cd $(UI) && npm test
+
+# e2e: the admin UI in headless Chromium against the real binary.
+e2e: build
+	cd $(UI) && VETTED_BIN=../$(BIN) npm run e2e
+
+# test: everything CI runs.
+test: fmt-check vet test-go test-ui e2e fuzz-short
+
+FUZZ_TIME ?= 3s
+fuzz-short:
+	@for t in $$(grep -rhoE '^func Fuzz[A-Za-z0-9_]+' --include=*_test.go . | sed 's/func //' | sort -u); do \
+	  pkg=$$(grep -rlE "^func $$t\(" --include=*_test.go . | head -1 | xargs dirname); \
+	  echo "fuzz $$pkg $$t ($(FUZZ_TIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZ_TIME) $$pkg || exit 1; \
+	done
+
+fuzz:
+	$(MAKE) fuzz-short FUZZ_TIME=60s
+
+clean:
+	rm -rf bin $(UI)/node_modules
