@@ -113,8 +113,7 @@ func checkKeys(body []byte) error {
 		if len(stack) > 0 {
 			top = stack[len(stack)-1]
 		}
-		if top != nil && top.obj && top.next {
-			k, _ := tok.(string)
+		if k, isKey := tok.(string); isKey && top != nil && top.obj && top.next {
 			if strings.HasPrefix(k, "$") {
 				return models.Invalid("keys beginning with $ are not accepted", map[string]string{k: "not accepted"})
 			}

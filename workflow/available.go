@@ -4,10 +4,10 @@ import "time"
 
 // Availability says whether an actor may take an action now and, if not, why.
 type Availability struct {
-	Action  Action
-	Allowed bool
+	Action  Action `json:"action"`
+	Allowed bool   `json:"allowed"`
 	// Reason is the human reason when not Allowed.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 }
 
 // Available lists every action, in the order of Actions, with whether
