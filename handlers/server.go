@@ -37,6 +37,11 @@ type Server struct {
 	SecureCookies bool
 	// Delivery, when set, registers the delivery API routes.
 	Delivery func(r *gin.Engine)
+	// LoginLimiter limits sign-in attempts per client address (nil: none).
+	LoginLimiter *RateLimiter
+	// TrustedProxies may set X-Forwarded-For; empty: the peer address is
+	// the client, whatever the headers say.
+	TrustedProxies []string
 	// Extra, when set, registers further management routes on the
 	// authenticated /api/admin group (webhooks…).
 	Extra func(g *gin.RouterGroup)
@@ -44,14 +49,7 @@ type Server struct {
 
 // Router returns the complete route table.
 func (s *Server) Router() *gin.Engine {
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	r.RedirectTrailingSlash = false
-	r.RedirectFixedPath = false
-	r.RemoveExtraSlash = false
-	r.UseRawPath = false
-	r.HandleMethodNotAllowed = false
-	r.Use(recoverer(), securityHeaders())
+	r := s.engine()
 	r.NoRoute(func(c *gin.Context) {
 		if strings.HasPrefix(c.Request.URL.Path, "/admin") && (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead) {
 			s.serveUI(c)
@@ -72,7 +70,7 @@ func (s *Server) Router() *gin.Engine {
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/admin/") })
 	r.GET("/admin", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/admin/") })
 
-	r.POST("/api/admin/session", s.login)
+	r.POST("/api/admin/session", limitByClient(s.LoginLimiter), s.login)
 	a := r.Group("/api/admin", s.authenticate, s.csrf, s.authorize)
 	a.DELETE("/session", s.logout)
 	a.GET("/me", s.me)
@@ -103,6 +101,23 @@ func (s *Server) Router() *gin.Engine {
 	if s.Delivery != nil {
 		s.Delivery(r)
 	}
+	return r
+}
+
+// engine is a gin engine with Vetted's settings: no path rewriting (a
+// path variant is a different, unknown route), client addresses from
+// X-Forwarded-For only through trusted proxies.
+func (s *Server) engine() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.RemoveExtraSlash = false
+	r.UseRawPath = false
+	r.HandleMethodNotAllowed = false
+	_ = r.SetTrustedProxies(s.TrustedProxies) // nil: trust none
+	r.ForwardedByClientIP = len(s.TrustedProxies) > 0
+	r.Use(recoverer(), securityHeaders())
 	return r
 }
 

@@ -118,7 +118,8 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 		return 1
 	}
 	pol, _ := policies.Load(cfg.PolicyDir)
-	srv := &handlers.Server{Svc: a.svc, Policy: pol, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies}
+	srv := &handlers.Server{Svc: a.svc, Policy: pol, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
+		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies}
 	wireDelivery(ctx, cfg, a, srv)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
