@@ -24,6 +24,7 @@ type config struct {
 	PolicyDir      string
 	SecureCookies  bool
 	SyncInterval   time.Duration
+	TrustedProxies []string
 }
 
 // option is one row of the options table: variable, default, parser.
@@ -119,6 +120,21 @@ var options = []option{
 	}},
 	{"VETTED_POLICY_DIR", "", "directory with model.conf and policy.csv overriding the embedded policy", strOpt(func(c *config) *string { return &c.PolicyDir })},
 	{"VETTED_SECURE_COOKIES", "", "1: mark cookies Secure (behind a TLS proxy)", boolOpt(func(c *config) *bool { return &c.SecureCookies })},
+	{"VETTED_TRUSTED_PROXIES", "", "comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed", func(c *config, v string) error {
+		c.TrustedProxies = nil
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				continue
+			}
+			if net.ParseIP(p) == nil {
+				if _, _, err := net.ParseCIDR(p); err != nil {
+					return fmt.Errorf("%q is not an IP address or CIDR", p)
+				}
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+		return nil
+	}},
 	{"VETTED_SYNC_INTERVAL", "200ms", "how often to follow other instances' changes", durOpt(func(c *config) *time.Duration { return &c.SyncInterval }, 10*time.Millisecond)},
 }
 
