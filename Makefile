@@ -55,5 +55,17 @@ fuzz-short:
 fuzz:
 	$(MAKE) fuzz-short FUZZ_TIME=60s
 
+# load: a mixed workload (writers, a clinician, an editor, sites reading)
+# against a fresh server on loopback, for LOAD_TIME; fails on any error.
+LOAD_TIME ?= 30s
+load: build
+	$(GO) run ./tools/load -bin $(BIN) -duration $(LOAD_TIME)
+
 clean:
 	rm -rf bin $(UI)/node_modules
+
+# bench: the delivery API under load on 1,000 published articles beside
+# nginx serving one of the same documents (see bench/run.sh).
+bench:
+	$(GO) build -o $(BIN) ./cmd/vetted
+	bash bench/run.sh
