@@ -24,7 +24,12 @@ type config struct {
 	PolicyDir      string
 	SecureCookies  bool
 	SyncInterval   time.Duration
-	TrustedProxies []string
+	// Delivery API (wire_delivery.go).
+	DeliveryMaxAge      time.Duration
+	DeliverySWR         time.Duration
+	CORSOrigins         []string
+	WebhookAllowPrivate bool
+	TrustedProxies      []string
 }
 
 // option is one row of the options table: variable, default, parser.
@@ -136,6 +141,22 @@ var options = []option{
 		return nil
 	}},
 	{"VETTED_SYNC_INTERVAL", "200ms", "how often to follow other instances' changes", durOpt(func(c *config) *time.Duration { return &c.SyncInterval }, 10*time.Millisecond)},
+	{"VETTED_DELIVERY_MAX_AGE", "60s", "delivery API Cache-Control max-age", durOpt(func(c *config) *time.Duration { return &c.DeliveryMaxAge }, 0)},
+	{"VETTED_DELIVERY_SWR", "300s", "delivery API Cache-Control stale-while-revalidate", durOpt(func(c *config) *time.Duration { return &c.DeliverySWR }, 0)},
+	{"VETTED_CORS_ORIGINS", "", "comma-separated browser origins allowed to read the delivery API (* for any)", func(c *config, v string) error {
+		c.CORSOrigins = nil
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o == "" {
+				continue
+			}
+			if o != "*" && !strings.HasPrefix(o, "https://") && !strings.HasPrefix(o, "http://") {
+				return fmt.Errorf("%q is not an origin like https://www.example.org", o)
+			}
+			c.CORSOrigins = append(c.CORSOrigins, strings.TrimRight(o, "/"))
+		}
+		return nil
+	}},
+	{"VETTED_WEBHOOK_ALLOW_PRIVATE", "", "1: webhooks may target loopback, private and link-local addresses", boolOpt(func(c *config) *bool { return &c.WebhookAllowPrivate })},
 }
 
 // loadConfig reads every option and reports every bad value at once.

@@ -2,9 +2,80 @@ package main
 
 import (
 	"context"
+	"log/slog"
+	"time"
 
+	"github.com/gin-gonic/gin"
+
+	"github.com/vetted-cms/vetted/delivery"
 	"github.com/vetted-cms/vetted/handlers"
+	"github.com/vetted-cms/vetted/models"
+	"github.com/vetted-cms/vetted/models/mongostore"
+	"github.com/vetted-cms/vetted/service"
 )
 
 // wireDelivery attaches the delivery API (read model, webhooks) to srv.
-func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server) {}
+func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server) {
+	sys, err := delivery.Setup(ctx, delivery.Deps{
+		Articles: a.articles, Users: a.svc.Users, Store: mongostore.NewDeliveryStore(a.db),
+		Audit: a.articles.Log, Tokens: a.svc,
+	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default()})
+	if err != nil {
+		// Only a database failure during start-up gets here; serve is
+		// about to fail on the same database anyway.
+		slog.Error("delivery API not started", "err", err.Error())
+		return
+	}
+	attachDelivery(a.articles, a.svc, sys)
+	sys.Start(ctx)
+	api := &handlers.DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Public: cfg.PublicDelivery,
+		MaxAge: cfg.DeliveryMaxAge, StaleWhileRevalidate: cfg.DeliverySWR, CORSOrigins: cfg.CORSOrigins}
+	hooks := &handlers.WebhookAPI{Hooks: sys.Webhooks}
+	prevDelivery, prevExtra := srv.Delivery, srv.Extra
+	srv.Delivery = func(r *gin.Engine) {
+		if prevDelivery != nil {
+			prevDelivery(r)
+		}
+		api.Register(r)
+		handlers.RegisterOpenAPI(r)
+	}
+	srv.Extra = func(g *gin.RouterGroup) {
+		if prevExtra != nil {
+			prevExtra(g)
+		}
+		hooks.Register(g)
+	}
+	slog.Info("delivery API ready", "live", sys.Model.Len(), "public", cfg.PublicDelivery,
+		"maxAge", cfg.DeliveryMaxAge.String(), "staleWhileRevalidate", cfg.DeliverySWR.String(), "at", time.Now().UTC().Format(time.RFC3339))
+}
+
+// attachDelivery hangs the read model off the article store (every
+// instance's changes, through the log follower) and off the service (this
+// instance's publishes, applied before the request answers).
+func attachDelivery(articles *mongostore.ArticleStore, svc *service.Service, sys *delivery.System) {
+	prevApply := articles.OnApply
+	articles.OnApply = func(ev *models.Event, art *models.Article) {
+		if prevApply != nil {
+			prevApply(ev, art)
+		}
+		sys.Model.OnApply(ev, art)
+	}
+	if svc.Publish == nil {
+		svc.Publish = sys.Model
+	} else {
+		svc.Publish = publishers{svc.Publish, sys.Model}
+	}
+}
+
+// publishers tells several projections about a change to what is live.
+type publishers []service.Publisher
+
+func (ps publishers) Published(ctx context.Context, a *models.Article) error {
+	var first error
+	for _, p := range ps {
+		if err := p.Published(ctx, a); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}

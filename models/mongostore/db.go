@@ -145,7 +145,7 @@ func mapErr(err error) error {
 		return models.ErrNotFound
 	case mongo.IsDuplicateKeyError(err):
 		return fmt.Errorf("%w: duplicate key", models.ErrConflict)
-	case mongo.IsTimeout(err), mongo.IsNetworkError(err), errors.Is(err, context.DeadlineExceeded),
+	case mongo.IsTimeout(err), mongo.IsNetworkError(err), errors.Is(err, context.DeadlineExceeded), errors.Is(err, mongo.ErrClientDisconnected),
 		errors.As(err, new(topology.ServerSelectionError)):
 		return fmt.Errorf("%w: database: %v", models.ErrUnavailable, err)
 	}

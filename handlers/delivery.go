@@ -1,0 +1,293 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/vetted-cms/vetted/delivery"
+	"github.com/vetted-cms/vetted/models"
+)
+
+// DeliveryModel is what the delivery API reads: the in-memory read model.
+type DeliveryModel interface {
+	Lookup(ctx context.Context, slug string) (*delivery.Entry, string, int)
+	List(topic string, page, limit int) *delivery.Doc
+	Topics() *delivery.Doc
+}
+
+// TokenGate accepts or refuses a delivery token.
+type TokenGate interface {
+	Allow(ctx context.Context, token string) error
+}
+
+// DeliveryAPI serves /api/v1: published snapshots only, straight from
+// pre-encoded bytes.
+type DeliveryAPI struct {
+	Model  DeliveryModel
+	Tokens TokenGate // ignored when Public
+	Public bool
+	// MaxAge and StaleWhileRevalidate make the Cache-Control header.
+	MaxAge, StaleWhileRevalidate time.Duration
+	// CORSOrigins are the browser origins allowed to read; "*" allows any.
+	CORSOrigins []string
+
+	cache     []string
+	vary      []string
+	anyOrigin bool
+	origins   map[string][]string
+}
+
+// Header values assigned, never built, per request.
+var (
+	hdrJSON        = []string{"application/json; charset=utf-8"}
+	hdrGzip        = []string{"gzip"}
+	hdrAny         = []string{"*"}
+	hdrExpose      = []string{"ETag"}
+	hdrNoCache     = []string{"no-cache"}
+	hdrAllowMeth   = []string{"GET, HEAD, OPTIONS"}
+	hdrAllowHdr    = []string{"Authorization, If-None-Match"}
+	hdrPreflightMx = []string{"600"}
+	hdrBearer      = []string{`Bearer realm="vetted-delivery"`}
+)
+
+// Register adds the delivery routes.
+func (d *DeliveryAPI) Register(r *gin.Engine) {
+	scope := "private"
+	if d.Public {
+		scope = "public"
+	}
+	d.cache = []string{scope + ", max-age=" + strconv.Itoa(int(d.MaxAge/time.Second)) +
+		", stale-while-revalidate=" + strconv.Itoa(int(d.StaleWhileRevalidate/time.Second))}
+	d.vary = []string{"Accept-Encoding"}
+	d.origins = map[string][]string{}
+	for _, o := range d.CORSOrigins {
+		if o == "*" {
+			d.anyOrigin = true
+		} else if o != "" {
+			d.origins[o] = []string{o}
+		}
+	}
+	if len(d.origins) > 0 && !d.anyOrigin {
+		d.vary = []string{"Accept-Encoding, Origin"}
+	}
+	v := r.Group("/api/v1")
+	for _, p := range []string{"/articles", "/articles/:slug", "/topics"} {
+		v.OPTIONS(p, d.preflight)
+	}
+	v.GET("/articles/:slug", d.bySlug)
+	v.HEAD("/articles/:slug", d.bySlug)
+	v.GET("/articles", d.list)
+	v.HEAD("/articles", d.list)
+	v.GET("/topics", d.topics)
+	v.HEAD("/topics", d.topics)
+}
+
+// cors sets the CORS answer for an allowed Origin.
+func (d *DeliveryAPI) cors(h http.Header, r *http.Request) {
+	o := r.Header["Origin"]
+	if len(o) == 0 {
+		return
+	}
+	if d.anyOrigin {
+		h["Access-Control-Allow-Origin"] = hdrAny
+	} else if v, ok := d.origins[o[0]]; ok {
+		h["Access-Control-Allow-Origin"] = v
+	} else {
+		return
+	}
+	h["Access-Control-Expose-Headers"] = hdrExpose
+}
+
+func (d *DeliveryAPI) preflight(c *gin.Context) {
+	h := c.Writer.Header()
+	d.cors(h, c.Request)
+	if _, ok := h["Access-Control-Allow-Origin"]; ok {
+		h["Access-Control-Allow-Methods"] = hdrAllowMeth
+		h["Access-Control-Allow-Headers"] = hdrAllowHdr
+		h["Access-Control-Max-Age"] = hdrPreflightMx
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// authorized checks the delivery token unless delivery is public. It
+// reads the header map directly and answers from the token cache: no
+// allocation, no I/O on the hot path.
+func (d *DeliveryAPI) authorized(c *gin.Context) bool {
+	if d.Public {
+		return true
+	}
+	var token string
+	if v := c.Request.Header["Authorization"]; len(v) > 0 {
+		token, _ = strings.CutPrefix(v[0], "Bearer ")
+	}
+	if !strings.HasPrefix(token, "vd_") {
+		c.Writer.Header()["Www-Authenticate"] = hdrBearer
+		writeError(c, models.Errorf(models.ErrUnauthenticated, "send a delivery token: Authorization: Bearer vd_…"))
+		return false
+	}
+	if err := d.Tokens.Allow(c.Request.Context(), token); err != nil {
+		c.Writer.Header()["Www-Authenticate"] = hdrBearer
+		writeError(c, err)
+		return false
+	}
+	return true
+}
+
+// bySlug is the hot path: one map read, header values assigned from the
+// entry, the prebuilt bytes written as they are.
+func (d *DeliveryAPI) bySlug(c *gin.Context) {
+	h := c.Writer.Header()
+	d.cors(h, c.Request)
+	if !d.authorized(c) {
+		return
+	}
+	e, to, kind := d.Model.Lookup(c.Request.Context(), c.Param("slug"))
+	switch kind {
+	case delivery.Found:
+		d.serve(c, h, e.Doc)
+	case delivery.Moved:
+		h["Cache-Control"] = d.cache
+		loc := "/api/v1/articles/" + url.PathEscape(to)
+		if q := c.Request.URL.RawQuery; q != "" {
+			loc += "?" + q
+		}
+		h.Set("Location", loc)
+		c.JSON(http.StatusMovedPermanently, gin.H{"movedTo": to, "location": loc})
+	case delivery.Gone:
+		h["Cache-Control"] = hdrNoCache
+		writeError(c, models.Errorf(models.ErrGone, "this article was unpublished"))
+	default:
+		h["Cache-Control"] = hdrNoCache
+		writeError(c, models.Errorf(models.ErrNotFound, "no published article has this slug"))
+	}
+}
+
+// serve writes a pre-encoded document with its validators: 304 when the
+// client holds it, gzip when accepted.
+func (d *DeliveryAPI) serve(c *gin.Context, h http.Header, doc *delivery.Doc) {
+	h["Etag"] = doc.ETagHdr
+	h["Cache-Control"] = d.cache
+	h["Vary"] = d.vary
+	if inm := c.Request.Header["If-None-Match"]; len(inm) > 0 && etagMatch(inm, doc.ETag) {
+		c.Writer.WriteHeader(http.StatusNotModified)
+		c.Writer.WriteHeaderNow()
+		return
+	}
+	h["Content-Type"] = hdrJSON
+	body := doc.JSON
+	if acceptsGzip(c.Request.Header["Accept-Encoding"]) {
+		h["Content-Encoding"] = hdrGzip
+		h["Content-Length"] = doc.GzipLenHdr
+		body = doc.Gzip
+	} else {
+		h["Content-Length"] = doc.LenHdr
+	}
+	c.Writer.WriteHeader(http.StatusOK)
+	if c.Request.Method == http.MethodHead {
+		c.Writer.WriteHeaderNow()
+		return
+	}
+	_, _ = c.Writer.Write(body)
+}
+
+// etagMatch implements If-None-Match's weak comparison over a list.
+func etagMatch(vals []string, etag string) bool {
+	for _, v := range vals {
+		if v == etag {
+			return true
+		}
+		for v != "" {
+			var t string
+			t, v, _ = strings.Cut(v, ",")
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// acceptsGzip reads Accept-Encoding without allocating: gzip (or *) with
+// a q-value that is not zero.
+func acceptsGzip(vals []string) bool {
+	for _, v := range vals {
+		for v != "" {
+			var t string
+			t, v, _ = strings.Cut(v, ",")
+			name, params, _ := strings.Cut(t, ";")
+			name = strings.TrimSpace(name)
+			if name != "gzip" && name != "*" {
+				continue
+			}
+			q := strings.TrimSpace(params)
+			if strings.HasPrefix(q, "q=") {
+				if f, err := strconv.ParseFloat(q[2:], 64); err == nil && f == 0 {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+var topicRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+func (d *DeliveryAPI) list(c *gin.Context) {
+	h := c.Writer.Header()
+	d.cors(h, c.Request)
+	if !d.authorized(c) {
+		return
+	}
+	topic, page, limit := "", 1, delivery.DefaultLimit
+	if raw := c.Request.URL.RawQuery; raw != "" {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			writeError(c, models.Invalid("the query string is malformed", map[string]string{"query": "malformed"}))
+			return
+		}
+		f := map[string]string{}
+		if v := q.Get("topic"); v != "" {
+			if !topicRE.MatchString(v) || len(v) > 60 {
+				f["topic"] = "a topic (lowercase kebab-case)"
+			}
+			topic = v
+		}
+		if v := q.Get("page"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 100000 {
+				f["page"] = "a whole number from 1"
+			}
+			page = n
+		}
+		if v := q.Get("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > delivery.MaxLimit {
+				f["limit"] = "a whole number from 1 to 100"
+			}
+			limit = n
+		}
+		if len(f) > 0 {
+			writeError(c, models.Invalid("the query is not valid", f))
+			return
+		}
+	}
+	d.serve(c, h, d.Model.List(topic, page, limit))
+}
+
+func (d *DeliveryAPI) topics(c *gin.Context) {
+	h := c.Writer.Header()
+	d.cors(h, c.Request)
+	if !d.authorized(c) {
+		return
+	}
+	d.serve(c, h, d.Model.Topics())
+}
