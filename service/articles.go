@@ -195,6 +195,11 @@ func (s *Service) Transition(ctx context.Context, actor *models.User, id string,
 			return nil, &workflow.Error{Err: workflow.ErrBadPassword, Reason: "the password is wrong; the signature was not applied"}
 		}
 		pwOK = true
+		// Decide on the signer as they are now: the password check took
+		// tens of milliseconds, long enough for a license to be revoked.
+		if actor, err = s.Users.Get(ctx, actor.ID); err != nil {
+			return nil, err
+		}
 	}
 	now := s.now()
 	var publishAt *time.Time

@@ -48,14 +48,21 @@ func (s *Service) checkPassword(ctx context.Context, u *models.User, pw string) 
 		CheckPassword(dummyHash, pw)
 		return &models.Error{Err: models.ErrLocked, Message: fmt.Sprintf("too many failed attempts; try again after %s", u.LockedUntil.Format(time.RFC3339))}
 	}
-	if CheckPassword(u.PasswordHash, pw) {
-		if u.FailedLogins != 0 || u.LockedUntil != nil {
-			u.FailedLogins, u.LockedUntil = 0, nil
-			if err := s.Users.Put(ctx, u); err != nil {
-				return err
-			}
-		}
+	ok := CheckPassword(u.PasswordHash, pw)
+	if ok && u.FailedLogins == 0 && u.LockedUntil == nil {
 		return nil
+	}
+	// The check took tens of milliseconds: save the counters on the user as
+	// it is now, not on the copy read before, or a change made meanwhile
+	// (an admin revoking a license, changing roles) would be overwritten.
+	fresh, err := s.Users.Get(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	*u = *fresh
+	if ok {
+		u.FailedLogins, u.LockedUntil = 0, nil
+		return s.Users.Put(ctx, u)
 	}
 	u.FailedLogins++
 	if over := u.FailedLogins - s.Lockout.Threshold; over >= 0 {

@@ -136,6 +136,18 @@ func (s *Service) UpdateUser(ctx context.Context, actor *models.User, id string,
 		changes["license.selfChange"] = "true"
 	}
 	epoch := false
+	if p.Password != nil && self {
+		// Before any field of u changes: checkPassword saves u to count a
+		// failure, and must never save half a refused patch with it.
+		if p.CurrentPassword == nil {
+			f["currentPassword"] = "required to change your password"
+		} else if err := s.checkPassword(ctx, u, *p.CurrentPassword); err != nil {
+			if errors.Is(err, models.ErrLocked) {
+				return nil, err
+			}
+			f["currentPassword"] = "is wrong"
+		}
+	}
 	if p.Name != nil {
 		if n := strings.TrimSpace(*p.Name); n == "" || utf8.RuneCountInString(n) > 120 {
 			f["name"] = "required, at most 120 characters"
@@ -153,15 +165,6 @@ func (s *Service) UpdateUser(ctx context.Context, actor *models.User, id string,
 	if p.Password != nil {
 		if utf8.RuneCountInString(*p.Password) < MinPassword || len(*p.Password) > 256 {
 			f["password"] = fmt.Sprintf("at least %d characters", MinPassword)
-		} else if self {
-			if p.CurrentPassword == nil {
-				f["currentPassword"] = "required to change your password"
-			} else if err := s.checkPassword(ctx, u, *p.CurrentPassword); err != nil {
-				if errors.Is(err, models.ErrLocked) {
-					return nil, err
-				}
-				f["currentPassword"] = "is wrong"
-			}
 		}
 		if len(f) == 0 {
 			u.PasswordHash, changes["password"], epoch = HashPassword(*p.Password), "changed", true
