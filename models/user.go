@@ -34,6 +34,10 @@ type User struct {
 	LockedUntil  *time.Time `json:"-" bson:"lockedUntil"`
 	CreatedAt    time.Time  `json:"createdAt" bson:"createdAt"`
 	UpdatedAt    time.Time  `json:"updatedAt" bson:"updatedAt"`
+	// PendingAudit is the audit event of the last change, written in the
+	// same document update as the change (an outbox): if the process dies
+	// before the event is appended, start-up appends it.
+	PendingAudit *Event `json:"-" bson:"pendingAudit,omitempty"`
 }
 
 // License is a clinician's professional license.
@@ -77,4 +81,6 @@ type Token struct {
 	CreatedAt  time.Time  `json:"createdAt" bson:"createdAt"`
 	LastUsedAt *time.Time `json:"lastUsedAt" bson:"lastUsedAt"`
 	RevokedAt  *time.Time `json:"revokedAt" bson:"revokedAt"`
+	// PendingAudit: see User.PendingAudit.
+	PendingAudit *Event `json:"-" bson:"pendingAudit,omitempty"`
 }

@@ -134,10 +134,7 @@ func (s *Service) CreateToken(ctx context.Context, actor *models.User, name stri
 	id := NewID("t")
 	secret := "vd_" + id + "." + randomHex(24)
 	t := &models.Token{ID: id, Hash: sha256hex(secret), Name: name, CreatedBy: actor.ID, CreatedAt: s.now()}
-	if err := s.Users.CreateToken(ctx, t); err != nil {
-		return nil, "", err
-	}
-	if err := s.audit(ctx, actor, models.ActionTokenCreate, id, map[string]string{"name": name}); err != nil {
+	if err := s.saveToken(ctx, t, s.auditEvent(actor, models.ActionTokenCreate, id, map[string]string{"name": name}), true); err != nil {
 		return nil, "", err
 	}
 	return t, secret, nil
@@ -149,14 +146,12 @@ func (s *Service) RevokeToken(ctx context.Context, actor *models.User, id string
 	if err != nil {
 		return err
 	}
-	if t.RevokedAt == nil {
-		now := s.now()
-		t.RevokedAt = &now
-		if err := s.Users.PutToken(ctx, t); err != nil {
-			return err
-		}
+	if t.RevokedAt != nil {
+		return nil
 	}
-	return s.audit(ctx, actor, models.ActionTokenRevoke, id, nil)
+	now := s.now()
+	t.RevokedAt = &now
+	return s.saveToken(ctx, t, s.auditEvent(actor, models.ActionTokenRevoke, id, map[string]string{"name": t.Name}), false)
 }
 
 // CheckDeliveryToken accepts a live delivery token and records its use.

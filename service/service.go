@@ -6,6 +6,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/vetted-cms/vetted/models"
@@ -77,13 +78,107 @@ func New(articles ArticleStore, users models.UserStore, log EventLog, policy Aut
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
 
-// audit appends a non-article event (user, license, token changes).
-func (s *Service) audit(ctx context.Context, actor *models.User, action, subject string, changes map[string]string) error {
+// auditEvent builds the audit event of a user, license or token change.
+// Its key is unique, so appending it twice is harmless.
+func (s *Service) auditEvent(actor *models.User, action, subject string, changes map[string]string) *models.Event {
 	ev := &models.Event{Key: "x:" + NewID("e"), At: s.now(), Action: action, Subject: subject, Data: models.EventData{Changes: changes}}
 	if actor != nil {
 		ev.Actor, ev.ActorName = actor.ID, actor.Name
 	} else {
 		ev.Actor, ev.ActorName = "system", "Vetted"
 	}
-	return s.Log.Append(ctx, ev)
+	return ev
+}
+
+// appendPending appends an outboxed event; an event already appended
+// (its key taken) counts as done.
+func (s *Service) appendPending(ctx context.Context, ev *models.Event) error {
+	cp := *ev
+	err := s.Log.Append(ctx, &cp)
+	if errors.Is(err, models.ErrConflict) {
+		return nil
+	}
+	return err
+}
+
+// saveUser writes u with its audit event in the same document (create
+// when isNew), then appends the event and clears the outbox.
+func (s *Service) saveUser(ctx context.Context, u *models.User, ev *models.Event, isNew bool) error {
+	u.PendingAudit = ev
+	var err error
+	if isNew {
+		err = s.Users.Create(ctx, u)
+	} else {
+		err = s.Users.Put(ctx, u)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.appendPending(ctx, ev); err != nil {
+		return err // start-up (RecoverOutbox) appends it
+	}
+	u.PendingAudit = nil
+	return s.Users.Put(ctx, u)
+}
+
+// saveToken is saveUser for delivery tokens.
+func (s *Service) saveToken(ctx context.Context, t *models.Token, ev *models.Event, isNew bool) error {
+	t.PendingAudit = ev
+	var err error
+	if isNew {
+		err = s.Users.CreateToken(ctx, t)
+	} else {
+		err = s.Users.PutToken(ctx, t)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.appendPending(ctx, ev); err != nil {
+		return err
+	}
+	t.PendingAudit = nil
+	return s.Users.PutToken(ctx, t)
+}
+
+// RecoverOutbox appends the audit events that a crash left in user and
+// token documents. Called at start.
+func (s *Service) RecoverOutbox(ctx context.Context) (int, error) {
+	n := 0
+	users, err := s.Users.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for i := range users {
+		u := &users[i]
+		if u.PendingAudit == nil {
+			continue
+		}
+		if err := s.appendPending(ctx, u.PendingAudit); err != nil {
+			return n, err
+		}
+		u.PendingAudit = nil
+		if err := s.Users.Put(ctx, u); err != nil {
+			return n, err
+		}
+		n++
+	}
+	tokens, err := s.Users.Tokens(ctx)
+	if err != nil {
+		return n, err
+	}
+	for i := range tokens {
+		t := &tokens[i]
+		if t.PendingAudit == nil {
+			continue
+		}
+		if err := s.appendPending(ctx, t.PendingAudit); err != nil {
+			return n, err
+		}
+		t.PendingAudit = nil
+		if err := s.Users.PutToken(ctx, t); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }

@@ -99,10 +99,8 @@ func (s *Service) CreateUser(ctx context.Context, actor *models.User, in NewUser
 		l.VerifiedAt, l.VerifiedBy = nil, ""
 		u.License = &l
 	}
-	if err := s.Users.Create(ctx, u); err != nil {
-		return nil, err
-	}
-	if err := s.audit(ctx, actor, models.ActionUserCreate, u.ID, map[string]string{"email": u.Email, "roles": strings.Join(u.Roles, ",")}); err != nil {
+	ev := s.auditEvent(actor, models.ActionUserCreate, u.ID, map[string]string{"email": u.Email, "roles": strings.Join(u.Roles, ",")})
+	if err := s.saveUser(ctx, u, ev, true); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -211,10 +209,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *models.User, id string,
 		u.SessionEpoch++
 	}
 	u.UpdatedAt = s.now()
-	if err := s.Users.Put(ctx, u); err != nil {
-		return nil, err
-	}
-	if err := s.audit(ctx, actor, models.ActionUserUpdate, u.ID, changes); err != nil {
+	if err := s.saveUser(ctx, u, s.auditEvent(actor, models.ActionUserUpdate, u.ID, changes), false); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -239,11 +234,9 @@ func (s *Service) VerifyLicense(ctx context.Context, actor *models.User, id stri
 	now := s.now()
 	u.License.VerifiedAt, u.License.VerifiedBy = &now, actor.ID
 	u.UpdatedAt = now
-	if err := s.Users.Put(ctx, u); err != nil {
-		return nil, err
-	}
 	l := u.License
-	if err := s.audit(ctx, actor, models.ActionLicense, u.ID, map[string]string{"license": fmt.Sprintf("%s %s (%s) until %s", l.Type, l.Number, l.Jurisdiction, l.ExpiresOn)}); err != nil {
+	ev := s.auditEvent(actor, models.ActionLicense, u.ID, map[string]string{"license": fmt.Sprintf("%s %s (%s) until %s", l.Type, l.Number, l.Jurisdiction, l.ExpiresOn)})
+	if err := s.saveUser(ctx, u, ev, false); err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -102,6 +102,12 @@ func open(ctx context.Context, cfg config) (*app, error) {
 	}
 	svc := service.New(articles, mongostore.NewUserStore(db), articles.Log, pol)
 	svc.ReviewInterval = cfg.ReviewInterval
+	if n, err := svc.RecoverOutbox(ctx); err != nil {
+		closeDB(ctx)
+		return nil, fmt.Errorf("append pending audit events: %w", err)
+	} else if n > 0 {
+		slog.Info("appended audit events a crash left pending", "count", n)
+	}
 	return &app{db: db, articles: articles, svc: svc, closeDB: closeDB}, nil
 }
 
