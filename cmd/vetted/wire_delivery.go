@@ -28,6 +28,11 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server)
 	}
 	attachDelivery(a.articles, a.svc, sys)
 	sys.Start(ctx)
+	go func() {
+		if _, err := sys.Webhooks.CatchUp(ctx, a.articles.Log, a.articles, mongostore.ReplayWindow); err != nil {
+			slog.Warn("webhook catch-up", "err", err.Error())
+		}
+	}()
 	api := &handlers.DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Public: cfg.PublicDelivery,
 		MaxAge: cfg.DeliveryMaxAge, StaleWhileRevalidate: cfg.DeliverySWR, CORSOrigins: cfg.CORSOrigins}
 	hooks := &handlers.WebhookAPI{Hooks: sys.Webhooks}
