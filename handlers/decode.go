@@ -34,7 +34,9 @@ func decodeJSON(c *gin.Context, dst any) error {
 
 // DecodeStrict is decodeJSON's checks on a byte slice (fuzzed).
 func DecodeStrict(body []byte, dst any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
+	// Only an object: `null` would decode into a DTO as "no fields" and
+	// slip an empty request past "send a JSON object".
+	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
 		return models.Invalid("send a JSON object", nil)
 	}
 	if err := checkKeys(body); err != nil {
