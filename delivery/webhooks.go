@@ -386,7 +386,11 @@ func (w *Webhooks) attempt(ctx context.Context, id string) (time.Time, bool) {
 			d.LastError, d.NextAt = serr.Error(), &next
 		}
 	}
-	if err := w.store.PutDelivery(ctx, d); err != nil {
+	// Record the outcome even when this instance is stopping: an attempt
+	// claimed but never recorded blocks the delivery until its lease ends.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := w.store.PutDelivery(rctx, d); err != nil {
 		w.o.Logger.Warn("webhooks: delivery outcome not recorded", "delivery", id, "err", err.Error())
 	}
 	if d.Status == models.DeliveryPending {
