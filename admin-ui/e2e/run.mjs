@@ -3,13 +3,13 @@
 // workflow, and writes screenshots to e2e/artifacts/.
 //
 //   VETTED_BIN=../bin/vetted npm run e2e      (default binary path)
-//   VETTED_MOCK=1 npm run e2e                  (UI development against e2e/mock-server.mjs)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, createWriteStream, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
+import http from 'node:http';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
@@ -18,7 +18,6 @@ const ART = join(HERE, 'artifacts');
 const PW = 'vetted-demo-password';
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const BIN = resolve(HERE, '..', process.env.VETTED_BIN || '../bin/vetted');
-const MOCK = process.env.VETTED_MOCK === '1';
 const STEP_TIMEOUT = 20_000;
 rmSync(ART, { recursive: true, force: true });
 mkdirSync(ART, { recursive: true });
@@ -34,6 +33,7 @@ const freePort = () =>
   });
 
 const results = [];
+const cleanups = [];
 let server;
 let browser;
 
@@ -45,6 +45,11 @@ async function test(name, fn) {
     console.log(`  ✔ ${name} (${Date.now() - t0} ms)`);
   } catch (e) {
     results.push({ name, ok: false, error: e });
+    // Failure evidence: a screenshot of every open page.
+    let i = 0;
+    for (const ctx of browser?.contexts() ?? [])
+      for (const pg of ctx.pages())
+        await pg.screenshot({ path: join(ART, `FAILED-${results.length}-${i++}.png`), fullPage: true }).catch(() => {});
     console.log(`  ✘ ${name}\n    ${String(e?.stack || e).split('\n').slice(0, 6).join('\n    ')}`);
   }
 }
@@ -53,18 +58,30 @@ async function main() {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'vetted-e2e-'));
-  const env = { ...process.env, VETTED_ADDR: `127.0.0.1:${port}`, VETTED_DATA_DIR: dataDir, VETTED_DEMO: '1' };
+  // Remove the database files afterwards (after the server stopped) unless asked to keep them.
+  if (process.env.KEEP_DATA !== '1') cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  // A local webhook receiver (the server must be allowed to call loopback for it).
+  const hooks = [];
+  const receiver = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      hooks.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  cleanups.push(() => receiver.close());
+  const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+  const env = { ...process.env, VETTED_ADDR: `127.0.0.1:${port}`, VETTED_DATA_DIR: dataDir, VETTED_DEMO: '1', VETTED_WEBHOOK_ALLOW_PRIVATE: '1' };
   const log = createWriteStream(join(ART, 'server.log'));
-  if (MOCK) server = spawn(process.execPath, [join(HERE, 'mock-server.mjs')], { env });
-  else {
-    if (!existsSync(BIN)) throw new Error(`binary not found: ${BIN} (build it with \`make build\` or set VETTED_BIN)`);
-    server = spawn(BIN, [], { env });
-  }
+  if (!existsSync(BIN)) throw new Error(`binary not found: ${BIN} (build it with \`make build\` or set VETTED_BIN)`);
+  server = spawn(BIN, [], { env });
   server.stdout.pipe(log);
   server.stderr.pipe(log);
   let exited = null;
   server.on('exit', (code) => (exited = code));
-  console.log(`server: ${MOCK ? 'mock' : BIN} on ${base}, data ${dataDir}`);
+  console.log(`server: ${BIN} on ${base}, data ${dataDir}`);
 
   const deadline = Date.now() + 180_000;
   for (;;) {
@@ -99,8 +116,21 @@ async function main() {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
   };
+  // Every form control must have an accessible label.
+  const unlabeled = (page) =>
+    page.evaluate(() =>
+      [...document.querySelectorAll('input:not([type=hidden]), textarea, select')]
+        .filter((el) => {
+          if (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')) return false;
+          if (el.closest('label')) return false;
+          return !(el.id && document.querySelector(`label[for="${CSS.escape(el.id)}"]`));
+        })
+        .map((el) => el.outerHTML.slice(0, 120)),
+    );
   const shot = async (page, name, full = true) => {
     await page.waitForTimeout(150);
+    const bad = await unlabeled(page);
+    assert.deepEqual(bad, [], `unlabelled form controls on ${name}`);
     await page.screenshot({ path: join(ART, `${name}.png`), fullPage: full });
   };
   const saved = (page) => page.getByTestId('save-status').filter({ hasText: /^(All changes saved|Saved \(version \d+\))$/ }).waitFor();
@@ -135,15 +165,26 @@ async function main() {
 
   console.log('story: draft → review → changes → sign-off → publish → delivery');
   let storyOk = true;
-  const storyStep = async (name, fn) => {
+  const storyStep = async (name, fn, { soft = false } = {}) => {
     if (!storyOk) {
       results.push({ name, ok: false, error: new Error('skipped: an earlier story step failed') });
       console.log(`  - ${name} (skipped)`);
       return;
     }
     await test(name, fn);
-    if (!results[results.length - 1].ok) storyOk = false;
+    if (!soft && !results[results.length - 1].ok) storyOk = false;
   };
+
+  await test('admin adds a webhook (secret shown once)', async () => {
+    const p = admin.page;
+    await p.goto('/admin/webhooks');
+    await p.getByLabel('Endpoint URL').fill(hookUrl);
+    await p.getByRole('button', { name: 'Add webhook' }).click();
+    const wd = p.getByRole('dialog', { name: 'Webhook added' });
+    assert.ok((await wd.getByLabel('Secret').inputValue()).length >= 8, 'secret shown once');
+    await shot(p, '00-webhook-secret', false);
+    await wd.getByRole('button', { name: 'Done' }).click();
+  });
 
   await storyStep('writer dashboard shows counts for their role', async () => {
     const p = writer.page;
@@ -167,6 +208,11 @@ async function main() {
     await p.getByRole('button', { name: 'Add section' }).click();
     await p.getByLabel('Section 2 heading').fill('What helps');
     await p.getByLabel('Section 2 body (Markdown)').fill('Breathe out slowly. Name five things you can see.');
+    // Reorder with the keyboard-usable buttons, then back; focus follows the moved item.
+    await p.getByRole('button', { name: 'Move Section 2 up' }).click();
+    assert.equal(await p.getByLabel('Section 1 heading').inputValue(), 'What helps');
+    await p.getByRole('button', { name: 'Move Section 1 down' }).click();
+    assert.equal(await p.getByLabel('Section 1 heading').inputValue(), 'What a panic attack feels like');
     await p.getByLabel("Clinician's take (Markdown)").fill('Panic is frightening but not dangerous. If attacks keep coming back, talk to a clinician.');
     await p.getByLabel('Image URL').fill('https://images.example.com/calm.jpg');
     await p.getByLabel(/^Alt text/).fill('A person breathing calmly at a desk');
@@ -316,7 +362,7 @@ async function main() {
     assert.equal(a.slug, slug);
     assert.match(JSON.stringify(a.review ?? {}), /Casey|clinician|LPC/i);
     assert.match(JSON.stringify(a.clinicianTake ?? {}), /urgent care/);
-  });
+  }, { soft: true });
 
   await storyStep('history shows revisions, diff and signatures as signed', async () => {
     const p = editor.page;
@@ -330,7 +376,42 @@ async function main() {
     await shot(p, '11-history');
   });
 
+  await storyStep('editor unpublishes: live version cleared, delivery answers 410', async () => {
+    const p = editor.page;
+    await p.goto(`/admin/articles/${articleId}`);
+    await p.locator('button[data-action="unpublish"]').click();
+    const dlg = p.getByRole('dialog', { name: 'Unpublish this article?' });
+    await dlg.getByRole('button', { name: 'Unpublish' }).click();
+    await p.locator('.box-notlive').waitFor();
+    const r = await fetch(`${base}/api/v1/articles/${slug}`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 410);
+    await shot(p, '12b-editor-unpublished');
+  }, { soft: true });
+
   console.log('other checks');
+  await test('editor schedules an approved article; dashboard shows it as scheduled', async () => {
+    const p = editor.page;
+    const list = await api(p, 'GET', '/articles?status=approved&limit=50');
+    const target = (list.json.items ?? []).find((a) => a.id !== articleId && !a.scheduledAt);
+    if (!target) {
+      console.log('    (no other approved article in the demo data; skipped)');
+      return;
+    }
+    await p.goto(`/admin/articles/${target.id}`);
+    await p.locator('button[data-action="publish"]').click();
+    const dlg = p.getByRole('dialog', { name: 'Publish' });
+    await dlg.getByLabel('Schedule').check();
+    await dlg.getByLabel('Publish at (your local time)').fill('2031-05-04T09:30');
+    await dlg.getByRole('button', { name: 'Schedule' }).click();
+    await p.getByText('Scheduled to publish').waitFor();
+    const after = await api(p, 'GET', `/articles/${target.id}`);
+    assert.ok(after.json.scheduledAt, 'scheduledAt set');
+    assert.equal(after.json.live ?? null, null, 'not live yet');
+    await p.goto('/admin/');
+    await p.getByRole('heading', { name: /^Scheduled/ }).waitFor();
+    assert.ok(Number(await p.getByTestId('count-scheduled').textContent()) >= 1);
+  });
+
   await test('two tabs editing one draft show the conflict', async () => {
     const ctx = writer.ctx;
     const a = await api(writer.page, 'POST', '/articles', { title: `Conflict test ${uniq}`, slug: `conflict-test-${uniq}`, summary: 'start' });
@@ -357,14 +438,23 @@ async function main() {
     await t2.close();
   });
 
-  await test('field errors from the server appear beside their fields', async () => {
+  await test('field errors from the server appear beside their fields; submit disabled with the reason', async () => {
     const p = writer.page;
     const a = await api(p, 'POST', '/articles', { title: `Incomplete ${uniq}`, slug: `incomplete-${uniq}` });
     assert.equal(a.status, 201, JSON.stringify(a.json));
     await p.goto(`/admin/articles/${a.json.id}`);
-    await p.getByRole('button', { name: 'Submit for clinical review' }).click();
+    // Not ready for review: the server's allowedActions disables submit and says why.
+    const submit = p.locator('button[data-action="submit"]');
+    await submit.waitFor();
+    if (await submit.isDisabled()) await p.locator('#why-submit').waitFor();
+    // A field error from a save: image URL without alt text.
+    await p.getByLabel('Image URL').fill('https://images.example.com/x.jpg');
+    const saveErr = p.getByTestId('save-status').filter({ hasText: /^Not saved/ });
+    await saveErr.waitFor();
+    const err = p.locator('#f-heroImage-alt-err');
+    await err.waitFor();
+    console.log(`    alt error beside the field: "${await err.textContent()}"`);
     await p.locator('.error-summary').waitFor();
-    assert.ok((await p.locator('.field .field-error').count()) + (await p.locator('fieldset > .field-error').count()) >= 1, 'an error sits beside a field');
     await shot(p, '13-field-errors');
   });
 
@@ -392,22 +482,62 @@ async function main() {
     await ctx.close();
   });
 
-  await test('admin screens: users and licenses, webhooks, audit chain verification', async () => {
+  await test('admin screens: users and licenses', async () => {
     const p = admin.page;
     await p.goto('/admin/users');
     await p.getByRole('cell', { name: /Casey|clinician/i }).first().waitFor();
-    await p.getByRole('button', { name: /^Verify license of/ }).first().waitFor();
+    await p.getByRole('button', { name: /verify license of/i }).first().waitFor();
     await shot(p, '15-users');
+    // A new clinician whose license expires in 20 days: warning, then verify.
+    const soon = new Date(Date.now() + 20 * 86400e3).toISOString().slice(0, 10);
+    await p.getByRole('button', { name: 'New user' }).click();
+    const nd = p.getByRole('dialog', { name: 'New user' });
+    await nd.getByLabel('Email').fill(`pat-${uniq}@vetted.local`);
+    await nd.getByLabel('Name').fill(`Pat Expiring ${uniq}`);
+    await nd.getByLabel('Password').fill('a-long-enough-password-123');
+    await nd.getByLabel('Writer').uncheck();
+    await nd.getByLabel('Clinical reviewer').check();
+    await nd.getByLabel(/^Credentials/).fill('LCSW');
+    await nd.getByLabel('Has a license on file').check();
+    await nd.getByLabel('License type').fill('LCSW');
+    await nd.getByLabel('License number').fill(`L-${uniq}`);
+    await nd.getByLabel('Jurisdiction').fill('WA');
+    await nd.getByLabel('Expires on').fill(soon);
+    await nd.getByRole('button', { name: 'Create user' }).click();
+    await nd.waitFor({ state: 'detached' });
+    const row = p.getByRole('row', { name: new RegExp(`Pat Expiring ${uniq}`) });
+    await row.getByText('Not verified yet').waitFor();
+    await row.getByRole('button', { name: /^Verify license of/ }).click();
+    await row.getByText(/Expires in 2\d days/).waitFor();
+    await p.getByRole('heading', { name: 'License expiry warnings' }).waitFor();
+    await p.locator(".alert-warn li", { hasText: `Pat Expiring ${uniq}` }).waitFor();
+    await shot(p, '15b-users-expiry-warning');
     await p.getByRole('button', { name: /^Edit / }).first().click();
     await p.getByRole('dialog').getByLabel('Name').waitFor();
     await shot(p, '16-user-dialog', false);
     await p.keyboard.press('Escape');
-    await p.goto('/admin/webhooks');
-    await p.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/hook');
-    await p.getByRole('button', { name: 'Add webhook' }).click();
-    await p.getByRole('dialog', { name: 'Webhook added' }).getByRole('button', { name: 'Done' }).click();
-    await p.getByRole('button', { name: 'Show delivery log' }).first().click();
+  });
+
+  await test('webhook delivery log shows the publish and unpublish', async () => {
+    const p = admin.page;
+    let ok = false;
+    for (let i = 0; i < 20 && !ok; i++) {
+      await p.goto('/admin/webhooks');
+      await p.getByRole('button', { name: 'Show delivery log' }).first().click();
+      const log = p.getByRole('table');
+      ok = (await log.count()) > 0 && (await log.getByText('article.published').count()) > 0;
+      if (!ok) await p.waitForTimeout(500);
+    }
+    assert.ok(ok, 'article.published in the delivery log');
     await shot(p, '17-webhooks');
+    const got = hooks.map((h) => JSON.parse(h.body || '{}'));
+    assert.ok(hooks.length >= 1, 'the receiver got a POST');
+    assert.ok(Object.keys(hooks[0].headers).some((h) => /signature/i.test(h)), `signature header in ${Object.keys(hooks[0].headers)}`);
+    console.log(`    receiver got ${hooks.length} POST(s): ${got.map((g) => g.event ?? g.type ?? '?').join(', ')}`);
+  });
+
+  await test('admin screens: audit chain verification', async () => {
+    const p = admin.page;
     await p.goto('/admin/audit');
     await p.getByRole('button', { name: 'Verify audit chain' }).click();
     await p.getByText('The audit chain is intact').waitFor();
@@ -450,6 +580,17 @@ async function main() {
     await m.ctx.close();
   });
 
+  await test('sign out ends the session; protected pages go to sign-in', async () => {
+    const u = await newUser('editor@vetted.local');
+    await u.page.getByRole('button', { name: 'Sign out' }).click();
+    await u.page.getByRole('heading', { name: 'Sign in to Vetted' }).waitFor();
+    const me = await u.page.evaluate(async () => (await fetch('/api/admin/me')).status);
+    assert.equal(me, 401);
+    await u.page.goto('/admin/articles');
+    await u.page.waitForURL(/\/admin\/login$/);
+    await u.ctx.close();
+  });
+
   if (consoleErrors.length) {
     const relevant = consoleErrors.filter((e) => !/401|403|409|400|Failed to load resource/.test(e));
     console.log(`browser console errors: ${consoleErrors.length} (${relevant.length} not from expected HTTP errors)`);
@@ -464,6 +605,12 @@ try {
 } catch (e) {
   fatal = e;
   console.error('fatal:', e?.stack || e);
+  let i = 0;
+  for (const ctx of browser?.contexts() ?? [])
+    for (const pg of ctx.pages()) {
+      console.error(`  page ${pg.url()}: ${(await pg.content().catch(() => '')).slice(0, 400)}`);
+      await pg.screenshot({ path: join(ART, `FATAL-${i++}.png`), fullPage: true }).catch(() => {});
+    }
 } finally {
   await browser?.close().catch(() => {});
   if (server && server.exitCode === null) {
@@ -472,6 +619,11 @@ try {
       const t = setTimeout(() => (server.kill('SIGKILL'), r()), 5000);
       server.on('exit', () => (clearTimeout(t), r()));
     });
+  }
+  for (const c of cleanups) {
+    try {
+      await c();
+    } catch {}
   }
 }
 const failed = results.filter((r) => !r.ok);

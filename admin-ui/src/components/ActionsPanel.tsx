@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, errorMessage } from '../lib/api';
-import { actionsFor, type Action, type ActionView } from '../lib/actions';
+import { actionsFor, approvalSignature, type Action, type ActionView } from '../lib/actions';
 import type { Article } from '../lib/types';
 import { useSession } from '../session';
 import { Dialog } from './Dialog';
@@ -130,7 +130,7 @@ function PublishDialog({ article, onClose, onPublish, busy, error }: { article: 
       <form onSubmit={submit}>
         <p>
           Publishing makes revision {article.rev} of “{article.title}” live, as approved by{' '}
-          {article.approval?.signature ? `${article.approval.signature.signerName}${article.approval.signature.credentials ? ', ' + article.approval.signature.credentials : ''}` : 'the clinical reviewer'}.
+          {approvalSignature(article) ? `${approvalSignature(article)!.signerName}${approvalSignature(article)!.credentials ? ', ' + approvalSignature(article)!.credentials : ''}` : 'the clinical reviewer'}.
         </p>
         {error ? <Alert kind="error">{error}</Alert> : null}
         <fieldset>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Link } from '../lib/router';
 import type { Article } from '../lib/types';
+import { approvalSignature } from '../lib/actions';
 import { SignatureCard, StatusBadge, Time, shortHash } from './ui';
 
 export function ArticleTabs({ id, current }: { id: string; current: 'edit' | 'review' | 'history' }) {
@@ -63,8 +64,10 @@ export function LiveVsDraft({ article }: { article: Article }) {
                 <Link to={`/articles/${article.id}/history?from=${live.rev}&to=${article.rev}`}>Compare</Link>
               </>
             )
+          ) : article.status === 'unpublished' || (article as { everPublished?: boolean }).everPublished ? (
+            'Not live now; it was published before.'
           ) : (
-            'Never published in this form.'
+            'Never published.'
           )}
         </p>
         {article.scheduledAt ? (
@@ -72,7 +75,7 @@ export function LiveVsDraft({ article }: { article: Article }) {
             Scheduled to publish <Time value={article.scheduledAt} />
           </p>
         ) : null}
-        {article.approval?.signature ? <SignatureCard sig={article.approval.signature} label="Approval of the working draft" /> : null}
+        {approvalSignature(article) ? <SignatureCard sig={approvalSignature(article)!} label="Approval of the working draft" /> : null}
         {article.nextReviewDue ? (
           <p className="small">
             Next clinical review due <Time value={article.nextReviewDue} />

@@ -2,7 +2,18 @@ import { renderMarkdown } from '../lib/markdown';
 import type { Content, Signature } from '../lib/types';
 
 /** The article as a website would render it (from the delivery snapshot's fields). */
-export function ArticlePreview({ content, authorName, clinician }: { content: Content; authorName?: string; clinician?: Signature | null }) {
+export function ArticlePreview({
+  content,
+  authorName,
+  clinician,
+  pendingClinician,
+}: {
+  content: Content;
+  authorName?: string;
+  clinician?: Signature | null;
+  /** Who the take will be attributed to when there is no signature yet. */
+  pendingClinician?: string;
+}) {
   const c = content;
   return (
     <article className="site-preview" aria-label="Article as published">
@@ -31,7 +42,7 @@ export function ArticlePreview({ content, authorName, clinician }: { content: Co
           <h2>Clinician's take</h2>
           <div className="md" dangerouslySetInnerHTML={{ __html: renderMarkdown(c.clinicianTake.body) }} />
           <p className="byline">
-            {clinician ? `— ${clinician.signerName}${clinician.credentials ? ', ' + clinician.credentials : ''}` : '— attributed to the clinician who signs off'}
+            {clinician ? `— ${clinician.signerName}${clinician.credentials ? ', ' + clinician.credentials : ''}` : pendingClinician ? `— ${pendingClinician} (once you sign off)` : '— attributed to the clinician who signs off'}
           </p>
         </aside>
       ) : null}

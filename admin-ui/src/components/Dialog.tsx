@@ -26,7 +26,8 @@ export function Dialog({
     const opener = document.activeElement as HTMLElement | null;
     const d = ref.current!;
     if (!d.open) d.showModal();
-    const first = d.querySelector<HTMLElement>('[data-autofocus]') ?? d.querySelector<HTMLElement>(FOCUSABLE);
+    const first =
+      d.querySelector<HTMLElement>('[data-autofocus]:not([disabled])') ?? d.querySelector<HTMLElement>('.dialog-body ' + FOCUSABLE.split(', ').join(', .dialog-body ')) ?? d.querySelector<HTMLElement>(FOCUSABLE);
     first?.focus();
     return () => {
       if (d.open) d.close();

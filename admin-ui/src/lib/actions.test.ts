@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionsFor } from './actions';
+import { actionsFor, approvalSignature } from './actions';
 import { licenseStatus, daysUntil } from './license';
 import { counter, move, toPayload, emptyContent, localWarnings } from './content';
 
@@ -64,5 +64,14 @@ describe('content helpers', () => {
   });
   it('requires alt text when an image URL is set', () => {
     expect(localWarnings({ ...emptyContent(), heroImage: { url: 'https://x/y.png', alt: '' } })['heroImage.alt']).toBeTruthy();
+  });
+});
+
+describe('approval signature', () => {
+  const sig = { signerName: 'Casey', meaning: 'clinically reviewed and approved', at: 't', rev: 1, contentHash: 'h' };
+  it('reads both the documented and the served shape', () => {
+    expect(approvalSignature({ approval: { signature: sig } })?.signerName).toBe('Casey');
+    expect(approvalSignature({ approval: sig })?.signerName).toBe('Casey');
+    expect(approvalSignature({ approval: null })).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { AllowedAction, Article, Role } from './types';
+import type { AllowedAction, Article, Role, Signature } from './types';
 
 export type Action = 'submit' | 'withdraw' | 'request_changes' | 'approve' | 'publish' | 'unpublish' | 'recertify' | 'archive';
 
@@ -83,3 +83,16 @@ export const STATUS_LABELS: Record<string, string> = {
   unpublished: 'Unpublished',
   archived: 'Archived',
 };
+
+/**
+ * The signature approving the working draft. api.md documents
+ * `approval: {signature}`, the server sends the signature object itself;
+ * both are accepted (recorded in BACKEND_NOTES.md).
+ */
+export function approvalSignature(a: Pick<Article, 'approval'>): Signature | null {
+  const ap = a.approval as any;
+  if (!ap) return null;
+  if (ap.signature) return ap.signature as Signature;
+  if (typeof ap.signerName === 'string') return ap as Signature;
+  return null;
+}

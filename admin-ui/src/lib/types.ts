@@ -70,7 +70,8 @@ export interface Article extends Content {
   status: Status;
   authorId: string;
   authorName?: string;
-  approval?: { signature?: Signature | null } | null;
+  /** api.md: {signature} | null; the server sends the signature itself. See approvalSignature(). */
+  approval?: { signature?: Signature | null } | Signature | null;
   live?: { rev: number; contentHash: string; publishedAt: string; signature?: Signature | null } | null;
   scheduledAt?: string | null;
   lastReviewed?: string | null;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, errorMessage, qs } from '../lib/api';
-import type { AuditEvent, ListResponse } from '../lib/types';
+import type { ArticleSummary, AuditEvent, ListResponse } from '../lib/types';
 import { Link } from '../lib/router';
 import { Alert, Spinner, Time, shortHash } from '../components/ui';
 
@@ -17,6 +17,13 @@ export function AuditScreen() {
   const [action, setAction] = useState('');
   const [verify, setVerify] = useState<VerifyResult | null>(null);
   const [verifying, setVerifying] = useState(false);
+  const [titles, setTitles] = useState<Record<string, string>>({});
+  useEffect(() => {
+    api
+      .get<ListResponse<ArticleSummary>>('/articles?limit=100')
+      .then((r) => setTitles(Object.fromEntries((r.items ?? []).map((a) => [a.id, a.title || a.slug]))))
+      .catch(() => {});
+  }, []);
   useEffect(() => {
     let cancel = false;
     api
@@ -104,7 +111,7 @@ export function AuditScreen() {
                       {e.from && e.to && e.from !== e.to ? <span className="small muted"> ({e.from} → {e.to})</span> : null}
                       {e.comment ? <div className="small">“{e.comment}”</div> : null}
                     </td>
-                    <td>{e.articleId ? <Link to={`/articles/${e.articleId}/history`}>{e.articleId}</Link> : '—'}</td>
+                    <td>{e.articleId ? <Link to={`/articles/${e.articleId}/history`}>{titles[e.articleId] ?? e.articleId}</Link> : '—'}</td>
                     <td className="mono small">{shortHash(e.hash)}</td>
                   </tr>
                 ))}

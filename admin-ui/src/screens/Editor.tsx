@@ -7,7 +7,7 @@ import { contentOf, counter, localWarnings, move, toPayload, SEO_DESCRIPTION_MAX
 import { initialSaveState, isEditable, saveReducer, saveStatus, shouldSave } from '../lib/autosave';
 import { errorFor, fieldId, focusTargetFor, pathLabel, type FieldErrors } from '../lib/fields';
 import { nextSlug } from '../lib/slugify';
-import { storeDraft, loadDraft, clearDraft } from '../lib/draftStore';
+import { storeDraft, loadDraft, clearDraft, shouldRestore, tabId } from '../lib/draftStore';
 import { renderMarkdown } from '../lib/markdown';
 import { diffContent } from '../lib/diff';
 import { hasRole } from '../lib/actions';
@@ -63,7 +63,7 @@ function Editor({ initial }: { initial: Article | null }) {
   // makes the next save meet a 409 if the article moved on meanwhile).
   useEffect(() => {
     const stored = loadDraft(initial?.id ?? null);
-    if (!stored) return;
+    if (!stored || !shouldRestore(stored, tabId(), Date.now())) return;
     const server = contentOf(initial);
     if (JSON.stringify(toPayload(stored.draft)) === JSON.stringify(toPayload(server)) && (!initial || stored.baseVersion === initial.version)) {
       clearDraft(initial?.id ?? null);
@@ -103,7 +103,10 @@ function Editor({ initial }: { initial: Article | null }) {
         dispatch({ type: 'saveSuccess', article: r.data, at: new Date().toISOString() });
       }
     } catch (e) {
-      if (e instanceof ApiError && e.status === 409) {
+      if (e instanceof ApiError && e.status === 409 && !isArticle(e.body?.current) && Object.keys(e.fields).length) {
+        // e.g. the slug is used by another article: a field problem, not a version conflict.
+        dispatch({ type: 'saveInvalid', message: e.message, fields: e.fields });
+      } else if (e instanceof ApiError && e.status === 409) {
         let current = e.body?.current;
         if (!isArticle(current) && st.base) {
           try {
@@ -112,7 +115,7 @@ function Editor({ initial }: { initial: Article | null }) {
             current = null;
           }
         }
-        if (isArticle(current)) {
+        if (isArticle(current) && current.version !== (st.baseVersion ?? st.base?.version)) {
           dispatch({ type: 'saveConflict', current });
           setConflictOpen(true);
         } else dispatch({ type: 'saveError', message: e.message });
@@ -196,7 +199,7 @@ function Editor({ initial }: { initial: Article | null }) {
             type="button"
             className="btn-link"
             onClick={() => {
-              clearDraft(articleId);
+              clearDraft(articleId, localStorage, true);
               if (article) dispatch({ type: 'load', article });
               setRestoredAt(null);
             }}

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, errorMessage, qs } from '../lib/api';
 import type { Article, AuditEvent, DiffResponse, ListResponse, Revision, User } from '../lib/types';
 import { contentOf } from '../lib/content';
-import { actionsFor, hasRole, type Action } from '../lib/actions';
+import { actionsFor, approvalSignature, hasRole, type Action } from '../lib/actions';
 import { licenseStatus } from '../lib/license';
 import { useSession } from '../session';
 import { ArticlePreview } from '../components/ArticlePreview';
@@ -131,7 +131,9 @@ export function ReviewScreen({ id }: { id: string }) {
           </section>
           <section className="card" aria-labelledby="render-h">
             <h2 id="render-h">The article as readers will see it</h2>
-            <ArticlePreview content={contentOf(article)} authorName={article.authorName} clinician={article.approval?.signature ?? article.live?.signature ?? null} />
+            <ArticlePreview content={contentOf(article)} authorName={article.authorName} clinician={article.status === 'in_review' ? null : approvalSignature(article) ?? article.live?.signature ?? null}
+              pendingClinician={isReviewer && article.status === 'in_review' ? `${user.name}${user.credentials ? ', ' + user.credentials : ''}` : undefined}
+            />
           </section>
         </div>
         <aside className="review-side" aria-label="Review actions">

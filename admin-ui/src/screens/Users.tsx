@@ -109,8 +109,8 @@ export function UsersScreen() {
                       Edit
                     </button>{' '}
                     {u.license ? (
-                      <button type="button" className="btn-small" onClick={() => verify(u)} aria-label={`Verify license of ${u.name}`}>
-                        Verify license
+                      <button type="button" className="btn-small" onClick={() => verify(u)} aria-label={`${u.license.verifiedAt ? 'Re-verify' : 'Verify'} license of ${u.name}`}>
+                        {u.license.verifiedAt ? 'Re-verify license' : 'Verify license'}
                       </button>
                     ) : null}
                   </td>
@@ -153,14 +153,25 @@ function UserDialog({ user, onClose, onSaved }: { user: User | null; onClose: ()
     setFields({});
     const license = hasLicense ? { type: lic.type, number: lic.number, jurisdiction: lic.jurisdiction, expiresOn: lic.expiresOn } : null;
     try {
-      const body: Record<string, unknown> = { name, roles, bio, credentials, license };
       let u: User;
       if (user) {
-        body.active = active;
+        // PATCH only what changed (re-sending an unchanged license must not touch its verification).
+        const body: Record<string, unknown> = {};
+        if (name !== user.name) body.name = name;
+        if (JSON.stringify([...roles].sort()) !== JSON.stringify([...user.roles].sort())) body.roles = roles;
+        if (bio !== (user.bio ?? '')) body.bio = bio;
+        if (credentials !== (user.credentials ?? '')) body.credentials = credentials;
+        if (active !== (user.active !== false)) body.active = active;
         if (password) body.password = password;
-        u = await api.patch<User>(`/users/${user.id}`, body);
+        const old = user.license ? { type: user.license.type, number: user.license.number, jurisdiction: user.license.jurisdiction, expiresOn: user.license.expiresOn?.slice(0, 10) } : null;
+        if (JSON.stringify(old) !== JSON.stringify(license)) body.license = license;
+        u = Object.keys(body).length ? await api.patch<User>(`/users/${user.id}`, body) : user;
       } else {
-        u = await api.post<User>('/users', { ...body, email, password });
+        const body: Record<string, unknown> = { email, name, password, roles };
+        if (bio) body.bio = bio;
+        if (credentials) body.credentials = credentials;
+        if (license) body.license = license;
+        u = await api.post<User>('/users', body);
       }
       onSaved(u);
     } catch (err) {
@@ -176,12 +187,12 @@ function UserDialog({ user, onClose, onSaved }: { user: User | null; onClose: ()
         <div className="row2">
           <div className="field">
             <label htmlFor="u-email">Email</label>
-            <input id="u-email" type="email" required value={email} disabled={!!user} onChange={(e) => setEmail(e.target.value)} data-autofocus />
+            <input id="u-email" type="email" required value={email} disabled={!!user} onChange={(e) => setEmail(e.target.value)} data-autofocus={!user || undefined} />
             {fe('email')}
           </div>
           <div className="field">
             <label htmlFor="u-name">Name</label>
-            <input id="u-name" required value={name} onChange={(e) => setName(e.target.value)} />
+            <input id="u-name" required value={name} onChange={(e) => setName(e.target.value)} data-autofocus={!!user || undefined} />
             {fe('name')}
           </div>
         </div>
