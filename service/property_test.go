@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"pgregory.net/rapid"
 
 	"github.com/vetted-cms/vetted/models"
@@ -760,7 +759,7 @@ func (w *propWorld) compareHeads(rt *rapid.T, id string, f *propFold, evs []mode
 			rt.Fatalf("instance %d catalog: %+v", i, k)
 		}
 	}
-	raw, err := rawHead(ctx, w.e.db, id)
+	raw, err := mongostore.StoredHead(ctx, w.e.db, id)
 	if err != nil {
 		rt.Fatalf("head document %s: %v", id, err)
 	}
@@ -777,29 +776,4 @@ func propJSON(a *models.Article) string {
 		Revs int            `json:"revs"`
 	}{a, a.Content, a.Seqs, len(a.Revs)})
 	return string(b)
-}
-
-// rawHead reads an article's head document as stored, without rolling
-// it forward (the store packs its index arrays into JSON strings).
-func rawHead(ctx context.Context, db *mongostore.DB, id string) (*models.Article, error) {
-	var h struct {
-		models.Article `bson:",inline"`
-		RevsPacked     string `bson:"revsPacked"`
-		SeqsPacked     string `bson:"seqsPacked"`
-	}
-	if err := db.DB.Collection(mongostore.CollArticles).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&h); err != nil {
-		return nil, err
-	}
-	a := h.Article
-	if h.RevsPacked != "" {
-		if err := json.Unmarshal([]byte(h.RevsPacked), &a.Revs); err != nil {
-			return nil, err
-		}
-	}
-	if h.SeqsPacked != "" {
-		if err := json.Unmarshal([]byte(h.SeqsPacked), &a.Seqs); err != nil {
-			return nil, err
-		}
-	}
-	return &a, nil
 }

@@ -280,7 +280,7 @@ func crashCheckHeads(t *testing.T, dir string, ids []string) {
 				want = models.Apply(want, &evs[i])
 			}
 		}
-		got, err := crashRawHead(ctx, db, id)
+		got, err := mongostore.StoredHead(ctx, db, id)
 		if err != nil {
 			t.Fatalf("head %s: %v", id, err)
 		}
@@ -288,31 +288,6 @@ func crashCheckHeads(t *testing.T, dir string, ids []string) {
 			t.Fatalf("head document of %s differs from its events:\n got %s\nwant %s", id, g, w)
 		}
 	}
-}
-
-// crashRawHead reads a head document as stored (the store packs its
-// index arrays into JSON strings).
-func crashRawHead(ctx context.Context, db *mongostore.DB, id string) (*models.Article, error) {
-	var h struct {
-		models.Article `bson:",inline"`
-		RevsPacked     string `bson:"revsPacked"`
-		SeqsPacked     string `bson:"seqsPacked"`
-	}
-	if err := db.DB.Collection(mongostore.CollArticles).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&h); err != nil {
-		return nil, err
-	}
-	a := h.Article
-	if h.RevsPacked != "" {
-		if err := json.Unmarshal([]byte(h.RevsPacked), &a.Revs); err != nil {
-			return nil, err
-		}
-	}
-	if h.SeqsPacked != "" {
-		if err := json.Unmarshal([]byte(h.SeqsPacked), &a.Seqs); err != nil {
-			return nil, err
-		}
-	}
-	return &a, nil
 }
 
 func crashJSON(a *models.Article) string {

@@ -70,3 +70,13 @@ func (s *ArticleStore) allHeads(ctx context.Context) ([]*models.Article, error) 
 	}
 	return out, nil
 }
+
+// StoredHead reads an article's head document as stored, without rolling
+// it forward: tests compare it with the events it projects.
+func StoredHead(ctx context.Context, db *DB, id string) (*models.Article, error) {
+	var h headDoc
+	if err := db.get(ctx, CollArticles, id, &h); err != nil {
+		return nil, err
+	}
+	return h.unpack()
+}
