@@ -19,7 +19,7 @@ ui: ui-deps
 
 # build: the admin UI, then the binary with the UI embedded.
 build: ui
-	$(GO) build -o $(BIN) ./cmd/vetted
+	$(GO) build -trimpath -ldflags="-s -w" -o $(BIN) ./cmd/vetted
 
 # run: build everything and start on the embedded database with demo data.
 run: build
@@ -67,5 +67,5 @@ clean:
 # bench: the delivery API under load on 1,000 published articles beside
 # nginx serving one of the same documents (see bench/run.sh).
 bench:
-	$(GO) build -o $(BIN) ./cmd/vetted
+	$(GO) build -trimpath -ldflags="-s -w" -o $(BIN) ./cmd/vetted
 	bash bench/run.sh

@@ -552,12 +552,18 @@ func (m *ReadModel) projectionWritesLocked() []models.PublishedDoc {
 			d.State = models.SlugMoved
 			d.Doc = `{"movedTo":` + strconv.Quote(e.Slug) + `}`
 		default:
-			d.State, d.LiveKey, d.ETag, d.Doc = models.SlugLive, e.base.liveKey, e.ETag, string(e.JSON)
-			bj, _ := json.Marshal(e.base.snap)
-			d.Base = string(bj)
+			d.State, d.LiveKey, d.ETag = models.SlugLive, e.base.liveKey, e.ETag
 		}
 		if m.persisted[slug] == d.State+"|"+d.ETag {
 			continue
+		}
+		// Encode only what changed: encoding every live snapshot on every
+		// change made publishing slow down as the site grew (14/s at 100
+		// published articles, 8/s at 1,000).
+		if d.State == models.SlugLive {
+			d.Doc = string(e.JSON)
+			bj, _ := json.Marshal(e.base.snap)
+			d.Base = string(bj)
 		}
 		out = append(out, d)
 	}
