@@ -95,6 +95,7 @@ func open(ctx context.Context, cfg config) (*app, error) {
 		closeDB(ctx)
 		return nil, err
 	}
+	slog.Debug("catalog loaded", "from", articles.LoadedFrom)
 	pol, err := policies.Load(cfg.PolicyDir)
 	if err != nil {
 		closeDB(ctx)
@@ -138,6 +139,14 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	defer stopBG()
 	go every(bg, cfg.SyncInterval, func() { _, _ = a.articles.Log.Sync(bg) })
 	go every(bg, time.Second, func() { a.svc.Scheduled(bg) })
+	saved := a.articles.Log.Cursor()
+	go every(bg, 30*time.Second, func() { // a quick start next time
+		if c := a.articles.Log.Cursor(); c != saved {
+			if cur, err := a.articles.SaveSnapshot(bg); err == nil {
+				saved = cur
+			}
+		}
+	})
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -156,6 +165,9 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
 		slog.Warn("shutdown", "err", err.Error())
+	}
+	if _, err := a.articles.SaveSnapshot(sctx); err != nil {
+		slog.Warn("catalog snapshot not saved", "err", err.Error())
 	}
 	return 0
 }

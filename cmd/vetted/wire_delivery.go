@@ -29,7 +29,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server)
 	attachDelivery(a.articles, a.svc, sys)
 	sys.Start(ctx)
 	go func() {
-		if _, err := sys.Webhooks.CatchUp(ctx, a.articles.Log, a.articles, mongostore.ReplayWindow); err != nil {
+		if _, err := sys.Webhooks.CatchUp(ctx, a.articles.Log, a.articles, mongostore.ReplayWindow); err != nil && ctx.Err() == nil {
 			slog.Warn("webhook catch-up", "err", err.Error())
 		}
 	}()

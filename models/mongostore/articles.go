@@ -26,6 +26,8 @@ type ArticleStore struct {
 	// catalog, with the article after it (trimmed). The delivery read model
 	// and the scheduler hang off it.
 	OnApply func(ev *models.Event, a *models.Article)
+	// LoadedFrom says how Load built the catalog (for logs and tests).
+	LoadedFrom string
 }
 
 var _ models.ArticleStore = (*ArticleStore)(nil)
@@ -44,14 +46,18 @@ const ReplayWindow = 1000
 // Load builds the catalog from the heads, rolls forward whatever the log
 // holds beyond them, and sets the follow cursor at the tail.
 func (s *ArticleStore) Load(ctx context.Context) error {
-	heads, err := s.allHeads(ctx)
-	if err != nil {
-		return fmt.Errorf("load articles: %w", err)
-	}
 	tail, err := s.Log.FindTail(ctx)
 	if err != nil {
 		return fmt.Errorf("find log tail: %w", err)
 	}
+	if ok, err := s.loadFromSnapshot(ctx, tail); ok || err != nil {
+		return err
+	}
+	heads, err := s.allHeads(ctx)
+	if err != nil {
+		return fmt.Errorf("load articles: %w", err)
+	}
+	s.LoadedFrom = fmt.Sprintf("%d article heads", len(heads))
 	s.mu.Lock()
 	for _, h := range heads {
 		s.catalog[h.ID] = trim(h)

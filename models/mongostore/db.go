@@ -175,7 +175,9 @@ func all[T any](ctx context.Context, d *DB, coll string, filter bson.D) ([]T, er
 	if filter == nil {
 		filter = bson.D{}
 	}
-	cur, err := d.DB.Collection(coll).Find(ctx, filter)
+	// Small batches: each round trip stays well inside the operation
+	// timeout even when FerretDB decodes large documents slowly.
+	cur, err := d.DB.Collection(coll).Find(ctx, filter, options.Find().SetBatchSize(100))
 	if err != nil {
 		return nil, mapErr(err)
 	}

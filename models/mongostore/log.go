@@ -115,6 +115,14 @@ func (l *Log) StartAt(ctx context.Context, seq int64) error {
 	return nil
 }
 
+// holdCursor runs f with the cursor while no event is being applied, so
+// that what f reads of the projections matches the cursor exactly.
+func (l *Log) holdCursor(f func(cursor int64)) {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	f(l.cursor)
+}
+
 // Sync applies every event after the cursor, in order.
 func (l *Log) Sync(ctx context.Context) (int, error) {
 	l.syncMu.Lock()
