@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"math"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -79,5 +78,3 @@ func limitByClient(l *RateLimiter) gin.HandlerFunc {
 		c.Next()
 	}
 }
-
-var _ = http.StatusTooManyRequests

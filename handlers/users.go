@@ -36,12 +36,7 @@ func (s *Server) createUser(c *gin.Context) {
 }
 
 func (s *Server) getUser(c *gin.Context) {
-	me := user(c)
-	if c.Param("id") != me.ID && !me.HasRole(models.RoleAdmin) {
-		writeError(c, models.Errorf(models.ErrForbidden, "you may read only your own profile"))
-		return
-	}
-	u, err := s.Svc.Users.Get(c.Request.Context(), c.Param("id"))
+	u, err := s.Svc.GetUser(c.Request.Context(), user(c), c.Param("id"))
 	if err != nil {
 		writeError(c, err)
 		return

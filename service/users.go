@@ -106,6 +106,15 @@ func (s *Service) CreateUser(ctx context.Context, actor *models.User, in NewUser
 	return u, nil
 }
 
+// GetUser returns a user's profile: admins read anyone's, others only
+// their own.
+func (s *Service) GetUser(ctx context.Context, actor *models.User, id string) (*models.User, error) {
+	if actor.ID != id && !actor.HasRole(models.RoleAdmin) {
+		return nil, models.Errorf(models.ErrForbidden, "you may read only your own profile")
+	}
+	return s.Users.Get(ctx, id)
+}
+
 // UpdateUser applies a patch. Admins change anything of anyone but their
 // own roles and activation; everyone may change their own name, bio and
 // password (with the current password). Password, role and activation
