@@ -1,6 +1,6 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, errorMessage } from '../lib/api';
-import type { ListResponse } from '../lib/types';
+import { useList } from '../lib/useList';
 import { Dialog } from '../components/Dialog';
 import { ConfirmDialog } from '../components/ActionsPanel';
 import { Alert, Spinner, Time } from '../components/ui';
@@ -14,19 +14,10 @@ interface Token {
 }
 
 export function TokensScreen() {
-  const [tokens, setTokens] = useState<Token[] | null>(null);
-  const [error, setError] = useState('');
+  const { items: tokens, error, setError, reload: load } = useList<Token>('/tokens');
   const [name, setName] = useState('');
   const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
   const [revoking, setRevoking] = useState<Token | null>(null);
-  const load = () =>
-    api
-      .get<ListResponse<Token>>('/tokens')
-      .then((r) => setTokens(r.items ?? []))
-      .catch((e) => setError(errorMessage(e)));
-  useEffect(() => {
-    void load();
-  }, []);
   const create = async (e: FormEvent) => {
     e.preventDefault();
     setError('');

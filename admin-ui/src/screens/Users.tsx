@@ -1,6 +1,7 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, ApiError, errorMessage } from '../lib/api';
-import type { License, ListResponse, Role, User } from '../lib/types';
+import { useList } from '../lib/useList';
+import type { License, Role, User } from '../lib/types';
 import { licenseStatus } from '../lib/license';
 import { Dialog } from '../components/Dialog';
 import { Alert, LicenseBadge, Spinner, Time } from '../components/ui';
@@ -13,18 +14,9 @@ const ROLES: { id: Role; label: string }[] = [
 ];
 
 export function UsersScreen() {
-  const [users, setUsers] = useState<User[] | null>(null);
-  const [error, setError] = useState('');
+  const { items: users, error, setError, reload: load } = useList<User>('/users');
   const [notice, setNotice] = useState('');
   const [editing, setEditing] = useState<User | 'new' | null>(null);
-  const load = () =>
-    api
-      .get<ListResponse<User>>('/users')
-      .then((r) => setUsers(r.items ?? []))
-      .catch((e) => setError(errorMessage(e)));
-  useEffect(() => {
-    void load();
-  }, []);
   const verify = async (u: User) => {
     setError('');
     try {

@@ -1,5 +1,6 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, errorMessage } from '../lib/api';
+import { useList } from '../lib/useList';
 import type { ListResponse } from '../lib/types';
 import { Dialog } from '../components/Dialog';
 import { ConfirmDialog } from '../components/ActionsPanel';
@@ -23,22 +24,13 @@ interface Delivery {
 const EVENTS = ['article.published', 'article.unpublished', 'article.recertified'];
 
 export function WebhooksScreen() {
-  const [hooks, setHooks] = useState<Webhook[] | null>(null);
-  const [error, setError] = useState('');
+  const { items: hooks, error, setError, reload: load } = useList<Webhook>('/webhooks');
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<string[]>([...EVENTS]);
   const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [deliveries, setDeliveries] = useState<Record<string, Delivery[]>>({});
   const [deleting, setDeleting] = useState<Webhook | null>(null);
-  const load = () =>
-    api
-      .get<ListResponse<Webhook>>('/webhooks')
-      .then((r) => setHooks(r.items ?? []))
-      .catch((e) => setError(errorMessage(e)));
-  useEffect(() => {
-    void load();
-  }, []);
   const create = async (e: FormEvent) => {
     e.preventDefault();
     setError('');
