@@ -128,20 +128,17 @@ func checkKeys(body []byte) error {
 			continue
 		}
 		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, &frame{obj: true, keys: map[string]bool{}, next: true})
-			continue
-		case json.Delim('['):
-			stack = append(stack, &frame{})
+		case json.Delim('{'), json.Delim('['):
+			if len(stack) >= 64 {
+				return models.Invalid("the JSON is nested too deeply", nil)
+			}
+			stack = append(stack, &frame{obj: tok == json.Delim('{'), keys: map[string]bool{}, next: true})
 			continue
 		case json.Delim('}'), json.Delim(']'):
 			stack = stack[:len(stack)-1]
 		}
 		if len(stack) > 0 && stack[len(stack)-1].obj {
 			stack[len(stack)-1].next = true
-		}
-		if len(stack) > 64 {
-			return models.Invalid("the JSON is nested too deeply", nil)
 		}
 	}
 }

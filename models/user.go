@@ -1,6 +1,9 @@
 package models
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Roles a user may hold; several at once.
 const (
@@ -51,14 +54,7 @@ type License struct {
 }
 
 // HasRole reports whether the user holds role.
-func (u *User) HasRole(role string) bool {
-	for _, r := range u.Roles {
-		if r == role {
-			return true
-		}
-	}
-	return false
-}
+func (u *User) HasRole(role string) bool { return slices.Contains(u.Roles, role) }
 
 // Session is a signed-in browser or API client. Only the token's hash is
 // stored: the ID is sha-256 of the bearer token.

@@ -127,6 +127,9 @@ func CSRFToken(sessionToken string) string { return sha256hex("csrf:" + sessionT
 
 // CreateToken mints a delivery token; the secret is returned once.
 func (s *Service) CreateToken(ctx context.Context, actor *models.User, name string) (*models.Token, string, error) {
+	if !actor.HasRole(models.RoleAdmin) {
+		return nil, "", models.Errorf(models.ErrForbidden, "only an admin creates delivery tokens")
+	}
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
 		return nil, "", models.Invalid("name the token", map[string]string{"name": "required, at most 100 characters"})
@@ -142,6 +145,9 @@ func (s *Service) CreateToken(ctx context.Context, actor *models.User, name stri
 
 // RevokeToken revokes a delivery token.
 func (s *Service) RevokeToken(ctx context.Context, actor *models.User, id string) error {
+	if !actor.HasRole(models.RoleAdmin) {
+		return models.Errorf(models.ErrForbidden, "only an admin revokes delivery tokens")
+	}
 	t, err := s.Users.Token(ctx, id)
 	if err != nil {
 		return err

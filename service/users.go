@@ -69,6 +69,9 @@ func validRoles(roles []string, f map[string]string) {
 // CreateUser creates a user (admins only; the first admin comes from the
 // environment or the command line, with actor nil).
 func (s *Service) CreateUser(ctx context.Context, actor *models.User, in NewUser) (*models.User, error) {
+	if actor != nil && !actor.HasRole(models.RoleAdmin) {
+		return nil, models.Errorf(models.ErrForbidden, "only an admin creates users")
+	}
 	f := map[string]string{}
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
 	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 {

@@ -82,6 +82,7 @@ type app struct {
 	db       *mongostore.DB
 	articles *mongostore.ArticleStore
 	svc      *service.Service
+	policy   *policies.Enforcer
 	closeDB  func(context.Context)
 }
 
@@ -109,7 +110,7 @@ func open(ctx context.Context, cfg config) (*app, error) {
 	} else if n > 0 {
 		slog.Info("appended audit events a crash left pending", "count", n)
 	}
-	return &app{db: db, articles: articles, svc: svc, closeDB: closeDB}, nil
+	return &app{db: db, articles: articles, svc: svc, policy: pol, closeDB: closeDB}, nil
 }
 
 func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
@@ -124,8 +125,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vetted: seeding: %v\n", err)
 		return 1
 	}
-	pol, _ := policies.Load(cfg.PolicyDir)
-	srv := &handlers.Server{Svc: a.svc, Policy: pol, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
+	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
 		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies}
 	wireDelivery(ctx, cfg, a, srv)
 	ln, err := net.Listen("tcp", cfg.Addr)

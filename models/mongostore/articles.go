@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -176,10 +177,9 @@ func (s *ArticleStore) Commit(ctx context.Context, prev *models.Article, ev *mod
 		return nil, err
 	}
 	next := models.Apply(prev, ev)
-	if err := s.putHead(ctx, next); err != nil {
-		// The event is the record; the head is rolled forward on next load.
-		return next, nil
-	}
+	// The event is the record: a head that fails to write here is rolled
+	// forward from the log on the next load, so the error is not the caller's.
+	_ = s.putHead(ctx, next)
 	return next, nil
 }
 
@@ -239,7 +239,7 @@ func (s *ArticleStore) List(q models.ListQuery) ([]models.Summary, int) {
 		if q.AuthorID != "" && a.AuthorID != q.AuthorID {
 			continue
 		}
-		if q.Topic != "" && !contains(a.Content.Topics, q.Topic) {
+		if q.Topic != "" && !slices.Contains(a.Content.Topics, q.Topic) {
 			continue
 		}
 		if term != "" && !strings.Contains(strings.ToLower(a.Content.Title+" "+a.Content.Slug+" "+a.Content.Summary), term) {
@@ -280,13 +280,4 @@ func (s *ArticleStore) All() []*models.Article {
 // Event loads one event.
 func (s *ArticleStore) Event(ctx context.Context, seq int64) (*models.Event, error) {
 	return s.Log.Get(ctx, seq)
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -119,21 +120,11 @@ func isNamespaceExists(err error) bool {
 
 // redact drops credentials from a URI before it is shown.
 func redact(uri string) string {
-	if i := indexOf(uri, "@"); i > 0 {
-		if j := indexOf(uri, "://"); j > 0 && j < i {
-			return uri[:j+3] + "…@" + uri[i+1:]
-		}
+	scheme, rest, ok := strings.Cut(uri, "://")
+	if at := strings.LastIndex(rest, "@"); ok && at >= 0 {
+		return scheme + "://…@" + rest[at+1:]
 	}
 	return uri
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 // mapErr turns driver errors into Vetted's sentinels.
