@@ -194,49 +194,73 @@ func (d *DeliveryAPI) serve(c *gin.Context, h http.Header, doc *delivery.Doc) {
 		c.Writer.WriteHeaderNow()
 		return
 	}
+	if cc := holdFor(c.Request, body); cc != nil {
+		defer func() { _ = cc.release() }()
+	}
 	_, _ = c.Writer.Write(body)
 }
 
 // etagMatch implements If-None-Match's weak comparison over a list.
 func etagMatch(vals []string, etag string) bool {
 	for _, v := range vals {
-		if v == etag {
+		if etagMatchOne(v, etag) {
 			return true
 		}
-		for v != "" {
-			var t string
-			t, v, _ = strings.Cut(v, ",")
-			t = strings.TrimSpace(t)
-			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-				return true
-			}
+	}
+	return false
+}
+
+// etagMatchOne is etagMatch for one header value.
+func etagMatchOne(v, etag string) bool {
+	if v == etag {
+		return true
+	}
+	for v != "" {
+		var t string
+		t, v, _ = strings.Cut(v, ",")
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
 		}
 	}
 	return false
 }
 
 // acceptsGzip reads Accept-Encoding without allocating: gzip (or *) with
-// a q-value that is not zero.
+// a q-value that is not zero; the first value that names either decides.
 func acceptsGzip(vals []string) bool {
 	for _, v := range vals {
-		for v != "" {
-			var t string
-			t, v, _ = strings.Cut(v, ",")
-			name, params, _ := strings.Cut(t, ";")
-			name = strings.TrimSpace(name)
-			if name != "gzip" && name != "*" {
-				continue
-			}
-			q := strings.TrimSpace(params)
-			if strings.HasPrefix(q, "q=") {
-				if f, err := strconv.ParseFloat(q[2:], 64); err == nil && f == 0 {
-					return false
-				}
-			}
-			return true
+		if ok, named := gzipIn(v); named {
+			return ok
 		}
 	}
 	return false
+}
+
+// acceptsGzipOne is acceptsGzip for one header value.
+func acceptsGzipOne(v string) bool {
+	ok, _ := gzipIn(v)
+	return ok
+}
+
+func gzipIn(v string) (ok, named bool) {
+	for v != "" {
+		var t string
+		t, v, _ = strings.Cut(v, ",")
+		name, params, _ := strings.Cut(t, ";")
+		name = strings.TrimSpace(name)
+		if name != "gzip" && name != "*" {
+			continue
+		}
+		q := strings.TrimSpace(params)
+		if strings.HasPrefix(q, "q=") {
+			if f, err := strconv.ParseFloat(q[2:], 64); err == nil && f == 0 {
+				return false, true
+			}
+		}
+		return true, true
+	}
+	return false, false
 }
 
 var topicRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vetted-cms/vetted/delivery"
+	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
 )
 
@@ -43,5 +45,34 @@ func TestWebhookCatchUpAfterCrash(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if n := calls.Load(); n != 1 {
 		t.Fatalf("receiver called %d times; want once", n)
+	}
+}
+
+// countingLog counts the event reads of the real log.
+type countingLog struct {
+	delivery.EventSource
+	gets atomic.Int64
+}
+
+func (l *countingLog) Get(ctx context.Context, seq int64) (*models.Event, error) {
+	l.gets.Add(1)
+	return l.EventSource.Get(ctx, seq)
+}
+
+// TestWebhookCatchUpWithoutWebhooksReadsNothing: with no webhook nothing
+// can be owed, so a start does not read the replay window (a thousand
+// event reads on a busy database); with one, it does.
+func TestWebhookCatchUpWithoutWebhooksReadsNothing(t *testing.T) {
+	d := newDeliveryApp(t, delivery.Config{AllowPrivateWebhooks: true}, false)
+	d.publish(anArticle().slug("caught-up-one"))
+	log := &countingLog{EventSource: d.Articles.Log}
+	if n, err := d.Sys.Webhooks.CatchUp(d.ctx, log, d.Articles, mongostore.ReplayWindow); err != nil || n != 0 || log.gets.Load() != 0 {
+		t.Fatalf("no webhooks: offered %d, read %d events, err %v; want nothing", n, log.gets.Load(), err)
+	}
+	if res := d.do(http.MethodPost, "/api/admin/webhooks", `{"url":"http://127.0.0.1:9/hook","events":["article.published"]}`, nil, asAdmin); res.Code != http.StatusCreated {
+		t.Fatalf("create webhook: %d %s", res.Code, res.Body)
+	}
+	if _, err := d.Sys.Webhooks.CatchUp(d.ctx, log, d.Articles, mongostore.ReplayWindow); err != nil || log.gets.Load() == 0 {
+		t.Fatalf("with a webhook: read %d events, err %v; want the window read", log.gets.Load(), err)
 	}
 }

@@ -127,13 +127,16 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	}
 	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
 		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies}
-	wireDelivery(ctx, cfg, a, srv)
+	api := wireDelivery(ctx, cfg, a, srv)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "vetted: listen on %s: %v\n", cfg.Addr, err)
 		return 1
 	}
-	hs := &http.Server{Handler: srv.Router(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	hs := &http.Server{Handler: srv.Router(), ConnContext: handlers.ConnContext, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	// The front answers delivery by-slug hits itself and hands every other
+	// connection to hs (handlers/front.go).
+	front := &handlers.Front{API: api, Server: hs}
 
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
@@ -149,7 +152,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	})
 
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- front.Serve(ln) }()
 	fmt.Fprintf(stdout, "Vetted is running: http://%s/admin/ (ready in %s)\n", ln.Addr(), time.Since(started).Round(time.Millisecond))
 	select {
 	case <-ctx.Done():
@@ -163,7 +166,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	stopBG()
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
+	if err := front.Shutdown(sctx); err != nil {
 		slog.Warn("shutdown", "err", err.Error())
 	}
 	if _, err := a.articles.SaveSnapshot(sctx); err != nil {
