@@ -133,9 +133,11 @@ func (f *Front) Shutdown(ctx context.Context) error {
 			err = ctx.Err()
 		}
 	}
+	f.mu.Lock()
 	if f.cancel != nil {
 		f.cancel()
 	}
+	f.mu.Unlock()
 	return err
 }
 
