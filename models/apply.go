@@ -27,7 +27,7 @@ func Apply(a *Article, ev *Event) *Article {
 		n.ContentHash = ev.Data.ContentHash
 		n.Rev = ev.Rev
 		n.Approval = nil
-		n.ScheduledAt = nil
+		n.ScheduledAt, n.ScheduledBy = nil, ""
 		if !slices.Contains(n.EditorsSinceSignoff, ev.Actor) {
 			n.EditorsSinceSignoff = append(n.EditorsSinceSignoff, ev.Actor)
 		}
@@ -37,7 +37,7 @@ func Apply(a *Article, ev *Event) *Article {
 		n.EditorsSinceSignoff = []string{}
 	case "publish":
 		if ev.Data.PublishAt != nil {
-			n.ScheduledAt = ev.Data.PublishAt
+			n.ScheduledAt, n.ScheduledBy = ev.Data.PublishAt, ev.Actor
 			break
 		}
 		sig := Signature{}
@@ -47,7 +47,7 @@ func Apply(a *Article, ev *Event) *Article {
 		n.Live = &Live{Rev: n.Rev, ContentHash: n.ContentHash, Slug: n.Content.Slug, PublishedAt: ev.At, Signature: sig}
 		n.LastReviewed = &sig.At
 		n.NextReviewDue = ev.Data.NextReviewDue
-		n.ScheduledAt = nil
+		n.ScheduledAt, n.ScheduledBy = nil, ""
 		n.EverPublished = true
 	case "recertify":
 		if n.Live != nil {
@@ -61,10 +61,10 @@ func Apply(a *Article, ev *Event) *Article {
 		n.EditorsSinceSignoff = []string{}
 	case "unpublish":
 		n.Live = nil
-		n.ScheduledAt = nil
+		n.ScheduledAt, n.ScheduledBy = nil, ""
 		n.NextReviewDue = nil
 	case "submit", "withdraw", "request_changes", "archive":
-		n.ScheduledAt = nil
+		n.ScheduledAt, n.ScheduledBy = nil, ""
 	}
 	return &n
 }

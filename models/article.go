@@ -23,8 +23,11 @@ type Article struct {
 	// Approval is the sign-off of the working copy, cleared by any edit.
 	Approval *Signature `json:"approval" bson:"approval"`
 	// Live is what delivery serves; it changes only on publish and unpublish.
-	Live          *Live      `json:"live" bson:"live"`
-	ScheduledAt   *time.Time `json:"scheduledAt" bson:"scheduledAt"`
+	Live        *Live      `json:"live" bson:"live"`
+	ScheduledAt *time.Time `json:"scheduledAt" bson:"scheduledAt"`
+	// ScheduledBy is the editor who scheduled the publish: the scheduler
+	// re-checks them when the time comes.
+	ScheduledBy   string     `json:"scheduledBy,omitempty" bson:"scheduledBy"`
 	LastReviewed  *time.Time `json:"lastReviewed" bson:"lastReviewed"`
 	NextReviewDue *time.Time `json:"nextReviewDue" bson:"nextReviewDue"`
 	// EverPublished tells 410 (unpublished) from 404 (never published).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -336,7 +337,10 @@ func (s *Service) ResolveRev(ctx context.Context, a *models.Article, ref string)
 }
 
 // Scheduled performs due scheduled publishes (called every second by each
-// instance; the claim by insert makes a double publish impossible).
+// instance; the claim by insert makes a double publish impossible). The
+// editor who scheduled a publish is re-checked when it falls due: a
+// schedule made by someone since deactivated or no longer allowed to
+// publish is held (and logged once) until an editor acts on the article.
 func (s *Service) Scheduled(ctx context.Context) {
 	now := s.now()
 	system := &models.User{ID: "system:scheduler", Name: "Scheduled publish", Roles: []string{models.RoleEditor}}
@@ -344,8 +348,39 @@ func (s *Service) Scheduled(ctx context.Context) {
 		if a.ScheduledAt == nil || a.ScheduledAt.After(now) || a.Status != string(workflow.StateApproved) {
 			continue
 		}
+		held, err := s.scheduleHeld(ctx, a)
+		if err != nil {
+			continue // the database did not answer: try again next time
+		}
+		if held != "" {
+			key := a.ID + "@" + a.ScheduledAt.Format(time.RFC3339Nano)
+			if _, seen := s.heldSchedules.LoadOrStore(key, true); !seen {
+				slog.Warn("scheduled publish held", "article", a.ID, "scheduledAt", a.ScheduledAt, "reason", held)
+			}
+			continue
+		}
 		_, _ = s.Transition(ctx, system, a.ID, TransitionRequest{Action: string(workflow.ActionPublish), Comment: "scheduled publish"})
 	}
+}
+
+// scheduleHeld tells why a due schedule must not run ("" when it may).
+func (s *Service) scheduleHeld(ctx context.Context, a *models.Article) (string, error) {
+	by := a.ScheduledBy
+	if by == "" {
+		return "nobody is recorded as having scheduled it; an editor can schedule it again", nil
+	}
+	u, err := s.Users.Get(ctx, by)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return "the editor who scheduled it no longer exists", nil
+	case err != nil:
+		return "", err
+	case !u.Active:
+		return "the editor who scheduled it (" + u.Email + ") is deactivated", nil
+	case !s.Policy.AllowAny(u.Roles, "article", string(workflow.ActionPublish)):
+		return "the editor who scheduled it (" + u.Email + ") may no longer publish", nil
+	}
+	return "", nil
 }
 
 // ReviewsDue lists live articles whose re-review is due by the time given.

@@ -7,6 +7,7 @@ package service
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/vetted-cms/vetted/models"
@@ -54,6 +55,8 @@ type Service struct {
 	SessionIdle    time.Duration
 	SessionMax     time.Duration
 	Lockout        LockoutPolicy
+
+	heldSchedules sync.Map // schedules logged as held, "<id>@<time>"
 }
 
 // LockoutPolicy: after Threshold failures an account is locked for

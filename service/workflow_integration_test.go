@@ -249,6 +249,54 @@ func TestScheduledPublishSurvivesRestartAndRunsOnce(t *testing.T) {
 	e.verifyChain()
 }
 
+// TestScheduledPublishRechecksTheEditor: a schedule runs on the authority
+// of the editor who made it, re-checked when it falls due — deactivated
+// or demoted, their schedule is held; restored, it runs.
+func TestScheduledPublishRechecksTheEditor(t *testing.T) {
+	e := newFlowEnv(t, 1)
+	c := e.cast()
+	ctx := context.Background()
+	schedule := func(slug string) *models.Article {
+		at := e.clock.Peek().Add(time.Hour).Truncate(time.Millisecond)
+		a := e.create(c.writer, slug)
+		e.do(c.writer, a.ID, service.TransitionRequest{Action: "submit"})
+		e.sign(c.clin, a.ID, "approve")
+		sch := e.do(c.editor, a.ID, service.TransitionRequest{Action: "publish", PublishAt: &at})
+		if sch.ScheduledBy != c.editor.ID {
+			t.Fatalf("scheduledBy %q, want %q", sch.ScheduledBy, c.editor.ID)
+		}
+		return sch
+	}
+	first := schedule("held-one")
+	off, on := false, true
+	if _, err := e.svc().UpdateUser(ctx, e.admin, c.editor.ID, service.UserPatch{Active: &off}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(2 * time.Hour)
+	e.svc().Scheduled(ctx)
+	if got := e.get(first.ID); got.Status != "approved" || got.Live != nil {
+		t.Fatalf("published on the schedule of a deactivated editor: %s", got.Status)
+	}
+	if _, err := e.svc().UpdateUser(ctx, e.admin, c.editor.ID, service.UserPatch{Active: &on}); err != nil {
+		t.Fatal(err)
+	}
+	e.svc().Scheduled(ctx)
+	if got := e.get(first.ID); got.Status != "published" {
+		t.Fatalf("reactivated editor's schedule did not run: %s", got.Status)
+	}
+
+	// Demoted: the role no longer allows publishing.
+	second := schedule("held-two")
+	if _, err := e.svc().UpdateUser(ctx, e.admin, c.editor.ID, service.UserPatch{Roles: &[]string{models.RoleWriter}}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(2 * time.Hour)
+	e.svc().Scheduled(ctx)
+	if got := e.get(second.ID); got.Status != "approved" {
+		t.Fatalf("published on the schedule of an editor who lost the role: %s", got.Status)
+	}
+}
+
 func TestRecertifyRenewsReviewOfUnchangedLiveContent(t *testing.T) {
 	e := newFlowEnv(t, 1)
 	c := e.cast()
