@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/vetted-cms/vetted/models"
 )
 
 // Config is the delivery side's configuration.
@@ -53,4 +55,12 @@ func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
 func (s *System) Start(ctx context.Context) {
 	s.Model.Start(ctx)
 	s.Webhooks.Start(ctx)
+}
+
+// OnOther takes the log's non-article events: a token revocation made on
+// any instance reaches this one's token cache.
+func (s *System) OnOther(ev *models.Event) {
+	if ev.Action == models.ActionTokenRevoke && ev.Subject != "" {
+		s.Tokens.Forget(ev.Subject)
+	}
 }

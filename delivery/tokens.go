@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,7 +19,8 @@ type TokenChecker interface {
 // TokenCache answers "is this delivery token valid?" from memory for TTL
 // after the database last said yes, so that the delivery hot path does no
 // I/O and keeps serving known sites while the database is down. A revoked
-// token stops working on every instance within TTL.
+// token is forgotten by every instance as its log follower reads the
+// revocation (Forget); TTL bounds it if that event were late.
 type TokenCache struct {
 	check TokenChecker
 	ttl   time.Duration
@@ -69,4 +71,17 @@ func (c *TokenCache) Allow(ctx context.Context, token string) error {
 		c.mu.Unlock()
 	}
 	return err
+}
+
+// Forget drops a token from the cache by its id (the part between "vd_"
+// and "."), so that the next request asks the database.
+func (c *TokenCache) Forget(id string) {
+	prefix := "vd_" + id + "."
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for tok := range c.ok {
+		if strings.HasPrefix(tok, prefix) {
+			delete(c.ok, tok)
+		}
+	}
 }

@@ -43,6 +43,7 @@ func newDeliveryApp(t testing.TB, cfg delivery.Config, public bool) *dlApp {
 		t.Fatalf("delivery setup: %v", err)
 	}
 	a.Articles.OnApply = sys.Model.OnApply
+	a.Articles.OnOther = sys.OnOther
 	a.Svc.Publish = sys.Model
 	sys.Start(ctx)
 	go follow(ctx, a.Articles, 200*time.Millisecond)
@@ -459,6 +460,48 @@ func TestDeliveryTwoInstances(t *testing.T) {
 	if el > time.Second {
 		t.Errorf("unpublish took %s to reach the second instance; want < 1 s", el)
 	}
+}
+
+// TestTokenRevocationReachesEveryInstance: a revoked delivery token stops
+// working at once on the instance that revoked it and within the log
+// follower's interval on another — not after the token cache's 30 s.
+func TestTokenRevocationReachesEveryInstance(t *testing.T) {
+	d := newDeliveryApp(t, delivery.Config{}, false)
+	ctx := d.ctx
+	d.publish(anArticle().slug("revoked-soon"))
+	other := mongostore.NewArticleStore(d.DB)
+	if err := other.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sysB, err := delivery.Setup(ctx, delivery.Deps{Articles: other, Users: d.Svc.Users, Store: d.Store, Audit: other.Log, Tokens: d.Svc}, delivery.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.OnOther = sysB.OnOther
+	go follow(ctx, other, 200*time.Millisecond)
+
+	auth := map[string]string{"Authorization": "Bearer " + d.Token}
+	if r := d.get("/api/v1/articles/revoked-soon", auth); r.Code != 200 {
+		t.Fatalf("before: %d", r.Code)
+	}
+	if err := sysB.Tokens.Allow(ctx, d.Token); err != nil {
+		t.Fatalf("instance B before: %v", err)
+	}
+	id, _, _ := strings.Cut(strings.TrimPrefix(d.Token, "vd_"), ".")
+	if r := d.do(http.MethodDelete, "/api/admin/tokens/"+id, "", nil, asAdmin); r.Code/100 != 2 {
+		t.Fatalf("revoke: %d %s", r.Code, r.Body)
+	}
+	start := time.Now()
+	if r := d.get("/api/v1/articles/revoked-soon", auth); r.Code != http.StatusUnauthorized {
+		t.Errorf("the revoking instance still serves the token: %d", r.Code)
+	}
+	for sysB.Tokens.Allow(ctx, d.Token) == nil {
+		if time.Since(start) > 3*time.Second {
+			t.Fatalf("instance B still accepts the revoked token after 3 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("revocation reached instance B after %s", time.Since(start))
 }
 
 func TestWebhooksSignedRetriedLogged(t *testing.T) {

@@ -67,6 +67,13 @@ func attachDelivery(articles *mongostore.ArticleStore, svc *service.Service, sys
 		}
 		sys.Model.OnApply(ev, art)
 	}
+	prevOther := articles.OnOther
+	articles.OnOther = func(ev *models.Event) {
+		if prevOther != nil {
+			prevOther(ev)
+		}
+		sys.OnOther(ev)
+	}
 	if svc.Publish == nil {
 		svc.Publish = sys.Model
 	} else {

@@ -27,6 +27,9 @@ type ArticleStore struct {
 	// catalog, with the article after it (trimmed). The delivery read model
 	// and the scheduler hang off it.
 	OnApply func(ev *models.Event, a *models.Article)
+	// OnOther, when set, is called for every other event (user, license,
+	// token, webhook changes) as this instance applies the log.
+	OnOther func(ev *models.Event)
 	// LoadedFrom says how Load built the catalog (for logs and tests).
 	LoadedFrom string
 }
@@ -97,6 +100,9 @@ func (s *ArticleStore) Load(ctx context.Context) error {
 // with every instance's writes.
 func (s *ArticleStore) applyEvent(ev *models.Event) {
 	if ev.ArticleID == "" {
+		if s.OnOther != nil {
+			s.OnOther(ev)
+		}
 		return
 	}
 	s.mu.Lock()
