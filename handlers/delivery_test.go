@@ -417,22 +417,30 @@ func TestDeliverySurvivesDatabaseOutage(t *testing.T) {
 	}
 }
 
+// secondInstance wires another instance's delivery side on the same
+// database, fed by its own log follower, as cmd/vetted wires one.
+func (d *dlApp) secondInstance(t *testing.T) *delivery.System {
+	t.Helper()
+	other := mongostore.NewArticleStore(d.DB)
+	if err := other.Load(d.ctx); err != nil {
+		t.Fatal(err)
+	}
+	sys, err := delivery.Setup(d.ctx, delivery.Deps{Articles: other, Users: d.Svc.Users, Store: d.Store, Audit: other.Log, Tokens: d.Svc}, delivery.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.OnApply, other.OnOther = sys.Model.OnApply, sys.OnOther
+	sys.Start(d.ctx)
+	go follow(d.ctx, other, 200*time.Millisecond) // VETTED_SYNC_INTERVAL's default
+	return sys
+}
+
 // TestDeliveryTwoInstances: a publish on one instance is served by
 // another instance on the same database within a second.
 func TestDeliveryTwoInstances(t *testing.T) {
 	d := newDeliveryApp(t, delivery.Config{}, false)
 	ctx := d.ctx
-	other := mongostore.NewArticleStore(d.DB)
-	if err := other.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sysB, err := delivery.Setup(ctx, delivery.Deps{Articles: other, Users: d.Svc.Users, Store: d.Store, Audit: other.Log, Tokens: d.Svc}, delivery.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other.OnApply = sysB.Model.OnApply
-	sysB.Start(ctx)
-	go follow(ctx, other, 200*time.Millisecond) // VETTED_SYNC_INTERVAL's default
+	sysB := d.secondInstance(t)
 
 	art := d.createArticle(asWriter, anArticle().slug("seen-elsewhere"))
 	d.to(art.ID, "approved")
@@ -469,16 +477,7 @@ func TestTokenRevocationReachesEveryInstance(t *testing.T) {
 	d := newDeliveryApp(t, delivery.Config{}, false)
 	ctx := d.ctx
 	d.publish(anArticle().slug("revoked-soon"))
-	other := mongostore.NewArticleStore(d.DB)
-	if err := other.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sysB, err := delivery.Setup(ctx, delivery.Deps{Articles: other, Users: d.Svc.Users, Store: d.Store, Audit: other.Log, Tokens: d.Svc}, delivery.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other.OnOther = sysB.OnOther
-	go follow(ctx, other, 200*time.Millisecond)
+	sysB := d.secondInstance(t)
 
 	auth := map[string]string{"Authorization": "Bearer " + d.Token}
 	if r := d.get("/api/v1/articles/revoked-soon", auth); r.Code != 200 {
