@@ -66,16 +66,7 @@ func newDeliveryApp(t testing.TB, cfg delivery.Config, public bool) *dlApp {
 
 // follow is the log follower of cmd/vetted's serve.
 func follow(ctx context.Context, arts *mongostore.ArticleStore, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_, _ = arts.Log.Sync(ctx)
-		}
-	}
+	arts.Log.Follow(ctx, every)
 }
 
 // get reads the delivery API with the site's token.

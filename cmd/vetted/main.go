@@ -140,7 +140,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
-	go every(bg, cfg.SyncInterval, func() { _, _ = a.articles.Log.Sync(bg) })
+	go a.articles.Log.Follow(bg, cfg.SyncInterval)
 	go every(bg, time.Second, func() { a.svc.Scheduled(bg) })
 	saved := a.articles.Log.Cursor()
 	go every(bg, 30*time.Second, func() { // a quick start next time

@@ -23,7 +23,8 @@ type eventDoc struct {
 //
 // Log also follows the log: Sync reads every event after the cursor by
 // _id (the only lookup FerretDB pushes down) and hands it to the apply
-// callback in order, so every instance sees every change within one poll.
+// callback in order, so every instance sees every change within one poll
+// (Follow; woken at once by a change stream where the database has one).
 type Log struct {
 	db    *DB
 	apply func(*models.Event)
@@ -32,6 +33,7 @@ type Log struct {
 	syncMu   sync.Mutex
 	cursor   int64 // last applied seq
 	lastHash string
+	streamState
 }
 
 // NewLog returns a log whose Sync calls apply for each new event.

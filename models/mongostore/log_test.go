@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vetted-cms/vetted/models"
 )
@@ -80,5 +82,34 @@ func TestVerifyDetectsTampering(t *testing.T) {
 	truncatedHead := evs[1:]
 	if r := VerifyChain(truncatedHead); r.OK || r.FirstBadSeq != 1 {
 		t.Fatalf("missing first event not found: %+v", r)
+	}
+}
+
+// TestFollowWithoutChangeStreams: the embedded FerretDB has no change
+// streams, so the follower polls: another instance's append is applied
+// within the interval, and Streaming says no stream is in use.
+func TestFollowWithoutChangeStreams(t *testing.T) {
+	d := OpenTest(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var seen atomic.Int64
+	follower := NewLog(d, func(ev *models.Event) { seen.Store(ev.Seq) })
+	go follower.Follow(ctx, 50*time.Millisecond)
+	writer := NewLog(d, nil)
+	for i := 1; i <= 3; i++ {
+		ev := &models.Event{Key: fmt.Sprintf("a_follow:%d", i), At: models.Now(), Actor: "w", Action: "edit"}
+		if err := writer.Append(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		for seen.Load() < ev.Seq {
+			if time.Since(start) > 3*time.Second {
+				t.Fatalf("event %d not applied by the follower after 3 s", ev.Seq)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if follower.Streaming() {
+		t.Errorf("Streaming() on FerretDB, which has no change streams")
 	}
 }
