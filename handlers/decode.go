@@ -45,6 +45,10 @@ func DecodeStrict(body []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			te.Field = pathAt(body, te.Offset, te.Field)
+		}
 		return jsonError(err)
 	}
 	if dec.More() {
@@ -140,5 +144,70 @@ func checkKeys(body []byte) error {
 		if len(stack) > 0 && stack[len(stack)-1].obj {
 			stack[len(stack)-1].next = true
 		}
+	}
+}
+
+// pathAt names, with array indexes, the value a type error is about:
+// encoding/json reports "sections.heading" and the offset after the
+// value; the answer is the last value starting before offset whose path,
+// indexes left out, is field ("sections[2].heading").
+func pathAt(body []byte, offset int64, field string) string {
+	type frame struct {
+		obj bool
+		key string
+		idx int
+		exp bool // in an object: a key comes next
+	}
+	var stack []*frame
+	path := func(withIndex bool) string {
+		var b strings.Builder
+		for _, f := range stack {
+			switch {
+			case f.obj:
+				if b.Len() > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(f.key)
+			case withIndex:
+				fmt.Fprintf(&b, "[%d]", f.idx)
+			}
+		}
+		return b.String()
+	}
+	done := func() { // a value ended: move along in the container
+		if len(stack) > 0 {
+			if top := stack[len(stack)-1]; top.obj {
+				top.exp = true
+			} else {
+				top.idx++
+			}
+		}
+	}
+	found := field
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil || start >= offset {
+			return found
+		}
+		if k, ok := tok.(string); ok && len(stack) > 0 && stack[len(stack)-1].obj && stack[len(stack)-1].exp {
+			stack[len(stack)-1].key, stack[len(stack)-1].exp = k, false
+			continue
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			done()
+			continue
+		}
+		if path(false) == field {
+			found = path(true)
+		}
+		if d, ok := tok.(json.Delim); ok {
+			stack = append(stack, &frame{obj: d == '{', exp: d == '{'})
+			continue
+		}
+		done()
 	}
 }

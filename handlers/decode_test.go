@@ -38,3 +38,27 @@ func TestDecodeStrictNestedObjects(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeStrictNamesTheElement: a wrong type inside an array is
+// reported with the element's index, like validation errors are.
+func TestDecodeStrictNamesTheElement(t *testing.T) {
+	cases := []struct{ body, field string }{
+		{`{"sections":[{"heading":"a","body":"b"},{"heading":"c","body":"d"},{"heading":5,"body":"e"}]}`, "sections[2].heading"},
+		{`{"keyTakeaways":["a", "b", 7]}`, "keyTakeaways[2]"},
+		{`{"title":"x","sections":[{"heading":"a","body":["no"]}]}`, "sections[0].body"},
+		{`{"heroImage":{"url":"u","alt":false}}`, "heroImage.alt"},
+		{`{"title":5}`, "title"},
+		{`{"topics":"sleep"}`, "topics"},
+	}
+	for _, c := range cases {
+		var dst models.Content
+		err := DecodeStrict([]byte(c.body), &dst)
+		var me *models.Error
+		if !errors.As(err, &me) {
+			t.Fatalf("%s: want a validation error, got %v", c.body, err)
+		}
+		if _, ok := me.Fields[c.field]; !ok || len(me.Fields) != 1 {
+			t.Errorf("%s: fields %v; want only %q", c.body, me.Fields, c.field)
+		}
+	}
+}
