@@ -278,33 +278,46 @@ func (d *DeliveryAPI) list(c *gin.Context) {
 			writeError(c, models.Invalid("the query string is malformed", map[string]string{"query": "malformed"}))
 			return
 		}
-		f := map[string]string{}
-		if v := q.Get("topic"); v != "" {
-			if !topicRE.MatchString(v) || len(v) > 60 {
-				f["topic"] = "a topic (lowercase kebab-case)"
-			}
-			topic = v
-		}
-		if v := q.Get("page"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 100000 {
-				f["page"] = "a whole number from 1"
-			}
-			page = n
-		}
-		if v := q.Get("limit"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > delivery.MaxLimit {
-				f["limit"] = "a whole number from 1 to 100"
-			}
-			limit = n
-		}
-		if len(f) > 0 {
+		var f map[string]string
+		if topic, page, limit, f = listQuery(q.Get); f != nil {
 			writeError(c, models.Invalid("the query is not valid", f))
 			return
 		}
 	}
 	d.serve(c, h, d.Model.List(topic, page, limit))
+}
+
+// listQuery reads the list parameters (the router and the front share
+// it): the page wanted, or the fields that are not valid.
+func listQuery(get func(string) string) (topic string, page, limit int, f map[string]string) {
+	page, limit = 1, delivery.DefaultLimit
+	bad := func(k, why string) {
+		if f == nil {
+			f = map[string]string{}
+		}
+		f[k] = why
+	}
+	if v := get("topic"); v != "" {
+		if !topicRE.MatchString(v) || len(v) > 60 {
+			bad("topic", "a topic (lowercase kebab-case)")
+		}
+		topic = v
+	}
+	if v := get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			bad("page", "a whole number from 1")
+		}
+		page = n
+	}
+	if v := get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > delivery.MaxLimit {
+			bad("limit", "a whole number from 1 to 100")
+		}
+		limit = n
+	}
+	return topic, page, limit, f
 }
 
 func (d *DeliveryAPI) topics(c *gin.Context) {

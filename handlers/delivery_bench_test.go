@@ -118,7 +118,7 @@ type frontClient struct {
 	buf  []byte
 }
 
-func newFrontClient(tb testing.TB, d *dlApp, headers string) *frontClient {
+func newFrontClient(tb testing.TB, d *dlApp, path, headers string) *frontClient {
 	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -132,7 +132,7 @@ func newFrontClient(tb testing.TB, d *dlApp, headers string) *frontClient {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = c.Close() })
-	fc := &frontClient{c: c, req: []byte("GET /api/v1/articles/bench-front HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + d.Token + "\r\n" + headers + "\r\n"), buf: make([]byte, 64<<10)}
+	fc := &frontClient{c: c, req: []byte("GET " + path + " HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + d.Token + "\r\n" + headers + "\r\n"), buf: make([]byte, 64<<10)}
 	// The first answer tells the length of every answer (Date has a fixed width).
 	if _, err := c.Write(fc.req); err != nil {
 		tb.Fatal(err)
@@ -167,7 +167,7 @@ func BenchmarkFrontBySlug(b *testing.B) {
 	d.publish(anArticle().slug("bench-front").sections(tenKB()...))
 	for _, enc := range []string{"identity", "gzip"} {
 		b.Run(enc, func(b *testing.B) {
-			fc := newFrontClient(b, d, "Accept-Encoding: "+enc+"\r\n")
+			fc := newFrontClient(b, d, "/api/v1/articles/bench-front", "Accept-Encoding: "+enc+"\r\n")
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -185,9 +185,11 @@ func TestFrontZeroAllocs(t *testing.T) {
 	}
 	d := newDeliveryApp(t, delivery.Config{}, false)
 	d.publish(anArticle().slug("bench-front"))
-	fc := newFrontClient(t, d, "Accept-Encoding: gzip\r\nOrigin: https://site.example\r\n")
-	fc.roundTrip(t)
-	if allocs := testing.AllocsPerRun(200, func() { fc.roundTrip(t) }); allocs != 0 {
-		t.Errorf("front hit: %.1f allocations per request; want 0", allocs)
+	for _, path := range []string{"/api/v1/articles/bench-front", "/api/v1/articles", "/api/v1/topics"} {
+		fc := newFrontClient(t, d, path, "Accept-Encoding: gzip\r\nOrigin: https://site.example\r\n")
+		fc.roundTrip(t)
+		if allocs := testing.AllocsPerRun(200, func() { fc.roundTrip(t) }); allocs != 0 {
+			t.Errorf("front %s: %.1f allocations per request; want 0", path, allocs)
+		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // Front reads HTTP/1.1 connections ahead of an http.Server and answers
-// the delivery API's by-slug hits itself, from the read model's prebuilt
+// the delivery API's hot reads itself, from the read model's prebuilt
 // bytes, with the header and body in one writev(2).
 //
 // Why: net/http spends about twice nginx's CPU per request (request and
@@ -26,15 +26,17 @@ import (
 // handler, set the throughput (make bench; the figures are in the issue
 // notes).
 //
-// What it answers: exactly one shape — GET or HEAD of
-// /api/v1/articles/<slug of [a-z0-9-]>, HTTP/1.1, a single Host, no body,
-// no Expect/Upgrade/Transfer-Encoding/Content-Length, Connection absent
-// or keep-alive, the head within 4 KB, a token the gate accepts (or
-// public delivery) and a live article: a 200 or a 304, with the same
-// headers the router would send (a differential test holds the two
-// together). Anything else — any other route, a miss, a bad token, an
-// odd or malformed head — hands the connection, with every byte already
-// read, to the http.Server, which keeps it from then on.
+// What it answers: GET or HEAD of /api/v1/articles/<slug of [a-z0-9-]>,
+// /api/v1/articles with at most topic, page and limit (plain values, once
+// each) and /api/v1/topics, over HTTP/1.1 — a single Host, no body, no
+// Expect/Upgrade/Transfer-Encoding/Content-Length, Connection absent or
+// keep-alive, the head within 4 KB with CRLF line ends — with a token the
+// gate accepts (or public delivery), for a live article or a valid list
+// query: a 200 or a 304, with the same headers the router would send (a
+// differential test and a fuzz target hold the two together). Anything
+// else — any other route, a miss, a bad token or query, an odd or
+// malformed head — hands the connection, with every byte already read, to
+// the http.Server, which keeps it from then on.
 type Front struct {
 	API    *DeliveryAPI // nil, or not registered: every connection is handed over
 	Server *http.Server // everything else; its timeouts apply here too
@@ -158,10 +160,20 @@ type frontConn struct {
 }
 
 type frontReq struct {
-	head                         bool
-	slug, auth, ae, inm, origin  []byte
-	host, hasAuth, hasAE, hasINM int
+	head                           bool
+	kind                           int // reqSlug, reqList, reqTopics
+	slug, query                    []byte
+	auth, ae, inm, origin          []byte
+	host, hasAuth, hasAE, hasINM   int
+	topic, page, limit             []byte // list query values
+	hasTopic, hasPage, hasLimitArg bool
 }
+
+const (
+	reqSlug = iota
+	reqList
+	reqTopics
+)
 
 func (f *Front) serveConn(c net.Conn) {
 	defer f.wg.Done()
@@ -308,11 +320,29 @@ func (fc *frontConn) answer(head []byte) bool {
 			return false
 		}
 	}
-	e := fc.f.hits.Hit(r.slug)
-	if e == nil {
+	var doc *delivery.Doc
+	switch r.kind {
+	case reqSlug:
+		e := fc.f.hits.Hit(r.slug)
+		if e == nil {
+			return false
+		}
+		doc = e.Doc
+	case reqTopics:
+		doc = d.Model.Topics()
+	case reqList:
+		topic, page, limit := "", 1, delivery.DefaultLimit
+		if r.hasTopic || r.hasPage || r.hasLimitArg {
+			var bad map[string]string
+			if topic, page, limit, bad = listQuery(r.listArg); bad != nil {
+				return false
+			}
+		}
+		doc = d.Model.List(topic, page, limit)
+	}
+	if doc == nil {
 		return false
 	}
-	doc := e.Doc
 	var origin []string
 	if r.origin != nil {
 		if d.anyOrigin {
@@ -392,6 +422,19 @@ func (fc *frontConn) answer(head []byte) bool {
 	return true
 }
 
+// listArg gives listQuery the request's list parameters.
+func (r *frontReq) listArg(k string) string {
+	switch k {
+	case "topic":
+		return string(r.topic)
+	case "page":
+		return string(r.page)
+	case "limit":
+		return string(r.limit)
+	}
+	return ""
+}
+
 // parseHead accepts only the fast path's shape (see Front) and fills r.
 func parseHead(b []byte, r *frontReq) bool {
 	line, b, ok := cutLine(b)
@@ -410,16 +453,22 @@ func parseHead(b []byte, r *frontReq) bool {
 	if !ok || string(proto) != "HTTP/1.1" {
 		return false
 	}
-	slug, ok := bytes.CutPrefix(target, []byte("/api/v1/articles/"))
-	if !ok || len(slug) == 0 || len(slug) > 200 {
-		return false
-	}
-	for _, c := range slug {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+	path, query, hasQuery := bytes.Cut(target, []byte("?"))
+	switch {
+	case string(path) == "/api/v1/topics" && !hasQuery:
+		r.kind = reqTopics
+	case string(path) == "/api/v1/articles":
+		r.kind = reqList
+		if hasQuery && !parseListQuery(query, r) {
 			return false
 		}
+	default:
+		slug, ok := bytes.CutPrefix(path, []byte("/api/v1/articles/"))
+		if !ok || hasQuery || !isSlug(slug) {
+			return false
+		}
+		r.kind, r.slug = reqSlug, slug
 	}
-	r.slug = slug
 	for {
 		if line, b, ok = cutLine(b); !ok {
 			return false
@@ -473,6 +522,52 @@ func parseHead(b []byte, r *frontReq) bool {
 		}
 	}
 	return len(b) == 0 && r.host == 1 && r.hasAuth <= 1 && r.hasAE <= 1 && r.hasINM <= 1
+}
+
+func isSlug(b []byte) bool {
+	if len(b) == 0 || len(b) > 200 {
+		return false
+	}
+	for _, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseListQuery accepts only what url.ParseQuery reads the same way and
+// the router would look at: topic, page and limit, once each, non-empty,
+// of [a-z0-9-] (no escapes, no '+', no ';').
+func parseListQuery(q []byte, r *frontReq) bool {
+	for len(q) > 0 {
+		var part []byte
+		part, q, _ = bytes.Cut(q, []byte("&"))
+		k, v, ok := bytes.Cut(part, []byte("="))
+		if !ok || !isSlug(v) {
+			return false
+		}
+		switch string(k) {
+		case "topic":
+			if r.hasTopic {
+				return false
+			}
+			r.topic, r.hasTopic = v, true
+		case "page":
+			if r.hasPage {
+				return false
+			}
+			r.page, r.hasPage = v, true
+		case "limit":
+			if r.hasLimitArg {
+				return false
+			}
+			r.limit, r.hasLimitArg = v, true
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // cutLine splits off one CRLF-terminated line; a bare LF or CR declines.

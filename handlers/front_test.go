@@ -144,7 +144,27 @@ func TestFrontAnswersLikeTheRouter(t *testing.T) {
 		{"escaped slug", req("GET", "/api/v1/articles/front%2Done", auth), false},
 		{"upper-case slug", req("GET", "/api/v1/articles/Front-one", auth), false},
 		{"trailing slash", req("GET", "/api/v1/articles/front-one/", auth), false},
-		{"list", req("GET", "/api/v1/articles", auth), false},
+		{"list", req("GET", "/api/v1/articles", auth), true},
+		{"list, empty query", req("GET", "/api/v1/articles?", auth), true},
+		{"list page 2 of 1", req("GET", "/api/v1/articles?page=2&limit=1", auth), true},
+		{"list by topic", req("GET", "/api/v1/articles?topic=anxiety&limit=5", auth+"Accept-Encoding: gzip\r\n"), true},
+		{"list, trailing &", req("GET", "/api/v1/articles?limit=1&", auth), true},
+		{"list, empty page", req("GET", "/api/v1/articles?page=99", auth), true},
+		{"list 304", req("GET", "/api/v1/articles", auth+"If-None-Match: *\r\n"), true},
+		{"topics", req("GET", "/api/v1/topics", auth), true},
+		{"HEAD topics", req("HEAD", "/api/v1/topics", auth), true},
+		{"list, bad topic", req("GET", "/api/v1/articles?topic=Anxiety", auth), false},
+		{"list, page 0", req("GET", "/api/v1/articles?page=0", auth), false},
+		{"list, limit 101", req("GET", "/api/v1/articles?limit=101", auth), false},
+		{"list, page twice", req("GET", "/api/v1/articles?page=1&page=2", auth), false},
+		{"list, other key", req("GET", "/api/v1/articles?sort=title", auth), false},
+		{"list, escaped", req("GET", "/api/v1/articles?topic=anx%69ety", auth), false},
+		{"list, semicolon", req("GET", "/api/v1/articles?page=1;limit=2", auth), false},
+		{"list, empty value", req("GET", "/api/v1/articles?topic=", auth), false},
+		{"list, &&", req("GET", "/api/v1/articles?page=1&&limit=2", auth), false},
+		{"list, no token", req("GET", "/api/v1/articles", ""), false},
+		{"topics with a query", req("GET", "/api/v1/topics?x=1", auth), false},
+		{"topics/", req("GET", "/api/v1/topics/", auth), false},
 		{"POST", req("POST", "/api/v1/articles/front-one", auth+"Content-Length: 0\r\n"), false},
 		{"lower-case method", req("get", "/api/v1/articles/front-one", auth), false},
 		{"HTTP/1.0", "GET /api/v1/articles/front-one HTTP/1.0\r\nHost: cms.example\r\n" + auth + "\r\n", false},
@@ -271,7 +291,7 @@ func TestFrontShutdownClosesIdleConnections(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- f.Serve(ln) }()
 	var conns []net.Conn
-	for _, path := range []string{"/api/v1/articles/front-idle", "/api/v1/topics"} {
+	for _, path := range []string{"/api/v1/articles/front-idle", "/healthz"} {
 		c, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {
 			t.Fatal(err)
@@ -322,6 +342,8 @@ func FuzzFront(f *testing.F) {
 		"GET /api/v1/articles/fuzz-one HTTP/1.1\r\nHost: a\r\n" + auth + "Origin: https://site.example\r\n\r\nGET /api/v1/articles/fuzz-one HTTP/1.1\r\nHost: a\r\n" + auth + "\r\n",
 		"GET /api/v1/articles/fuzz-one HTTP/1.1\r\nHost: a\r\n" + auth + "Content-Length: 3\r\n\r\nabc",
 		"GET /api/v1/articles/fuzz-one HTTP/1.1\r\nHost:\r\n" + auth + "\r\n",
+		"GET /api/v1/articles?topic=anxiety&page=1&limit=2 HTTP/1.1\r\nHost: a\r\n" + auth + "\r\n",
+		"HEAD /api/v1/topics HTTP/1.1\r\nHost: a\r\n" + auth + "If-None-Match: W/\"x\"\r\n\r\n",
 	} {
 		f.Add(s)
 	}
