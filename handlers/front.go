@@ -159,14 +159,15 @@ type frontConn struct {
 	req    frontReq
 }
 
+// frontReq is a parsed head; a header or query value present is non-nil
+// (possibly empty), absent is nil.
 type frontReq struct {
-	head                           bool
-	kind                           int // reqSlug, reqList, reqTopics
-	slug, query                    []byte
-	auth, ae, inm, origin          []byte
-	host, hasAuth, hasAE, hasINM   int
-	topic, page, limit             []byte // list query values
-	hasTopic, hasPage, hasLimitArg bool
+	head                  bool
+	kind                  int // reqSlug, reqList, reqTopics
+	slug                  []byte
+	auth, ae, inm, origin []byte
+	hosts                 int
+	topic, page, limit    []byte // list query values
 }
 
 const (
@@ -332,7 +333,7 @@ func (fc *frontConn) answer(head []byte) bool {
 		doc = d.Model.Topics()
 	case reqList:
 		topic, page, limit := "", 1, delivery.DefaultLimit
-		if r.hasTopic || r.hasPage || r.hasLimitArg {
+		if r.topic != nil || r.page != nil || r.limit != nil {
 			var bad map[string]string
 			if topic, page, limit, bad = listQuery(r.listArg); bad != nil {
 				return false
@@ -422,6 +423,16 @@ func (fc *frontConn) answer(head []byte) bool {
 	return true
 }
 
+// setOnce stores a value met for the first time; a repeat declines (the
+// front keeps to requests with one reading).
+func setOnce(dst *[]byte, v []byte) bool {
+	if *dst != nil {
+		return false
+	}
+	*dst = v
+	return true
+}
+
 // listArg gives listQuery the request's list parameters.
 func (r *frontReq) listArg(k string) string {
 	switch k {
@@ -493,23 +504,28 @@ func parseHead(b []byte, r *frontReq) bool {
 		}
 		switch {
 		case bytes.EqualFold(name, []byte("Host")):
-			r.host++
+			r.hosts++
 			for _, c := range value {
 				if !isHostChar(c) {
 					return false
 				}
 			}
 		case bytes.EqualFold(name, []byte("Authorization")):
-			r.auth, r.hasAuth = value, r.hasAuth+1
-		case bytes.EqualFold(name, []byte("Accept-Encoding")):
-			r.ae, r.hasAE = value, r.hasAE+1
-		case bytes.EqualFold(name, []byte("If-None-Match")):
-			r.inm, r.hasINM = value, r.hasINM+1
-		case bytes.EqualFold(name, []byte("Origin")):
-			if r.origin != nil {
+			if !setOnce(&r.auth, value) {
 				return false
 			}
-			r.origin = value
+		case bytes.EqualFold(name, []byte("Accept-Encoding")):
+			if !setOnce(&r.ae, value) {
+				return false
+			}
+		case bytes.EqualFold(name, []byte("If-None-Match")):
+			if !setOnce(&r.inm, value) {
+				return false
+			}
+		case bytes.EqualFold(name, []byte("Origin")):
+			if !setOnce(&r.origin, value) {
+				return false
+			}
 		case bytes.EqualFold(name, []byte("Connection")):
 			if !bytes.EqualFold(value, []byte("keep-alive")) {
 				return false
@@ -521,7 +537,7 @@ func parseHead(b []byte, r *frontReq) bool {
 			return false
 		}
 	}
-	return len(b) == 0 && r.host == 1 && r.hasAuth <= 1 && r.hasAE <= 1 && r.hasINM <= 1
+	return len(b) == 0 && r.hosts == 1
 }
 
 func isSlug(b []byte) bool {
@@ -547,23 +563,18 @@ func parseListQuery(q []byte, r *frontReq) bool {
 		if !ok || !isSlug(v) {
 			return false
 		}
+		var dst *[]byte
 		switch string(k) {
 		case "topic":
-			if r.hasTopic {
-				return false
-			}
-			r.topic, r.hasTopic = v, true
+			dst = &r.topic
 		case "page":
-			if r.hasPage {
-				return false
-			}
-			r.page, r.hasPage = v, true
+			dst = &r.page
 		case "limit":
-			if r.hasLimitArg {
-				return false
-			}
-			r.limit, r.hasLimitArg = v, true
+			dst = &r.limit
 		default:
+			return false
+		}
+		if !setOnce(dst, v) {
 			return false
 		}
 	}

@@ -101,28 +101,19 @@ type Summary struct {
 	Topics        []string   `json:"topics"`
 	AuthorID      string     `json:"authorId"`
 	HasLive       bool       `json:"hasLive"`
-	LiveSlug      string     `json:"-"`
 	ScheduledAt   *time.Time `json:"scheduledAt"`
 	NextReviewDue *time.Time `json:"nextReviewDue"`
 	CreatedAt     time.Time  `json:"createdAt"`
 	UpdatedAt     time.Time  `json:"updatedAt"`
-	LastSeq       int64      `json:"-"`
 }
 
 // Summarize returns the catalog entry for the article.
 func (a *Article) Summarize() Summary {
-	s := Summary{
+	return Summary{
 		ID: a.ID, Version: a.Version, Rev: a.Rev, Status: a.Status,
 		Slug: a.Content.Slug, Title: a.Content.Title, Summary: a.Content.Summary,
 		Topics: append([]string{}, a.Content.Topics...), AuthorID: a.AuthorID,
 		HasLive: a.Live != nil, ScheduledAt: a.ScheduledAt, NextReviewDue: a.NextReviewDue,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
-	if a.Live != nil {
-		s.LiveSlug = a.Live.Slug
-	}
-	if n := len(a.Seqs); n > 0 {
-		s.LastSeq = a.Seqs[n-1]
-	}
-	return s
 }

@@ -48,16 +48,14 @@ type EventData struct {
 
 // Event actions beyond the workflow's.
 const (
-	ActionCreate       = "create"
-	ActionEdit         = "edit"
-	ActionUserCreate   = "user.create"
-	ActionUserUpdate   = "user.update"
-	ActionLicense      = "user.license_verify"
-	ActionTokenCreate  = "token.create"
-	ActionTokenRevoke  = "token.revoke"
-	ActionWebhook      = "webhook.change"
-	ActionSchedulePub  = "publish.scheduled"
-	ActionScheduledRun = "publish"
+	ActionCreate      = "create"
+	ActionEdit        = "edit"
+	ActionUserCreate  = "user.create"
+	ActionUserUpdate  = "user.update"
+	ActionLicense     = "user.license_verify"
+	ActionTokenCreate = "token.create"
+	ActionTokenRevoke = "token.revoke"
+	ActionWebhook     = "webhook.change"
 )
 
 // ID is the event's _id: its sequence number zero-padded, a string so that

@@ -134,8 +134,8 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 		return 1
 	}
 	hs := &http.Server{Handler: srv.Router(), ConnContext: handlers.ConnContext, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
-	// The front answers delivery by-slug hits itself and hands every other
-	// connection to hs (handlers/front.go).
+	// The front answers delivery hits (by slug, list pages, topics) itself
+	// and hands every other connection to hs (handlers/front.go).
 	front := &handlers.Front{API: api, Server: hs}
 
 	bg, stopBG := context.WithCancel(ctx)
@@ -196,13 +196,11 @@ func dbOnly(ctx context.Context, cfg config, args []string, stdout, stderr io.Wr
 			i++
 		}
 	}
-	cfg.DBAddr = addr
-	db, closeDB, err := mongostore.Open(ctx, mongostore.Options{Name: cfg.DBName, DataDir: cfg.DataDir, DBAddr: addr, Debug: cfg.LogLevel == "debug"})
+	_, closeDB, err := mongostore.Open(ctx, mongostore.Options{Name: cfg.DBName, DataDir: cfg.DataDir, DBAddr: addr, Debug: cfg.LogLevel == "debug"})
 	if err != nil {
 		fmt.Fprintf(stderr, "vetted db: %v\n", err)
 		return 1
 	}
-	_ = db
 	fmt.Fprintf(stdout, "embedded database listening: MONGODB_URI=mongodb://%s/\n", addr)
 	<-ctx.Done()
 	closeDB(context.Background())

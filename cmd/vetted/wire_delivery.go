@@ -9,7 +9,6 @@ import (
 
 	"github.com/vetted-cms/vetted/delivery"
 	"github.com/vetted-cms/vetted/handlers"
-	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
 	"github.com/vetted-cms/vetted/service"
 )
@@ -37,20 +36,11 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server)
 	api := &handlers.DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Public: cfg.PublicDelivery,
 		MaxAge: cfg.DeliveryMaxAge, StaleWhileRevalidate: cfg.DeliverySWR, CORSOrigins: cfg.CORSOrigins}
 	hooks := &handlers.WebhookAPI{Hooks: sys.Webhooks}
-	prevDelivery, prevExtra := srv.Delivery, srv.Extra
 	srv.Delivery = func(r *gin.Engine) {
-		if prevDelivery != nil {
-			prevDelivery(r)
-		}
 		api.Register(r)
 		handlers.RegisterOpenAPI(r)
 	}
-	srv.Extra = func(g *gin.RouterGroup) {
-		if prevExtra != nil {
-			prevExtra(g)
-		}
-		hooks.Register(g)
-	}
+	srv.Extra = hooks.Register
 	slog.Info("delivery API ready", "live", sys.Model.Len(), "public", cfg.PublicDelivery,
 		"maxAge", cfg.DeliveryMaxAge.String(), "staleWhileRevalidate", cfg.DeliverySWR.String(), "at", time.Now().UTC().Format(time.RFC3339))
 	return api
@@ -60,36 +50,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server)
 // instance's changes, through the log follower) and off the service (this
 // instance's publishes, applied before the request answers).
 func attachDelivery(articles *mongostore.ArticleStore, svc *service.Service, sys *delivery.System) {
-	prevApply := articles.OnApply
-	articles.OnApply = func(ev *models.Event, art *models.Article) {
-		if prevApply != nil {
-			prevApply(ev, art)
-		}
-		sys.Model.OnApply(ev, art)
-	}
-	prevOther := articles.OnOther
-	articles.OnOther = func(ev *models.Event) {
-		if prevOther != nil {
-			prevOther(ev)
-		}
-		sys.OnOther(ev)
-	}
-	if svc.Publish == nil {
-		svc.Publish = sys.Model
-	} else {
-		svc.Publish = publishers{svc.Publish, sys.Model}
-	}
-}
-
-// publishers tells several projections about a change to what is live.
-type publishers []service.Publisher
-
-func (ps publishers) Published(ctx context.Context, a *models.Article) error {
-	var first error
-	for _, p := range ps {
-		if err := p.Published(ctx, a); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
+	articles.OnApply = sys.Model.OnApply
+	articles.OnOther = sys.OnOther
+	svc.Publish = sys.Model
 }

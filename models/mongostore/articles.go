@@ -71,7 +71,17 @@ func (s *ArticleStore) Load(ctx context.Context) error {
 	if from < 1 {
 		from = 1
 	}
-	stale := map[string]bool{}
+	if err := s.replay(ctx, from, tail); err != nil {
+		return err
+	}
+	return s.Log.StartAt(ctx, tail)
+}
+
+// replay applies the events from..tail to the catalog (those it does not
+// hold yet, in version order) and rolls forward the heads they touched,
+// which a crash may have left behind.
+func (s *ArticleStore) replay(ctx context.Context, from, tail int64) error {
+	touched := map[string]bool{}
 	for seq := from; seq <= tail; seq++ {
 		ev, err := s.Log.Get(ctx, seq)
 		if err != nil {
@@ -84,16 +94,16 @@ func (s *ArticleStore) Load(ctx context.Context) error {
 		cur := s.catalog[ev.ArticleID]
 		if (cur == nil && ev.Version == 1) || (cur != nil && ev.Version == cur.Version+1) {
 			s.catalog[ev.ArticleID] = trim(models.Apply(cur, ev))
-			stale[ev.ArticleID] = true
+			touched[ev.ArticleID] = true
 		}
 		s.mu.Unlock()
 	}
-	for id := range stale {
+	for id := range touched {
 		if _, err := s.Get(ctx, id); err != nil {
 			return fmt.Errorf("roll forward %s: %w", id, err)
 		}
 	}
-	return s.Log.StartAt(ctx, tail)
+	return nil
 }
 
 // applyEvent is the log follower's callback: it keeps the catalog current
@@ -131,7 +141,7 @@ func trim(a *models.Article) *models.Article {
 // instance knows of.
 func (s *ArticleStore) Get(ctx context.Context, id string) (*models.Article, error) {
 	var head models.Article
-	h, err := s.getHead(ctx, id)
+	h, err := StoredHead(ctx, s.db, id)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return nil, err
 	}
@@ -145,7 +155,6 @@ func (s *ArticleStore) Get(ctx context.Context, id string) (*models.Article, err
 		if known == nil {
 			return nil, models.Errorf(models.ErrNotFound, "article %s not found", id)
 		}
-		head = models.Article{}
 	}
 	if known == nil || known.Version <= head.Version {
 		return &head, nil

@@ -134,13 +134,3 @@ func (s *DeliveryStore) ClaimAttempt(ctx context.Context, deliveryID string, n i
 	}
 	return time.Time{}, err
 }
-
-// Meta reads a small bookkeeping document from the meta collection.
-func (s *DeliveryStore) Meta(ctx context.Context, id string, v any) error {
-	return s.db.get(ctx, CollMeta, id, v)
-}
-
-// PutMeta writes a small bookkeeping document.
-func (s *DeliveryStore) PutMeta(ctx context.Context, id string, v any) error {
-	return s.db.put(ctx, CollMeta, id, v)
-}

@@ -43,14 +43,6 @@ func (h *headDoc) unpack() (*models.Article, error) {
 	return &a, nil
 }
 
-func (s *ArticleStore) getHead(ctx context.Context, id string) (*models.Article, error) {
-	var h headDoc
-	if err := s.db.get(ctx, CollArticles, id, &h); err != nil {
-		return nil, err
-	}
-	return h.unpack()
-}
-
 func (s *ArticleStore) putHead(ctx context.Context, a *models.Article) error {
 	return s.db.put(ctx, CollArticles, a.ID, packHead(a))
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -33,9 +32,10 @@ type snapshotBody struct {
 // SaveSnapshot writes the catalog with the cursor it reflects. It returns
 // the cursor saved.
 func (s *ArticleStore) SaveSnapshot(ctx context.Context) (int64, error) {
-	var doc catalogDoc
+	var raw []byte
+	var cursor int64
 	var err error
-	s.Log.holdCursor(func(cursor int64) {
+	s.Log.holdCursor(func(c int64) { // only the encoding holds back the log
 		s.mu.RLock()
 		arts := make([]*models.Article, 0, len(s.catalog))
 		for _, a := range s.catalog {
@@ -43,21 +43,22 @@ func (s *ArticleStore) SaveSnapshot(ctx context.Context) (int64, error) {
 		}
 		// BSON, not JSON: the article's content and indexes have no JSON
 		// names (the API shows them differently).
-		raw, merr := bson.Marshal(snapshotBody{Articles: arts})
+		raw, err = bson.Marshal(snapshotBody{Articles: arts})
 		s.mu.RUnlock()
-		var buf bytes.Buffer
-		zw := gzip.NewWriter(&buf)
-		if err = merr; err == nil {
-			if _, err = zw.Write(raw); err == nil {
-				err = zw.Close()
-			}
-		}
-		doc = catalogDoc{ID: catalogID, Cursor: cursor, Data: buf.Bytes()}
+		cursor = c
 	})
 	if err != nil {
 		return 0, err
 	}
-	return doc.Cursor, s.db.put(ctx, CollMeta, catalogID, doc)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err = zw.Write(raw); err == nil {
+		err = zw.Close()
+	}
+	if err != nil {
+		return 0, err
+	}
+	return cursor, s.db.put(ctx, CollMeta, catalogID, catalogDoc{ID: catalogID, Cursor: cursor, Data: buf.Bytes()})
 }
 
 // loadSnapshot reads the saved catalog; ErrNotFound when there is none.
@@ -89,36 +90,14 @@ func (s *ArticleStore) loadSnapshot(ctx context.Context) (map[string]*models.Art
 // after its cursor. It reports false when there is no usable snapshot.
 func (s *ArticleStore) loadFromSnapshot(ctx context.Context, tail int64) (bool, error) {
 	cat, cursor, err := s.loadSnapshot(ctx)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && cursor > tail) {
+	if err != nil || cursor > tail { // none, unreadable or ahead: use the heads
 		return false, nil
-	}
-	if err != nil {
-		return false, nil // unreadable: fall back to the heads
 	}
 	s.mu.Lock()
 	s.catalog = cat
 	s.mu.Unlock()
-	touched := map[string]bool{}
-	for seq := cursor + 1; seq <= tail; seq++ {
-		ev, err := s.Log.Get(ctx, seq)
-		if err != nil {
-			return false, fmt.Errorf("replay event %d: %w", seq, err)
-		}
-		if ev.ArticleID == "" {
-			continue
-		}
-		s.mu.Lock()
-		cur := s.catalog[ev.ArticleID]
-		if (cur == nil && ev.Version == 1) || (cur != nil && ev.Version == cur.Version+1) {
-			s.catalog[ev.ArticleID] = trim(models.Apply(cur, ev))
-			touched[ev.ArticleID] = true
-		}
-		s.mu.Unlock()
-	}
-	for id := range touched { // heads a crash may have left behind
-		if _, err := s.Get(ctx, id); err != nil {
-			return false, fmt.Errorf("roll forward %s: %w", id, err)
-		}
+	if err := s.replay(ctx, cursor+1, tail); err != nil {
+		return false, err
 	}
 	s.LoadedFrom = fmt.Sprintf("snapshot at event %d + %d events", cursor, tail-cursor)
 	return true, s.Log.StartAt(ctx, tail)
