@@ -131,6 +131,9 @@ type NewWebhook struct {
 
 // Create saves a webhook and returns it with its secret (shown once).
 func (w *Webhooks) Create(ctx context.Context, actor *models.User, in NewWebhook) (*models.Webhook, string, error) {
+	if err := adminOnly(actor); err != nil {
+		return nil, "", err
+	}
 	f := map[string]string{}
 	u, err := CheckWebhookURL(in.URL, w.o.AllowPrivate)
 	if errors.Is(err, ErrForbiddenTarget) {
@@ -165,6 +168,9 @@ func (w *Webhooks) Create(ctx context.Context, actor *models.User, in NewWebhook
 
 // Delete stops a webhook; its delivery log stays.
 func (w *Webhooks) Delete(ctx context.Context, actor *models.User, id string) error {
+	if err := adminOnly(actor); err != nil {
+		return err
+	}
 	hook, err := w.store.Webhook(ctx, id)
 	if err != nil {
 		return err
@@ -191,10 +197,18 @@ func (w *Webhooks) record(ctx context.Context, actor *models.User, id string, ch
 }
 
 // List returns the webhooks not deleted.
-func (w *Webhooks) List(ctx context.Context) ([]models.Webhook, error) { return w.store.Webhooks(ctx) }
+func (w *Webhooks) List(ctx context.Context, actor *models.User) ([]models.Webhook, error) {
+	if err := adminOnly(actor); err != nil {
+		return nil, err
+	}
+	return w.store.Webhooks(ctx)
+}
 
 // Deliveries returns a webhook's delivery log, newest first.
-func (w *Webhooks) Deliveries(ctx context.Context, id string) ([]models.WebhookDelivery, error) {
+func (w *Webhooks) Deliveries(ctx context.Context, actor *models.User, id string) ([]models.WebhookDelivery, error) {
+	if err := adminOnly(actor); err != nil {
+		return nil, err
+	}
 	if _, err := w.store.Webhook(ctx, id); err != nil {
 		return nil, err
 	}
@@ -250,8 +264,16 @@ func (w *Webhooks) tick(ctx context.Context) {
 	changes := w.changes
 	w.changes = nil
 	w.mu.Unlock()
+	var hooks []models.Webhook
+	var err error
+	if len(changes) > 0 {
+		hooks, err = w.store.Webhooks(ctx) // once for the batch
+	}
 	for i, ch := range changes {
-		if err := w.enqueue(ctx, ch); err != nil {
+		if err == nil {
+			err = w.enqueue(ctx, hooks, ch)
+		}
+		if err != nil {
 			w.o.Logger.Warn("webhooks: deliveries not created yet; will retry", "seq", ch.Seq, "err", err.Error())
 			w.mu.Lock()
 			w.changes = append(changes[i:], w.changes...)
@@ -302,14 +324,10 @@ type PayloadData struct {
 	Path        string `json:"path"`
 }
 
-// enqueue creates the change's delivery for each subscribed webhook. The
-// delivery's id is "<seq>.<webhook>", so every instance creates the same
-// one and the unique insert keeps the first.
-func (w *Webhooks) enqueue(ctx context.Context, ch Change) error {
-	hooks, err := w.store.Webhooks(ctx)
-	if err != nil {
-		return err
-	}
+// enqueue creates the change's delivery for each subscribed webhook of
+// hooks. The delivery's id is "<seq>.<webhook>", so every instance
+// creates the same one and the unique insert keeps the first.
+func (w *Webhooks) enqueue(ctx context.Context, hooks []models.Webhook, ch Change) error {
 	for _, h := range hooks {
 		if !slices.Contains(h.Events, ch.Event) || h.CreatedAt.After(ch.At) {
 			continue
@@ -478,4 +496,13 @@ func scrub(s string) string {
 		s = s[:300]
 	}
 	return s
+}
+
+// adminOnly holds for every caller of the webhook methods, not only for
+// the routes the policy guards.
+func adminOnly(actor *models.User) error {
+	if actor == nil || !actor.HasRole(models.RoleAdmin) {
+		return models.Errorf(models.ErrForbidden, "only an admin manages webhooks")
+	}
+	return nil
 }

@@ -278,16 +278,11 @@ func (s *Server) reviewsDue(c *gin.Context) {
 }
 
 func (s *Server) audit(c *gin.Context) {
-	evs, err := s.Svc.Log.Scan(c.Request.Context())
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	var since, until time.Time
+	f := service.AuditFilter{ArticleID: c.Query("articleId"), Actor: c.Query("actor"), Action: c.Query("action"), Limit: 200}
 	for _, p := range []struct {
 		name string
 		t    *time.Time
-	}{{"since", &since}, {"until", &until}} {
+	}{{"since", &f.Since}, {"until", &f.Until}} {
 		if v := c.Query(p.name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
@@ -297,28 +292,21 @@ func (s *Server) audit(c *gin.Context) {
 			*p.t = t
 		}
 	}
-	art, actor, action := c.Query("articleId"), c.Query("actor"), c.Query("action")
-	limit := 200
 	if v := c.Query("limit"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			limit = min(n, 1000)
+			f.Limit = min(n, 1000)
 		}
 	}
-	out := []models.Event{}
-	for i := len(evs) - 1; i >= 0 && len(out) < limit; i-- {
-		ev := evs[i]
-		if (art != "" && ev.ArticleID != art) || (actor != "" && ev.Actor != actor) || (action != "" && ev.Action != action) ||
-			(!since.IsZero() && ev.At.Before(since)) || (!until.IsZero() && ev.At.After(until)) {
-			continue
-		}
-		ev.Data.Content = nil
-		out = append(out, ev)
+	evs, err := s.Svc.Audit(c.Request.Context(), user(c), f)
+	if err != nil {
+		writeError(c, err)
+		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
+	c.JSON(http.StatusOK, gin.H{"items": evs})
 }
 
 func (s *Server) auditVerify(c *gin.Context) {
-	res, err := s.Svc.Log.Verify(c.Request.Context())
+	res, err := s.Svc.VerifyAudit(c.Request.Context(), user(c))
 	if err != nil {
 		writeError(c, err)
 		return

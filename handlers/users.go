@@ -5,18 +5,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/service"
 )
 
 func (s *Server) listUsers(c *gin.Context) {
-	us, err := s.Svc.Users.List(c.Request.Context())
+	us, err := s.Svc.ListUsers(c.Request.Context(), user(c))
 	if err != nil {
 		writeError(c, err)
 		return
-	}
-	if us == nil {
-		us = []models.User{}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": us})
 }
@@ -68,13 +64,10 @@ func (s *Server) verifyLicense(c *gin.Context) {
 }
 
 func (s *Server) listTokens(c *gin.Context) {
-	ts, err := s.Svc.Users.Tokens(c.Request.Context())
+	ts, err := s.Svc.ListTokens(c.Request.Context(), user(c))
 	if err != nil {
 		writeError(c, err)
 		return
-	}
-	if ts == nil {
-		ts = []models.Token{}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": ts})
 }

@@ -15,11 +15,11 @@ import (
 type WebhookService interface {
 	Create(ctx context.Context, actor *models.User, in delivery.NewWebhook) (*models.Webhook, string, error)
 	Delete(ctx context.Context, actor *models.User, id string) error
-	List(ctx context.Context) ([]models.Webhook, error)
-	Deliveries(ctx context.Context, id string) ([]models.WebhookDelivery, error)
+	List(ctx context.Context, actor *models.User) ([]models.Webhook, error)
+	Deliveries(ctx context.Context, actor *models.User, id string) ([]models.WebhookDelivery, error)
 }
 
-// WebhookAPI serves /api/admin/webhooks (admins, by policy).
+// WebhookAPI serves /api/admin/webhooks (admins: by policy and in delivery.Webhooks).
 type WebhookAPI struct{ Hooks WebhookService }
 
 // Register adds the routes to the authenticated admin group
@@ -40,7 +40,7 @@ type webhookView struct {
 }
 
 func (w *WebhookAPI) list(c *gin.Context) {
-	hooks, err := w.Hooks.List(c.Request.Context())
+	hooks, err := w.Hooks.List(c.Request.Context(), user(c))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -87,7 +87,7 @@ type deliveryView struct {
 }
 
 func (w *WebhookAPI) deliveries(c *gin.Context) {
-	ds, err := w.Hooks.Deliveries(c.Request.Context(), c.Param("id"))
+	ds, err := w.Hooks.Deliveries(c.Request.Context(), user(c), c.Param("id"))
 	if err != nil {
 		writeError(c, err)
 		return

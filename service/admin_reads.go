@@ -1,0 +1,80 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/vetted-cms/vetted/models"
+	"github.com/vetted-cms/vetted/models/mongostore"
+)
+
+// The admin-only reads. The route policy guards them too; these checks
+// hold for every caller.
+
+func requireAdmin(actor *models.User, what string) error {
+	if actor == nil || !actor.HasRole(models.RoleAdmin) {
+		return models.Errorf(models.ErrForbidden, "only an admin %s", what)
+	}
+	return nil
+}
+
+// ListUsers returns every account.
+func (s *Service) ListUsers(ctx context.Context, actor *models.User) ([]models.User, error) {
+	if err := requireAdmin(actor, "lists users"); err != nil {
+		return nil, err
+	}
+	us, err := s.Users.List(ctx)
+	if us == nil && err == nil {
+		us = []models.User{}
+	}
+	return us, err
+}
+
+// ListTokens returns the delivery tokens (never their secrets).
+func (s *Service) ListTokens(ctx context.Context, actor *models.User) ([]models.Token, error) {
+	if err := requireAdmin(actor, "lists delivery tokens"); err != nil {
+		return nil, err
+	}
+	ts, err := s.Users.Tokens(ctx)
+	if ts == nil && err == nil {
+		ts = []models.Token{}
+	}
+	return ts, err
+}
+
+// AuditFilter selects audit events; zero fields do not filter.
+type AuditFilter struct {
+	ArticleID, Actor, Action string
+	Since, Until             time.Time
+	Limit                    int
+}
+
+// Audit returns the newest events matching f, without article content.
+func (s *Service) Audit(ctx context.Context, actor *models.User, f AuditFilter) ([]models.Event, error) {
+	if err := requireAdmin(actor, "reads the audit trail"); err != nil {
+		return nil, err
+	}
+	evs, err := s.Log.Scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []models.Event{}
+	for i := len(evs) - 1; i >= 0 && len(out) < f.Limit; i-- {
+		ev := evs[i]
+		if (f.ArticleID != "" && ev.ArticleID != f.ArticleID) || (f.Actor != "" && ev.Actor != f.Actor) || (f.Action != "" && ev.Action != f.Action) ||
+			(!f.Since.IsZero() && ev.At.Before(f.Since)) || (!f.Until.IsZero() && ev.At.After(f.Until)) {
+			continue
+		}
+		ev.Data.Content = nil
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// VerifyAudit recomputes the hash chain.
+func (s *Service) VerifyAudit(ctx context.Context, actor *models.User) (mongostore.VerifyResult, error) {
+	if err := requireAdmin(actor, "verifies the audit trail"); err != nil {
+		return mongostore.VerifyResult{}, err
+	}
+	return s.Log.Verify(ctx)
+}
