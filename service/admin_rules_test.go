@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/vetted-cms/vetted/models"
-	"github.com/vetted-cms/vetted/models/mongostore"
-	"github.com/vetted-cms/vetted/policies"
 	"github.com/vetted-cms/vetted/service"
 )
 
@@ -17,20 +15,7 @@ import (
 // meets the rule.
 func TestAdminOnlyInTheService(t *testing.T) {
 	ctx := context.Background()
-	db := mongostore.OpenTest(t)
-	arts := mongostore.NewArticleStore(db)
-	if err := arts.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	pol, err := policies.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := service.New(arts, mongostore.NewUserStore(db), arts.Log, pol)
-	admin, err := svc.CreateUser(ctx, nil, service.NewUser{Email: "ada@example.org", Name: "Ada", Password: "a-long-password-1", Roles: []string{"admin"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, _, admin := newUsrService(t)
 	editor, err := svc.CreateUser(ctx, admin, service.NewUser{Email: "eli@example.org", Name: "Eli", Password: "a-long-password-2", Roles: []string{"editor", "writer", "clinical_reviewer"}})
 	if err != nil {
 		t.Fatal(err)

@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/vetted-cms/vetted/models"
-	"github.com/vetted-cms/vetted/models/mongostore"
-	"github.com/vetted-cms/vetted/policies"
 	"github.com/vetted-cms/vetted/service"
 )
 
@@ -15,17 +13,8 @@ import (
 // once, whatever happens after.
 func TestOutboxSurvivesCrash(t *testing.T) {
 	ctx := context.Background()
-	db := mongostore.OpenTest(t)
-	arts := mongostore.NewArticleStore(db)
-	if err := arts.Load(ctx); err != nil {
-		t.Fatal(err)
-	}
-	pol, err := policies.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	users := mongostore.NewUserStore(db)
-	svc := service.New(arts, users, arts.Log, pol)
+	svc, _, _ := newUsrService(t)
+	users := svc.Users
 	u, err := svc.CreateUser(ctx, nil, service.NewUser{Email: "wren@example.org", Name: "Wren", Password: "a-long-password-1", Roles: []string{"writer"}})
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +22,7 @@ func TestOutboxSurvivesCrash(t *testing.T) {
 	if u.PendingAudit != nil {
 		t.Fatal("the outbox was not cleared after a clean save")
 	}
-	before, _ := arts.Log.Scan(ctx)
+	before, _ := svc.Log.Scan(ctx)
 
 	// The crash: the change and its event are in the user document, the
 	// log never saw the event.
@@ -48,7 +37,7 @@ func TestOutboxSurvivesCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	after, _ := arts.Log.Scan(ctx)
+	after, _ := svc.Log.Scan(ctx)
 	if len(after) != len(before)+1 || after[len(after)-1].Key != "x:crashed-change" {
 		t.Fatalf("log went from %d to %d events; want the pending one appended once", len(before), len(after))
 	}
@@ -56,7 +45,7 @@ func TestOutboxSurvivesCrash(t *testing.T) {
 	if got.PendingAudit != nil {
 		t.Fatal("outbox not cleared after recovery")
 	}
-	if res, _ := arts.Log.Verify(ctx); !res.OK {
+	if res, _ := svc.Log.Verify(ctx); !res.OK {
 		t.Fatalf("chain: %+v", res)
 	}
 }
