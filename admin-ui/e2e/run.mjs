@@ -236,14 +236,11 @@ async function main() {
     const search = p.getByLabel('Search articles to add');
     await search.fill('a');
     const add = p.locator('#related-results button', { hasText: 'Add' }).first();
-    if ((await add.count()) > 0 || (await add.waitFor({ timeout: 4000 }).then(() => true, () => false))) {
-      await add.click();
-      await p.getByRole('list', { name: 'Picked related articles' }).waitFor();
-      await saved(p);
-    } else {
-      console.log('    (no other article matched "a"; nothing to pick)');
-      await search.fill('');
-    }
+    if (!(await add.waitFor({ timeout: 4000 }).then(() => true, () => false)))
+      throw new Error('no other article matched "a" in the related-articles search: the demo data must hold another article to pick');
+    await add.click();
+    await p.getByRole('list', { name: 'Picked related articles' }).waitFor();
+    await saved(p);
   });
 
   await storyStep('writer sees no publish control and submits for review', async () => {
@@ -393,10 +390,7 @@ async function main() {
     const p = editor.page;
     const list = await api(p, 'GET', '/articles?status=approved&limit=50');
     const target = (list.json.items ?? []).find((a) => a.id !== articleId && !a.scheduledAt);
-    if (!target) {
-      console.log('    (no other approved article in the demo data; skipped)');
-      return;
-    }
+    if (!target) throw new Error('no other unscheduled approved article in the demo data to schedule');
     await p.goto(`/admin/articles/${target.id}`);
     await p.locator('button[data-action="publish"]').click();
     const dlg = p.getByRole('dialog', { name: 'Publish' });
@@ -446,7 +440,8 @@ async function main() {
     // Not ready for review: the server's allowedActions disables submit and says why.
     const submit = p.locator('button[data-action="submit"]');
     await submit.waitFor();
-    if (await submit.isDisabled()) await p.locator('#why-submit').waitFor();
+    assert.ok(await submit.isDisabled(), 'submit must be disabled on an incomplete draft');
+    await p.locator('#why-submit').waitFor();
     // A field error from a save: image URL without alt text.
     await p.getByLabel('Image URL').fill('https://images.example.com/x.jpg');
     const saveErr = p.getByTestId('save-status').filter({ hasText: /^Not saved/ });

@@ -37,7 +37,9 @@ export function App() {
       if (e instanceof ApiError && e.status === 401) {
         setPhase('signedOut');
         setUser(null);
-      } else {
+      } else if (phaseRef.current !== 'signedIn') {
+        // Still booting: without a session we can only offer the sign-in screen.
+        // Once signed in, a failed refresh (e.g. the network) keeps the session.
         setPhase('signedOut');
       }
     }

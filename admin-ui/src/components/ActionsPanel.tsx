@@ -116,6 +116,7 @@ function PublishDialog({ article, onClose, onPublish, busy, error }: { article: 
   const [mode, setMode] = useState<'now' | 'schedule'>('now');
   const [when, setWhen] = useState(toLocalInput(new Date(Date.now() + 60 * 60 * 1000)));
   const [localError, setLocalError] = useState('');
+  const approval = approvalSignature(article);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (mode === 'now') return onPublish();
@@ -130,7 +131,7 @@ function PublishDialog({ article, onClose, onPublish, busy, error }: { article: 
       <form onSubmit={submit}>
         <p>
           Publishing makes revision {article.rev} of “{article.title}” live, as approved by{' '}
-          {approvalSignature(article) ? `${approvalSignature(article)!.signerName}${approvalSignature(article)!.credentials ? ', ' + approvalSignature(article)!.credentials : ''}` : 'the clinical reviewer'}.
+          {approval ? `${approval.signerName}${approval.credentials ? ', ' + approval.credentials : ''}` : 'the clinical reviewer'}.
         </p>
         {error ? <Alert kind="error">{error}</Alert> : null}
         <fieldset>

@@ -26,6 +26,7 @@ export function LiveVsDraft({ article }: { article: Article }) {
   const [showSig, setShowSig] = useState(false);
   const live = article.live;
   const same = !!live && live.rev === article.rev && live.contentHash === article.contentHash;
+  const approval = approvalSignature(article);
   return (
     <div className="live-vs-draft">
       <section className={'box ' + (live ? 'box-live' : 'box-notlive')} aria-labelledby="lv-live">
@@ -75,7 +76,7 @@ export function LiveVsDraft({ article }: { article: Article }) {
             Scheduled to publish <Time value={article.scheduledAt} />
           </p>
         ) : null}
-        {approvalSignature(article) ? <SignatureCard sig={approvalSignature(article)!} label="Approval of the working draft" /> : null}
+        {approval ? <SignatureCard sig={approval} label="Approval of the working draft" /> : null}
         {article.nextReviewDue ? (
           <p className="small">
             Next clinical review due <Time value={article.nextReviewDue} />

@@ -17,12 +17,10 @@ export interface SaveState {
   saving: boolean;
   /** The draft being saved (to know whether edits came in meanwhile). */
   inFlight: Content | null;
-  conflict: { current: Article; mine: Content } | null;
+  conflict: { current: Article } | null;
   error: string | null;
   fieldErrors: FieldErrors;
   lastSavedAt: string | null;
-  /** Set when the user asked to save again over a conflict. */
-  overwriteConfirmed: boolean;
 }
 
 export type SaveAction =
@@ -50,7 +48,6 @@ export function initialSaveState(article: Article | null, draft?: Content): Save
     error: null,
     fieldErrors: {},
     lastSavedAt: null,
-    overwriteConfirmed: false,
   };
 }
 
@@ -78,11 +75,10 @@ export function saveReducer(s: SaveState, a: SaveAction): SaveState {
         error: null,
         fieldErrors: {},
         lastSavedAt: a.at,
-        overwriteConfirmed: false,
       };
     }
     case 'saveConflict':
-      return { ...s, saving: false, inFlight: null, conflict: { current: a.current, mine: s.draft }, error: null };
+      return { ...s, saving: false, inFlight: null, conflict: { current: a.current }, error: null };
     case 'saveInvalid':
       // Stay dirty; the next edit retries.
       return { ...s, saving: false, inFlight: null, error: a.message, fieldErrors: a.fields, dirty: true };
@@ -98,7 +94,6 @@ export function saveReducer(s: SaveState, a: SaveAction): SaveState {
         draft: s.draft,
         conflict: null,
         dirty: true,
-        overwriteConfirmed: true,
       };
     case 'takeTheirs':
       if (!s.conflict) return s;

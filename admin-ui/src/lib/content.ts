@@ -1,4 +1,5 @@
 import type { Article, Content } from './types';
+import { isValidSlug } from './slugify';
 
 export function emptyContent(): Content {
   return {
@@ -103,6 +104,6 @@ export function localWarnings(c: Content): Record<string, string> {
   if (c.keyTakeaways.length > 7) w['keyTakeaways'] = 'At most 7 key takeaways';
   if (c.related.length > 6) w['related'] = 'At most 6 related articles';
   if (c.sections.length > 50) w['sections'] = 'At most 50 sections';
-  if (c.slug && !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(c.slug)) w['slug'] = 'Use lowercase letters, digits and single hyphens';
+  if (c.slug && !isValidSlug(c.slug)) w['slug'] = 'Use lowercase letters, digits and single hyphens';
   return w;
 }

@@ -71,17 +71,6 @@ export function pathLabel(path: string): string {
     .join(' › ');
 }
 
-/**
- * Errors whose path no rendered field claims (e.g. a whole-array error), so they
- * can be listed in the summary. `known` is the set of paths with an input.
- */
-export function unplacedErrors(errors: FieldErrors, known: Iterable<string>): FieldErrors {
-  const k = new Set([...known].map(normalizePath));
-  const out: FieldErrors = {};
-  for (const [p, v] of Object.entries(errors)) if (!k.has(p)) out[p] = v;
-  return out;
-}
-
 /** The id to focus for an error path: the field itself, or its nearest rendered ancestor. */
 export function focusTargetFor(path: string, known: Iterable<string>): string | undefined {
   const k = new Set([...known].map(normalizePath));

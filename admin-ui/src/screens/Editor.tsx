@@ -3,7 +3,7 @@ import { api, ApiError, errorMessage, qs, request } from '../lib/api';
 import { Link } from '../lib/router';
 import { useSession } from '../session';
 import type { Article, ArticleSummary, Content, ListResponse } from '../lib/types';
-import { contentOf, counter, localWarnings, move, toPayload, SEO_DESCRIPTION_MAX, SEO_TITLE_MAX, isArticle } from '../lib/content';
+import { contentEqual, contentOf, counter, localWarnings, move, parseTopics, toPayload, SEO_DESCRIPTION_MAX, SEO_TITLE_MAX, isArticle } from '../lib/content';
 import { initialSaveState, isEditable, saveReducer, saveStatus, shouldSave } from '../lib/autosave';
 import { errorFor, fieldId, focusTargetFor, pathLabel, type FieldErrors } from '../lib/fields';
 import { nextSlug } from '../lib/slugify';
@@ -65,7 +65,7 @@ function Editor({ initial }: { initial: Article | null }) {
     const stored = loadDraft(initial?.id ?? null);
     if (!stored || !shouldRestore(stored, tabId(), Date.now())) return;
     const server = contentOf(initial);
-    if (JSON.stringify(toPayload(stored.draft)) === JSON.stringify(toPayload(server)) && (!initial || stored.baseVersion === initial.version)) {
+    if (contentEqual(stored.draft, server) && (!initial || stored.baseVersion === initial.version)) {
       clearDraft(initial?.id ?? null);
       return;
     }
@@ -547,10 +547,7 @@ function MarkdownPreview({ md, label }: { md: string; label: string }) {
 function TopicsField({ topics, errors, onChange }: { topics: string[]; errors: FieldErrors; onChange: (t: string[]) => void }) {
   const [text, setText] = useState('');
   const add = () => {
-    const parts = text
-      .split(',')
-      .map((t) => t.trim().toLowerCase())
-      .filter((t) => t && !topics.includes(t));
+    const parts = parseTopics(text).filter((t) => !topics.includes(t));
     if (parts.length) onChange([...topics, ...parts]);
     setText('');
   };

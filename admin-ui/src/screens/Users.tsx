@@ -3,6 +3,7 @@ import { api, ApiError, errorMessage } from '../lib/api';
 import { useList } from '../lib/useList';
 import type { License, Role, User } from '../lib/types';
 import { licenseStatus } from '../lib/license';
+import { userPatchBody } from '../lib/userPatch';
 import { Dialog } from '../components/Dialog';
 import { Alert, LicenseBadge, Spinner, Time } from '../components/ui';
 
@@ -148,15 +149,7 @@ function UserDialog({ user, onClose, onSaved }: { user: User | null; onClose: ()
       let u: User;
       if (user) {
         // PATCH only what changed (re-sending an unchanged license must not touch its verification).
-        const body: Record<string, unknown> = {};
-        if (name !== user.name) body.name = name;
-        if (JSON.stringify([...roles].sort()) !== JSON.stringify([...user.roles].sort())) body.roles = roles;
-        if (bio !== (user.bio ?? '')) body.bio = bio;
-        if (credentials !== (user.credentials ?? '')) body.credentials = credentials;
-        if (active !== (user.active !== false)) body.active = active;
-        if (password) body.password = password;
-        const old = user.license ? { type: user.license.type, number: user.license.number, jurisdiction: user.license.jurisdiction, expiresOn: user.license.expiresOn?.slice(0, 10) } : null;
-        if (JSON.stringify(old) !== JSON.stringify(license)) body.license = license;
+        const body = userPatchBody(user, { name, password, roles, bio, credentials, active, hasLicense, license: lic });
         u = Object.keys(body).length ? await api.patch<User>(`/users/${user.id}`, body) : user;
       } else {
         const body: Record<string, unknown> = { email, name, password, roles };
