@@ -194,9 +194,6 @@ func (d *DeliveryAPI) serve(c *gin.Context, h http.Header, doc *delivery.Doc) {
 		c.Writer.WriteHeaderNow()
 		return
 	}
-	if cc := holdFor(c.Request, body); cc != nil {
-		defer func() { _ = cc.release() }()
-	}
 	_, _ = c.Writer.Write(body)
 }
 

@@ -207,7 +207,7 @@ func (f *Front) serveConn(c net.Conn) {
 		}
 		if n == 0 || !fc.answer(fc.buf[:n]) {
 			handed = true
-			f.handOver(&coalescingConn{TCPConn: tc, prefix: fc.buf})
+			f.handOver(&prefixConn{TCPConn: tc, prefix: fc.buf})
 			return
 		}
 		fc.served++
@@ -641,6 +641,22 @@ func appendDate(w []byte) []byte {
 		dateCache.Store(d)
 	}
 	return append(w, d.b...)
+}
+
+// prefixConn is a connection handed over: Read returns the bytes the
+// front already read before the rest.
+type prefixConn struct {
+	*net.TCPConn
+	prefix []byte
+}
+
+func (c *prefixConn) Read(p []byte) (int, error) {
+	if len(c.prefix) > 0 {
+		n := copy(p, c.prefix)
+		c.prefix = c.prefix[n:]
+		return n, nil
+	}
+	return c.TCPConn.Read(p)
 }
 
 // handoffListener hands connections from the Front to the http.Server.

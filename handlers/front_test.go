@@ -28,7 +28,7 @@ type frontPair struct {
 func newFrontPair(t testing.TB, d *dlApp) *frontPair {
 	t.Helper()
 	server := func() *http.Server {
-		return &http.Server{Handler: d.Router, ConnContext: ConnContext, ReadHeaderTimeout: time.Second,
+		return &http.Server{Handler: d.Router, ReadHeaderTimeout: time.Second,
 			ReadTimeout: time.Second, WriteTimeout: 5 * time.Second, IdleTimeout: 5 * time.Second}
 	}
 	listen := func() net.Listener {
@@ -287,7 +287,7 @@ func TestFrontShutdownClosesIdleConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &Front{API: d.API, Server: &http.Server{Handler: d.Router, ConnContext: ConnContext, IdleTimeout: time.Minute}}
+	f := &Front{API: d.API, Server: &http.Server{Handler: d.Router, IdleTimeout: time.Minute}}
 	served := make(chan error, 1)
 	go func() { served <- f.Serve(ln) }()
 	var conns []net.Conn

@@ -133,7 +133,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vetted: listen on %s: %v\n", cfg.Addr, err)
 		return 1
 	}
-	hs := &http.Server{Handler: srv.Router(), ConnContext: handlers.ConnContext, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	hs := &http.Server{Handler: srv.Router(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	// The front answers delivery hits (by slug, list pages, topics) itself
 	// and hands every other connection to hs (handlers/front.go).
 	front := &handlers.Front{API: api, Server: hs}
