@@ -58,6 +58,9 @@ type Change struct {
 	Title       string
 	Rev         int64
 	ContentHash string
+	// Data, when set, makes this a notice that is not an article change
+	// (Webhooks.Announce): it is the payload's data.
+	Data any
 }
 
 // Doc is one pre-encoded response: JSON, its gzip, its strong ETag, and

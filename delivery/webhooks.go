@@ -324,6 +324,24 @@ type PayloadData struct {
 	Path        string `json:"path"`
 }
 
+// Notice is the JSON body of a delivery that is not about an article
+// (audit.checkpoint): Data is the thing announced.
+type Notice struct {
+	ID        string    `json:"id"`
+	Event     string    `json:"event"`
+	CreatedAt time.Time `json:"createdAt"`
+	Data      any       `json:"data"`
+}
+
+// Announce queues event, with data as the payload's data, for every
+// webhook subscribed to it. seq orders and keys the deliveries: every
+// instance announcing the same event and seq creates the same delivery,
+// and the unique insert keeps one (two instances checkpointing one chain
+// head send it once).
+func (w *Webhooks) Announce(event string, seq int64, at time.Time, data any) {
+	w.OnChange(Change{Event: event, Seq: seq, At: at, Data: data})
+}
+
 // enqueue creates the change's delivery for each subscribed webhook of
 // hooks. The delivery's id is "<seq>.<webhook>", so every instance
 // creates the same one and the unique insert keeps the first.
@@ -333,8 +351,14 @@ func (w *Webhooks) enqueue(ctx context.Context, hooks []models.Webhook, ch Chang
 			continue
 		}
 		id := strconv.FormatInt(ch.Seq, 10) + "." + h.ID
-		body, _ := json.Marshal(Payload{ID: id, Event: ch.Event, CreatedAt: ch.At, Data: PayloadData{
-			ArticleID: ch.ArticleID, Slug: ch.Slug, Title: ch.Title, Rev: ch.Rev, ContentHash: ch.ContentHash, Path: "/api/v1/articles/" + ch.Slug}})
+		var body []byte
+		if ch.Data != nil { // not an article change (Announce)
+			id = ch.Event + "." + id
+			body, _ = json.Marshal(Notice{ID: id, Event: ch.Event, CreatedAt: ch.At, Data: ch.Data})
+		} else {
+			body, _ = json.Marshal(Payload{ID: id, Event: ch.Event, CreatedAt: ch.At, Data: PayloadData{
+				ArticleID: ch.ArticleID, Slug: ch.Slug, Title: ch.Title, Rev: ch.Rev, ContentHash: ch.ContentHash, Path: "/api/v1/articles/" + ch.Slug}})
+		}
 		d := &models.WebhookDelivery{ID: id, WebhookID: h.ID, Event: ch.Event, Seq: ch.Seq, ArticleID: ch.ArticleID,
 			Payload: string(body), Status: models.DeliveryPending, CreatedAt: ch.At, At: ch.At}
 		if err := w.store.CreateDelivery(ctx, d); err != nil && !errors.Is(err, models.ErrConflict) {

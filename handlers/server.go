@@ -95,6 +95,7 @@ func (s *Server) Router() *gin.Engine {
 	a.DELETE("/tokens/:id", s.revokeToken)
 	a.GET("/audit", s.audit)
 	a.GET("/audit/verify", s.auditVerify)
+	a.GET("/audit/anchor", s.auditAnchor)
 	if s.Extra != nil {
 		s.Extra(a)
 	}

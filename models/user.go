@@ -41,6 +41,9 @@ type User struct {
 	// same document update as the change (an outbox): if the process dies
 	// before the event is appended, start-up appends it.
 	PendingAudit *Event `json:"-" bson:"pendingAudit,omitempty"`
+	// AuditKey is the key of the audit event of the last change: verify
+	// finds a user whose last change has no event (a dropped log tail).
+	AuditKey string `json:"-" bson:"auditKey,omitempty"`
 }
 
 // License is a clinician's professional license.
@@ -77,6 +80,7 @@ type Token struct {
 	CreatedAt  time.Time  `json:"createdAt" bson:"createdAt"`
 	LastUsedAt *time.Time `json:"lastUsedAt" bson:"lastUsedAt"`
 	RevokedAt  *time.Time `json:"revokedAt" bson:"revokedAt"`
-	// PendingAudit: see User.PendingAudit.
+	// PendingAudit and AuditKey: see User.
 	PendingAudit *Event `json:"-" bson:"pendingAudit,omitempty"`
+	AuditKey     string `json:"-" bson:"auditKey,omitempty"`
 }

@@ -7,10 +7,13 @@ const (
 	EventArticlePublished   = "article.published"
 	EventArticleUnpublished = "article.unpublished"
 	EventArticleRecertified = "article.recertified"
+	// EventAuditCheckpoint carries each signed audit checkpoint, so a site
+	// can keep them where the CMS operator cannot rewrite them.
+	EventAuditCheckpoint = "audit.checkpoint"
 )
 
 // WebhookEvents lists every event a webhook may subscribe to.
-var WebhookEvents = []string{EventArticlePublished, EventArticleUnpublished, EventArticleRecertified}
+var WebhookEvents = []string{EventArticlePublished, EventArticleUnpublished, EventArticleRecertified, EventAuditCheckpoint}
 
 // Webhook is a site's subscription to changes of what is live. Secret
 // signs every delivery (HMAC-SHA256); it is shown once, at creation.

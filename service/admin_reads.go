@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/vetted-cms/vetted/audit"
 	"github.com/vetted-cms/vetted/models"
-	"github.com/vetted-cms/vetted/models/mongostore"
 )
 
 // The admin-only reads. The route policy guards them too; these checks
@@ -71,10 +71,29 @@ func (s *Service) Audit(ctx context.Context, actor *models.User, f AuditFilter) 
 	return out, nil
 }
 
-// VerifyAudit recomputes the hash chain.
-func (s *Service) VerifyAudit(ctx context.Context, actor *models.User) (mongostore.VerifyResult, error) {
+// VerifyAudit recomputes the hash chain and checks it against every
+// checkpoint of the anchors and against the projections (audit.Verifier).
+func (s *Service) VerifyAudit(ctx context.Context, actor *models.User) (audit.Report, error) {
 	if err := requireAdmin(actor, "verifies the audit trail"); err != nil {
-		return mongostore.VerifyResult{}, err
+		return audit.Report{}, err
 	}
-	return s.Log.Verify(ctx)
+	return s.auditVerifier().Verify(ctx)
+}
+
+// AuditAnchor reports the public key, the newest checkpoint and whether
+// the log still holds it.
+func (s *Service) AuditAnchor(ctx context.Context, actor *models.User) (audit.Status, error) {
+	if err := requireAdmin(actor, "reads the audit anchor"); err != nil {
+		return audit.Status{}, err
+	}
+	return s.auditVerifier().Status(ctx)
+}
+
+// auditVerifier is the configured verifier, or one that checks the chain
+// alone.
+func (s *Service) auditVerifier() *audit.Verifier {
+	if s.AuditVerifier != nil {
+		return s.AuditVerifier
+	}
+	return &audit.Verifier{Log: s.Log}
 }

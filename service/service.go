@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vetted-cms/vetted/audit"
 	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
 	"github.com/vetted-cms/vetted/workflow"
@@ -48,6 +49,9 @@ type Service struct {
 	Log      EventLog
 	Policy   Authorizer
 	Publish  Publisher
+	// AuditVerifier checks the log against the anchors and projections
+	// (nil: the chain alone).
+	AuditVerifier *audit.Verifier
 
 	Now            func() time.Time
 	ReviewInterval time.Duration
@@ -107,7 +111,7 @@ func (s *Service) appendPending(ctx context.Context, ev *models.Event) error {
 // saveUser writes u with its audit event in the same document (create
 // when isNew), then appends the event and clears the outbox.
 func (s *Service) saveUser(ctx context.Context, u *models.User, ev *models.Event, isNew bool) error {
-	u.PendingAudit = ev
+	u.PendingAudit, u.AuditKey = ev, ev.Key
 	var err error
 	if isNew {
 		err = s.Users.Create(ctx, u)
@@ -126,7 +130,7 @@ func (s *Service) saveUser(ctx context.Context, u *models.User, ev *models.Event
 
 // saveToken is saveUser for delivery tokens.
 func (s *Service) saveToken(ctx context.Context, t *models.Token, ev *models.Event, isNew bool) error {
-	t.PendingAudit = ev
+	t.PendingAudit, t.AuditKey = ev, ev.Key
 	var err error
 	if isNew {
 		err = s.Users.CreateToken(ctx, t)

@@ -30,6 +30,7 @@ type config struct {
 	CORSOrigins         []string
 	WebhookAllowPrivate bool
 	TrustedProxies      []string
+	auditConfig         // audit_cmd.go
 }
 
 // option is one row of the options table: variable, default, parser.
@@ -156,6 +157,9 @@ var options = []option{
 		}
 		return nil
 	}},
+	{"VETTED_AUDIT_KEY", "", "Ed25519 key file signing audit checkpoints (default: <data dir>-audit.key, created if missing; keep it off the database host)", strOpt(func(c *config) *string { return &c.AuditKey })},
+	{"VETTED_AUDIT_ANCHOR", "", "file the audit checkpoints are appended to (default: <data dir>-audit-anchor.jsonl)", strOpt(func(c *config) *string { return &c.AuditAnchor })},
+	{"VETTED_AUDIT_TRUSTED_KEYS", "", "comma-separated public keys (ed25519:…) whose checkpoints verify too: other instances', retired keys", parseTrustedKeys},
 	{"VETTED_WEBHOOK_ALLOW_PRIVATE", "", "1: webhooks may target loopback, private and link-local addresses", boolOpt(func(c *config) *bool { return &c.WebhookAllowPrivate })},
 }
 

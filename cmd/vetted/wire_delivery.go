@@ -7,8 +7,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vetted-cms/vetted/audit"
 	"github.com/vetted-cms/vetted/delivery"
 	"github.com/vetted-cms/vetted/handlers"
+	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
 	"github.com/vetted-cms/vetted/service"
 )
@@ -27,6 +29,9 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server)
 		return nil
 	}
 	attachDelivery(a.articles, a.svc, sys)
+	if a.checkpoints != nil { // checkpoints also go to webhooks subscribed to audit.checkpoint
+		a.checkpoints.Publish = func(c audit.Checkpoint) { sys.Webhooks.Announce(models.EventAuditCheckpoint, c.Seq, c.At, c) }
+	}
 	sys.Start(ctx)
 	go func() {
 		if _, err := sys.Webhooks.CatchUp(ctx, a.articles.Log, a.articles, mongostore.ReplayWindow); err != nil && ctx.Err() == nil {

@@ -33,6 +33,7 @@ type Log struct {
 	syncMu   sync.Mutex
 	cursor   int64 // last applied seq
 	lastHash string
+	advanced chan struct{} // signalled when the cursor moves (Advanced)
 	streamState
 }
 
@@ -41,7 +42,7 @@ func NewLog(db *DB, apply func(*models.Event)) *Log {
 	if apply == nil {
 		apply = func(*models.Event) {}
 	}
-	return &Log{db: db, apply: apply}
+	return &Log{db: db, apply: apply, advanced: make(chan struct{}, 1)}
 }
 
 // Get loads one event by sequence number.
@@ -117,6 +118,24 @@ func (l *Log) StartAt(ctx context.Context, seq int64) error {
 	return nil
 }
 
+// Head returns the sequence number and hash of the newest event applied:
+// the chain head that audit checkpoints sign.
+func (l *Log) Head() (int64, string) {
+	l.syncMu.Lock()
+	defer l.syncMu.Unlock()
+	return l.cursor, l.lastHash
+}
+
+// Advanced is signalled (without blocking, so a slow reader sees one
+// signal for many events) whenever the head moves.
+func (l *Log) Advanced() <-chan struct{} { return l.advanced }
+
+// advance moves the cursor; syncMu is held.
+func (l *Log) advance(seq int64, hash string) {
+	l.cursor, l.lastHash = seq, hash
+	signal(l.advanced)
+}
+
 // holdCursor runs f with the cursor while no event is being applied, so
 // that what f reads of the projections matches the cursor exactly.
 func (l *Log) holdCursor(f func(cursor int64)) {
@@ -139,7 +158,7 @@ func (l *Log) Sync(ctx context.Context) (int, error) {
 			return n, err
 		}
 		l.apply(ev)
-		l.cursor, l.lastHash = ev.Seq, ev.Hash
+		l.advance(ev.Seq, ev.Hash)
 		n++
 	}
 }
@@ -168,7 +187,7 @@ func (l *Log) Append(ctx context.Context, ev *models.Event) error {
 			if l.cursor == ev.Seq-1 { // nothing came between: apply without reading it back
 				cp := *ev
 				l.apply(&cp)
-				l.cursor, l.lastHash = ev.Seq, ev.Hash
+				l.advance(ev.Seq, ev.Hash)
 			}
 			l.syncMu.Unlock()
 			_, err := l.Sync(ctx)
