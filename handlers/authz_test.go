@@ -56,6 +56,7 @@ var routeAccess = map[string][]string{
 	"DELETE /api/admin/tokens/:id":               {asAdmin},
 	"GET /api/admin/audit":                       {asAdmin},
 	"GET /api/admin/audit/verify":                {asAdmin},
+	"GET /api/admin/audit/anchor":                {asAdmin},
 	"GET /api/admin/webhooks":                    {asAdmin},
 	"POST /api/admin/webhooks":                   {asAdmin},
 	"DELETE /api/admin/webhooks/:id":             {asAdmin},

@@ -94,6 +94,7 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 		{"GET", "/api/admin/webhooks/{id}/deliveries", "/api/admin/webhooks/" + wh.ID + "/deliveries", "", asAdmin, nil, 200},
 		{"GET", "/api/admin/audit", "/api/admin/audit?limit=20", "", asAdmin, nil, 200},
 		{"GET", "/api/admin/audit/verify", "/api/admin/audit/verify", "", asAdmin, nil, 200},
+		{"GET", "/api/admin/audit/anchor", "/api/admin/audit/anchor", "", asAdmin, nil, 200},
 		{"GET", "/api/v1/articles", "/api/v1/articles", "", asNone, map[string]string{"Authorization": tok}, 200},
 		{"GET", "/api/v1/articles", "/api/v1/articles?topic=sleep&page=1&limit=2", "", asNone, map[string]string{"Authorization": tok}, 200},
 		{"GET", "/api/v1/articles", "/api/v1/articles?limit=500", "", asNone, map[string]string{"Authorization": tok}, 400},

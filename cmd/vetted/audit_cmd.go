@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/vetted-cms/vetted/audit"
 	"github.com/vetted-cms/vetted/models/mongostore"
@@ -20,6 +22,18 @@ type auditConfig struct {
 	AuditKey     string // VETTED_AUDIT_KEY; empty: auditKeyPath's default
 	AuditAnchor  string // VETTED_AUDIT_ANCHOR; empty: auditAnchorPath's default
 	AuditTrusted []ed25519.PublicKey
+	// AuditInterval is the longest a new event waits for a checkpoint
+	// (one also follows every 100 events).
+	AuditInterval time.Duration
+}
+
+func parseAuditInterval(c *config, v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 100*time.Millisecond || d > time.Minute {
+		return errors.New("must be a duration from 100ms to 1m")
+	}
+	c.AuditInterval = d
+	return nil
 }
 
 func parseTrustedKeys(c *config, v string) error {
@@ -109,7 +123,7 @@ func setupAudit(ctx context.Context, cfg config, a *app) (*audit.Checkpointer, e
 	} else if st.NewestCheckpoint != nil && !st.AnchorAgrees {
 		slog.Error("the audit log does not agree with its anchor: run `vetted audit verify`", "anchor", anchor, "reason", st.Reason)
 	}
-	cp := &audit.Checkpointer{Log: a.articles.Log, Key: priv, Anchor: &audit.Anchor{Path: anchor}}
+	cp := &audit.Checkpointer{Log: a.articles.Log, Key: priv, Anchor: &audit.Anchor{Path: anchor}, Interval: cfg.AuditInterval}
 	cp.Resume()
 	slog.Info("audit checkpoints", "anchor", anchor, "publicKey", v.PublicKey)
 	return cp, nil

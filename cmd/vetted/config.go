@@ -159,6 +159,7 @@ var options = []option{
 	}},
 	{"VETTED_AUDIT_KEY", "", "Ed25519 key file signing audit checkpoints (default: <data dir>-audit.key, created if missing; keep it off the database host)", strOpt(func(c *config) *string { return &c.AuditKey })},
 	{"VETTED_AUDIT_ANCHOR", "", "file the audit checkpoints are appended to (default: <data dir>-audit-anchor.jsonl)", strOpt(func(c *config) *string { return &c.AuditAnchor })},
+	{"VETTED_AUDIT_INTERVAL", "1m", "longest wait before new audit events are checkpointed (at most 1m)", parseAuditInterval},
 	{"VETTED_AUDIT_TRUSTED_KEYS", "", "comma-separated public keys (ed25519:…) whose checkpoints verify too: other instances', retired keys", parseTrustedKeys},
 	{"VETTED_WEBHOOK_ALLOW_PRIVATE", "", "1: webhooks may target loopback, private and link-local addresses", boolOpt(func(c *config) *bool { return &c.WebhookAllowPrivate })},
 }
