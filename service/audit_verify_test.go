@@ -47,7 +47,9 @@ func newAuditEnv(t *testing.T) *auditEnv {
 	ae.key = newKey(t)
 	ae.cp = &audit.Checkpointer{Log: e.stores[0].Log, Key: ae.key, Anchor: &audit.Anchor{Path: ae.anchor}}
 	ae.v = &audit.Verifier{Log: e.stores[0].Log, Anchors: []string{ae.anchor}, Keys: audit.Keyring{ae.key.Public().(ed25519.PublicKey)},
-		Projections: func(ctx context.Context) ([]mongostore.ProjectionRef, error) { return mongostore.ProjectionRefs(ctx, e.db) }}
+		Projections: func(ctx context.Context) ([]mongostore.ProjectionRef, error) {
+			return mongostore.ProjectionRefs(ctx, e.db)
+		}}
 	e.svc().AuditVerifier = ae.v
 	ae.tail, _ = e.stores[0].Log.Head()
 	if ae.tail < 20 {
