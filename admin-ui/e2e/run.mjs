@@ -73,7 +73,19 @@ async function main() {
   await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
   cleanups.push(() => receiver.close());
   const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
-  const env = { ...process.env, VETTED_ADDR: `127.0.0.1:${port}`, VETTED_DATA_DIR: dataDir, VETTED_DEMO: '1', VETTED_WEBHOOK_ALLOW_PRIVATE: '1' };
+  // The audit key and anchor live outside the data dir, as docs/audit.md asks.
+  const auditDir = mkdtempSync(join(tmpdir(), 'vetted-e2e-audit-'));
+  if (process.env.KEEP_DATA !== '1') cleanups.push(() => rmSync(auditDir, { recursive: true, force: true }));
+  const env = {
+    ...process.env,
+    VETTED_ADDR: `127.0.0.1:${port}`,
+    VETTED_DATA_DIR: dataDir,
+    VETTED_DEMO: '1',
+    VETTED_WEBHOOK_ALLOW_PRIVATE: '1',
+    VETTED_AUDIT_KEY: join(auditDir, 'audit.key'),
+    VETTED_AUDIT_ANCHOR: join(auditDir, 'anchor.jsonl'),
+    VETTED_AUDIT_INTERVAL: '1s',
+  };
   const log = createWriteStream(join(ART, 'server.log'));
   if (!existsSync(BIN)) throw new Error(`binary not found: ${BIN} (build it with \`make build\` or set VETTED_BIN)`);
   server = spawn(BIN, [], { env });
@@ -534,8 +546,12 @@ async function main() {
   await test('admin screens: audit chain verification', async () => {
     const p = admin.page;
     await p.goto('/admin/audit');
+    assert.match(await p.getByTestId('audit-public-key').innerText(), /^ed25519:[A-Za-z0-9+/]{43}=$/, 'the checkpoint public key is shown');
+    await p.getByText('The anchor agrees').waitFor();
+    assert.match(await p.getByTestId('audit-newest-checkpoint').innerText(), /event #\d+/);
     await p.getByRole('button', { name: 'Verify audit chain' }).click();
     await p.getByText('The audit chain is intact').waitFor();
+    await p.getByText(/signed checkpoints agree with it/).waitFor();
     await shot(p, '18-audit');
   });
 

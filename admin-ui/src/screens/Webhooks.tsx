@@ -21,7 +21,7 @@ interface Delivery {
   at: string;
 }
 
-const EVENTS = ['article.published', 'article.unpublished', 'article.recertified'];
+const EVENTS = ['article.published', 'article.unpublished', 'article.recertified', 'audit.checkpoint'];
 
 export function WebhooksScreen() {
   const { items: hooks, error, setError, reload: load } = useList<Webhook>('/webhooks');
