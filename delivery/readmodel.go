@@ -589,13 +589,6 @@ func (m *ReadModel) persist(ctx context.Context, docs []models.PublishedDoc) {
 	}
 }
 
-// Hit returns the live entry for slug, or nil for any other answer
-// (moved, gone, unknown): the connection-level fast path answers hits
-// and leaves everything else to the router. It does not allocate.
-func (m *ReadModel) Hit(slug []byte) *Entry {
-	return m.cur.Load().bySlug[string(slug)]
-}
-
 // Lookup finds a slug: Found with the entry, Moved with the current slug,
 // Gone (unpublished) or NotFound. The hit path reads one atomic pointer
 // and one map and allocates nothing.

@@ -200,24 +200,16 @@ func (d *DeliveryAPI) serve(c *gin.Context, h http.Header, doc *delivery.Doc) {
 // etagMatch implements If-None-Match's weak comparison over a list.
 func etagMatch(vals []string, etag string) bool {
 	for _, v := range vals {
-		if etagMatchOne(v, etag) {
+		if v == etag {
 			return true
 		}
-	}
-	return false
-}
-
-// etagMatchOne is etagMatch for one header value.
-func etagMatchOne(v, etag string) bool {
-	if v == etag {
-		return true
-	}
-	for v != "" {
-		var t string
-		t, v, _ = strings.Cut(v, ",")
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-			return true
+		for v != "" {
+			var t string
+			t, v, _ = strings.Cut(v, ",")
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+				return true
+			}
 		}
 	}
 	return false
@@ -232,12 +224,6 @@ func acceptsGzip(vals []string) bool {
 		}
 	}
 	return false
-}
-
-// acceptsGzipOne is acceptsGzip for one header value.
-func acceptsGzipOne(v string) bool {
-	ok, _ := gzipIn(v)
-	return ok
 }
 
 func gzipIn(v string) (ok, named bool) {
@@ -284,8 +270,8 @@ func (d *DeliveryAPI) list(c *gin.Context) {
 	d.serve(c, h, d.Model.List(topic, page, limit))
 }
 
-// listQuery reads the list parameters (the router and the front share
-// it): the page wanted, or the fields that are not valid.
+// listQuery reads the list parameters: the page wanted, or the fields
+// that are not valid.
 func listQuery(get func(string) string) (topic string, page, limit int, f map[string]string) {
 	page, limit = 1, delivery.DefaultLimit
 	bad := func(k, why string) {

@@ -117,10 +117,6 @@ func (s *Server) engine() *gin.Engine {
 	r.HandleMethodNotAllowed = false
 	_ = r.SetTrustedProxies(s.TrustedProxies) // nil: trust none
 	r.ForwardedByClientIP = len(s.TrustedProxies) > 0
-	// The delivery front (front.go) answers delivery hits (by slug, list
-	// pages, topics) without passing through these: a middleware added
-	// here must be mirrored there (TestFrontAnswersLikeTheRouter compares
-	// the two answers).
 	r.Use(recoverer(), securityHeaders())
 	return r
 }

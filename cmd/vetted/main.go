@@ -127,16 +127,13 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	}
 	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
 		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies}
-	api := wireDelivery(ctx, cfg, a, srv)
+	wireDelivery(ctx, cfg, a, srv)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "vetted: listen on %s: %v\n", cfg.Addr, err)
 		return 1
 	}
 	hs := &http.Server{Handler: srv.Router(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
-	// The front answers delivery hits (by slug, list pages, topics) itself
-	// and hands every other connection to hs (handlers/front.go).
-	front := &handlers.Front{API: api, Server: hs}
 
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
@@ -152,7 +149,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	})
 
 	errc := make(chan error, 1)
-	go func() { errc <- front.Serve(ln) }()
+	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "Vetted is running: http://%s/admin/ (ready in %s)\n", ln.Addr(), time.Since(started).Round(time.Millisecond))
 	select {
 	case <-ctx.Done():
@@ -166,7 +163,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	stopBG()
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := front.Shutdown(sctx); err != nil {
+	if err := hs.Shutdown(sctx); err != nil {
 		slog.Warn("shutdown", "err", err.Error())
 	}
 	if _, err := a.articles.SaveSnapshot(sctx); err != nil {

@@ -13,9 +13,8 @@ import (
 	"github.com/vetted-cms/vetted/service"
 )
 
-// wireDelivery attaches the delivery API (read model, webhooks) to srv
-// and returns it (nil when it could not start).
-func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server) *handlers.DeliveryAPI {
+// wireDelivery attaches the delivery API (read model, webhooks) to srv.
+func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server) {
 	sys, err := delivery.Setup(ctx, delivery.Deps{
 		Articles: a.articles, Users: a.svc.Users, Store: mongostore.NewDeliveryStore(a.db),
 		Audit: a.articles.Log, Tokens: a.svc,
@@ -24,7 +23,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server)
 		// Only a database failure during start-up gets here; serve is
 		// about to fail on the same database anyway.
 		slog.Error("delivery API not started", "err", err.Error())
-		return nil
+		return
 	}
 	attachDelivery(a.articles, a.svc, sys)
 	sys.Start(ctx)
@@ -43,7 +42,6 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server)
 	srv.Extra = hooks.Register
 	slog.Info("delivery API ready", "live", sys.Model.Len(), "public", cfg.PublicDelivery,
 		"maxAge", cfg.DeliveryMaxAge.String(), "staleWhileRevalidate", cfg.DeliverySWR.String(), "at", time.Now().UTC().Format(time.RFC3339))
-	return api
 }
 
 // attachDelivery hangs the read model off the article store (every
