@@ -696,3 +696,13 @@ func (m *ReadModel) Topics() *Doc { return m.cur.Load().topics }
 
 // Len returns how many articles are live.
 func (m *ReadModel) Len() int { return len(m.cur.Load().list) }
+
+// Size returns the live articles and the bytes of their pre-encoded
+// documents (JSON and gzip), for metrics.
+func (m *ReadModel) Size() (articles int, bytes int64) {
+	ix := m.cur.Load()
+	for _, e := range ix.list {
+		bytes += int64(len(e.JSON) + len(e.Gzip))
+	}
+	return len(ix.list), bytes
+}

@@ -37,6 +37,8 @@ type DeliveryAPI struct {
 	MaxAge, StaleWhileRevalidate time.Duration
 	// CORSOrigins are the browser origins allowed to read; "*" allows any.
 	CORSOrigins []string
+	// Observe, when set, counts by-slug answers by status.
+	Observe interface{ Delivery(status int) }
 
 	cache     []string
 	vary      []string
@@ -140,9 +142,17 @@ func (d *DeliveryAPI) authorized(c *gin.Context) bool {
 	return true
 }
 
-// bySlug is the hot path: one map read, header values assigned from the
-// entry, the prebuilt bytes written as they are.
+// bySlug answers an article and counts the answer's kind.
 func (d *DeliveryAPI) bySlug(c *gin.Context) {
+	d.article(c)
+	if d.Observe != nil {
+		d.Observe.Delivery(c.Writer.Status())
+	}
+}
+
+// article is the hot path: one map read, header values assigned from the
+// entry, the prebuilt bytes written as they are.
+func (d *DeliveryAPI) article(c *gin.Context) {
 	h := c.Writer.Header()
 	d.cors(h, c.Request)
 	if !d.authorized(c) {

@@ -2,12 +2,15 @@ package handlers
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/vetted-cms/vetted/delivery"
+	"github.com/vetted-cms/vetted/metrics"
 	"github.com/vetted-cms/vetted/models"
 )
 
@@ -49,18 +52,28 @@ func tenKB() []models.Section {
 }
 
 // BenchmarkDeliveryBySlug measures GET /api/v1/articles/{slug} through
-// the full router (middleware included) with a delivery token and gzip:
-// the hit path must not allocate.
+// the full router as cmd/vetted wires it (metrics, and with "+log" a JSON
+// access-log line per request and a generated request id) with a
+// delivery token, identity and gzip.
 func BenchmarkDeliveryBySlug(b *testing.B) {
 	d := newDeliveryApp(b, delivery.Config{}, false)
 	d.publish(anArticle().slug("bench-article").sections(tenKB()...))
-	for _, enc := range []string{"identity", "gzip"} {
-		b.Run(enc, func(b *testing.B) {
+	withMetrics(d, metrics.New(), "")
+	router := d.Router
+	for _, name := range []string{"identity", "gzip", "identity+log", "gzip+log"} {
+		b.Run(name, func(b *testing.B) {
+			enc, withLog := strings.CutSuffix(name, "+log")
 			req := httptest.NewRequest(http.MethodGet, "/api/v1/articles/bench-article", nil)
+			d.Server.AccessLog = nil
+			if withLog {
+				d.Server.AccessLog = slog.New(slog.NewJSONHandler(io.Discard, nil))
+			} else {
+				req.Header.Set("X-Request-ID", "bench-1")
+			}
 			req.Header.Set("Authorization", "Bearer "+d.Token)
 			req.Header.Set("Accept-Encoding", enc)
 			w := &discardWriter{h: http.Header{}}
-			d.Router.ServeHTTP(w, req) // warm the token cache
+			router.ServeHTTP(w, req) // warm the token cache
 			if w.code != 200 {
 				b.Fatalf("status %d", w.code)
 			}
@@ -68,7 +81,7 @@ func BenchmarkDeliveryBySlug(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				clear(w.h)
-				d.Router.ServeHTTP(w, req)
+				router.ServeHTTP(w, req)
 			}
 			b.StopTimer()
 			if w.code != 200 {
@@ -79,14 +92,17 @@ func BenchmarkDeliveryBySlug(b *testing.B) {
 	}
 }
 
-// TestBySlugZeroAllocs keeps the hit path allocation-free.
+// TestBySlugZeroAllocs keeps the hit path allocation-free, metrics
+// included (the client sends its request id; making one allocates it).
 func TestBySlugZeroAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates on its own; this check runs without -race")
 	}
 	d := newDeliveryApp(t, delivery.Config{}, false)
 	d.publish(anArticle().slug("alloc-article"))
+	withMetrics(d, metrics.New(), "")
 	req := httptest.NewRequest(http.MethodGet, "/api/v1/articles/alloc-article", nil)
+	req.Header.Set("X-Request-ID", "site-7f3a")
 	req.Header.Set("Authorization", "Bearer "+d.Token)
 	req.Header.Set("Accept-Encoding", "gzip")
 	req.Header.Set("Origin", "https://site.example")

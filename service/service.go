@@ -48,6 +48,8 @@ type Service struct {
 	Log      EventLog
 	Policy   Authorizer
 	Publish  Publisher
+	// Observe hears sign-ins, lockouts and transitions (metrics); nil: nobody.
+	Observe Observer
 
 	Now            func() time.Time
 	ReviewInterval time.Duration

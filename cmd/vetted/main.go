@@ -18,6 +18,7 @@ import (
 
 	adminui "github.com/vetted-cms/vetted/admin-ui"
 	"github.com/vetted-cms/vetted/handlers"
+	"github.com/vetted-cms/vetted/metrics"
 	"github.com/vetted-cms/vetted/models/mongostore"
 	"github.com/vetted-cms/vetted/policies"
 	"github.com/vetted-cms/vetted/service"
@@ -38,7 +39,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var handler slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	if cfg.LogFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
+	}
+	logger := slog.New(handler)
 	slog.SetDefault(logger)
 
 	cmd := "serve"
@@ -86,8 +91,16 @@ type app struct {
 	closeDB  func(context.Context)
 }
 
-func open(ctx context.Context, cfg config) (*app, error) {
-	db, closeDB, err := mongostore.Open(ctx, mongostore.Options{URI: cfg.MongoURI, Name: cfg.DBName, DataDir: cfg.DataDir, DBAddr: cfg.DBAddr, Debug: cfg.LogLevel == "debug"})
+func open(ctx context.Context, cfg config) (*app, error) { return openObserved(ctx, cfg, nil) }
+
+// openObserved is open with the database commands, sign-ins and
+// transitions reported to m (nil: nowhere).
+func openObserved(ctx context.Context, cfg config, m *metrics.Metrics) (*app, error) {
+	o := mongostore.Options{URI: cfg.MongoURI, Name: cfg.DBName, DataDir: cfg.DataDir, DBAddr: cfg.DBAddr, Debug: cfg.LogLevel == "debug"}
+	if m != nil {
+		o.Observer = m
+	}
+	db, closeDB, err := mongostore.Open(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +117,9 @@ func open(ctx context.Context, cfg config) (*app, error) {
 	}
 	svc := service.New(articles, mongostore.NewUserStore(db), articles.Log, pol)
 	svc.ReviewInterval = cfg.ReviewInterval
+	if m != nil {
+		svc.Observe = m
+	}
 	if n, err := svc.RecoverOutbox(ctx); err != nil {
 		closeDB(ctx)
 		return nil, fmt.Errorf("append pending audit events: %w", err)
@@ -115,7 +131,8 @@ func open(ctx context.Context, cfg config) (*app, error) {
 
 func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	started := time.Now()
-	a, err := open(ctx, cfg)
+	m := metrics.New()
+	a, err := openObserved(ctx, cfg, m)
 	if err != nil {
 		fmt.Fprintf(stderr, "vetted: %v\n", err)
 		return 1
@@ -126,8 +143,10 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 		return 1
 	}
 	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
-		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies}
-	wireDelivery(ctx, cfg, a, srv)
+		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies,
+		Metrics: m, MetricsToken: cfg.MetricsToken, AccessLog: slog.Default()}
+	wireDelivery(ctx, cfg, a, srv, m)
+	wireFollower(cfg, a, srv, m)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "vetted: listen on %s: %v\n", cfg.Addr, err)

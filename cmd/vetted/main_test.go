@@ -18,6 +18,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/vetted-cms/vetted/handlers"
+	"github.com/vetted-cms/vetted/metrics"
 	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
 	"github.com/vetted-cms/vetted/service"
@@ -299,7 +300,7 @@ func TestWiredRoutesAndPolicyAgree(t *testing.T) {
 	defer a.closeDB(context.Background())
 	pol := a.svc.Policy.(interface{ Rules() [][]string })
 	srv := &handlers.Server{Svc: a.svc, Policy: a.svc.Policy, DB: a.db}
-	wireDelivery(ctx, cfg, a, srv)
+	wireDelivery(ctx, cfg, a, srv, metrics.New())
 	registered := map[string]bool{}
 	for _, r := range srv.Router().Routes() {
 		registered[r.Method+" "+r.Path] = true

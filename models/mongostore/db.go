@@ -43,11 +43,20 @@ type DB struct {
 // Connect opens the client, checks the server answers and creates every
 // collection and index Vetted needs.
 func Connect(ctx context.Context, uri, name string) (*DB, error) {
+	return ConnectObserved(ctx, uri, name, nil)
+}
+
+// ConnectObserved is Connect with every command's round trip reported to
+// obs (nil: none).
+func ConnectObserved(ctx context.Context, uri, name string, obs Observer) (*DB, error) {
 	opts := options.Client().ApplyURI(uri).
 		SetServerSelectionTimeout(2 * time.Second).
 		SetConnectTimeout(2 * time.Second).
 		SetTimeout(5 * time.Second).
 		SetMaxPoolSize(64)
+	if obs != nil {
+		opts.SetMonitor(commandMonitor(obs))
+	}
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)

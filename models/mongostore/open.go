@@ -13,6 +13,8 @@ type Options struct {
 	DataDir string // embedded files
 	DBAddr  string // embedded listener, loopback
 	Debug   bool
+	// Observer, when set, hears every database command (metrics).
+	Observer Observer
 }
 
 // Open connects to MONGODB_URI, or starts the embedded database and
@@ -31,7 +33,7 @@ func Open(ctx context.Context, o Options) (d *DB, closeFn func(context.Context),
 		}
 		uri = emb.URI
 	}
-	d, err = Connect(ctx, uri, o.Name)
+	d, err = ConnectObserved(ctx, uri, o.Name, o.Observer)
 	if err != nil {
 		if emb != nil {
 			emb.Stop()
