@@ -66,6 +66,10 @@ func TestConfigValidation(t *testing.T) {
 		{map[string]string{"VETTED_REVIEW_INTERVAL": "30m"}, []string{"VETTED_REVIEW_INTERVAL", "at least"}},
 		{map[string]string{"VETTED_LOG_LEVEL": "loud"}, []string{"VETTED_LOG_LEVEL", "debug, info, warn or error"}},
 		{map[string]string{"VETTED_SYNC_INTERVAL": "1ms"}, []string{"VETTED_SYNC_INTERVAL"}},
+		{map[string]string{"VETTED_LOG_FORMAT": "xml"}, []string{"VETTED_LOG_FORMAT", "text or json"}},
+		{map[string]string{"VETTED_LOG_FORMAT": "json"}, nil},
+		{map[string]string{"VETTED_METRICS_TOKEN": "short-secret"}, []string{"VETTED_METRICS_TOKEN", "16", "(hidden)"}},
+		{map[string]string{"VETTED_METRICS_TOKEN": "0123456789abcdef"}, nil},
 		{map[string]string{"VETTED_ADMIN_EMAIL": "a@b.c"}, []string{"VETTED_ADMIN_EMAIL and VETTED_ADMIN_PASSWORD"}},
 		{map[string]string{"VETTED_ADMIN_EMAIL": "a@b.c", "VETTED_ADMIN_PASSWORD": "short"}, []string{"VETTED_ADMIN_PASSWORD", "12"}},
 		// Several at once: every one is reported.
@@ -91,6 +95,9 @@ func TestConfigValidation(t *testing.T) {
 		}
 		if out.Len() != 0 {
 			t.Errorf("%v: printed to stdout: %s", c.env, out.String())
+		}
+		if v := c.env["VETTED_METRICS_TOKEN"]; v != "" && strings.Contains(errOut.String(), v) {
+			t.Errorf("the metrics token is echoed: %s", errOut.String())
 		}
 	}
 	var errOut bytes.Buffer

@@ -30,9 +30,14 @@ func wireFollower(cfg config, a *app, srv *handlers.Server, m *metrics.Metrics) 
 		}
 		return n
 	}, log.SinceSync)
-	bound := followerStaleAfter(cfg.SyncInterval)
-	srv.Ready = append(srv.Ready, handlers.ReadyCheck{Name: "follower", Check: func(context.Context) error {
-		since := log.SinceSync()
+	srv.Ready = append(srv.Ready, handlers.ReadyCheck{Name: "follower", Check: followerCheck(log.SinceSync, followerStaleAfter(cfg.SyncInterval))})
+}
+
+// followerCheck fails once the follower has not read the log to its end
+// for longer than bound.
+func followerCheck(sinceSync func() time.Duration, bound time.Duration) func(context.Context) error {
+	return func(context.Context) error {
+		since := sinceSync()
 		if since == time.Duration(1<<63-1) {
 			return fmt.Errorf("stalled: has not read the log yet")
 		}
@@ -40,5 +45,5 @@ func wireFollower(cfg config, a *app, srv *handlers.Server, m *metrics.Metrics) 
 			return fmt.Errorf("stalled: last read the log to its end %s ago (bound %s)", since.Round(time.Millisecond), bound)
 		}
 		return nil
-	}})
+	}
 }
