@@ -39,11 +39,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
-	var handler slog.Handler = slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
-	if cfg.LogFormat == "json" {
-		handler = slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})
-	}
-	logger := slog.New(handler)
+	logger := newLogger(cfg, stderr, level)
 	slog.SetDefault(logger)
 
 	cmd := "serve"
@@ -53,7 +49,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, stdout, stderr)
+		access := newLineBuffer(stderr, 64<<10, 200*time.Millisecond)
+		defer access.Close()
+		return serve(ctx, cfg, newLogger(cfg, access, level), stdout, stderr)
 	case "db":
 		return dbOnly(ctx, cfg, args, stdout, stderr)
 	case "audit":
@@ -129,7 +127,16 @@ func openObserved(ctx context.Context, cfg config, m *metrics.Metrics) (*app, er
 	return &app{db: db, articles: articles, svc: svc, policy: pol, closeDB: closeDB}, nil
 }
 
-func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
+// newLogger writes cfg's log format to w.
+func newLogger(cfg config, w io.Writer, level slog.Level) *slog.Logger {
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// serve runs the server; accessLog gets one line per request.
+func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stderr io.Writer) int {
 	started := time.Now()
 	m := metrics.New()
 	a, err := openObserved(ctx, cfg, m)
@@ -144,7 +151,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	}
 	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
 		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies,
-		Metrics: m, MetricsToken: cfg.MetricsToken, AccessLog: slog.Default()}
+		Metrics: m, MetricsToken: cfg.MetricsToken, AccessLog: accessLog}
 	wireDelivery(ctx, cfg, a, srv, m)
 	wireFollower(cfg, a, srv, m)
 	ln, err := net.Listen("tcp", cfg.Addr)
