@@ -217,7 +217,8 @@ func restore(ctx context.Context, cfg config, file string) (*manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if man.Database != cfg.DBName {
+	if man.Source == "embedded" && cfg.MongoURI == "" && man.Database != cfg.DBName {
+		// The file is <name>.sqlite: FerretDB names the database after it.
 		return nil, fmt.Errorf("the backup is of database %q, VETTED_DB is %q", man.Database, cfg.DBName)
 	}
 	if err := checkArchive(ctx, man, data, dump); err != nil {
@@ -226,7 +227,7 @@ func restore(ctx context.Context, cfg config, file string) (*manifest, error) {
 
 	if cfg.MongoURI == "" {
 		if man.Source == "mongodb" { // a MongoDB backup into the embedded database
-			if err := loadEmbedded(ctx, man, data, dump); err != nil {
+			if err := loadEmbedded(ctx, cfg.DBName, man, data, dump); err != nil {
 				return nil, err
 			}
 		}
@@ -238,7 +239,7 @@ func restore(ctx context.Context, cfg config, file string) (*manifest, error) {
 	}
 
 	if man.Source == "embedded" { // an embedded backup into MongoDB
-		db, closeDB, err := mongostore.Open(ctx, mongostore.Options{Name: cfg.DBName, DataDir: data, DBAddr: "127.0.0.1:0"})
+		db, closeDB, err := mongostore.Open(ctx, mongostore.Options{Name: man.Database, DataDir: data, DBAddr: "127.0.0.1:0"})
 		if err != nil {
 			return nil, err
 		}
@@ -300,8 +301,8 @@ func sameStats(want, got mongostore.Stats) error {
 
 // loadEmbedded loads a MongoDB dump into a new embedded database in data
 // and checks the result.
-func loadEmbedded(ctx context.Context, man *manifest, data, dump string) error {
-	db, closeDB, err := mongostore.Open(ctx, mongostore.Options{Name: man.Database, DataDir: data, DBAddr: "127.0.0.1:0"})
+func loadEmbedded(ctx context.Context, name string, man *manifest, data, dump string) error {
+	db, closeDB, err := mongostore.Open(ctx, mongostore.Options{Name: name, DataDir: data, DBAddr: "127.0.0.1:0"})
 	if err != nil {
 		return err
 	}
@@ -310,7 +311,7 @@ func loadEmbedded(ctx context.Context, man *manifest, data, dump string) error {
 	if err != nil {
 		return err
 	}
-	st, err := inspectEmbedded(ctx, data, man.Database)
+	st, err := inspectEmbedded(ctx, data, name)
 	if err != nil {
 		return err
 	}

@@ -165,6 +165,10 @@ func DumpCollections(ctx context.Context, d *DB, outDir string) (counts map[stri
 		return nil, false, err
 	}
 	names = dumpOrder(names)
+	if !hasSnapshotReads(ctx, d) {
+		counts, err = dumpAll(ctx, d, names, outDir)
+		return counts, false, err
+	}
 	sess, serr := d.Client.StartSession(options.Session().SetSnapshot(true))
 	if serr == nil {
 		defer sess.EndSession(context.WithoutCancel(ctx))
@@ -176,6 +180,22 @@ func DumpCollections(ctx context.Context, d *DB, outDir string) (counts map[stri
 	}
 	counts, err = dumpAll(ctx, d, names, outDir)
 	return counts, false, err
+}
+
+// hasSnapshotReads reports whether the server reads at one point in time
+// for a snapshot session: a replica set member or mongos of MongoDB 5.0
+// (wire version 13) or later. Others may accept the option and ignore it
+// (FerretDB does), so it is not enough that the session starts.
+func hasSnapshotReads(ctx context.Context, d *DB) bool {
+	var hello struct {
+		SetName        string `bson:"setName"`
+		Msg            string `bson:"msg"`
+		MaxWireVersion int32  `bson:"maxWireVersion"`
+	}
+	if err := d.DB.RunCommand(ctx, bson.D{{Key: "hello", Value: 1}}).Decode(&hello); err != nil {
+		return false
+	}
+	return (hello.SetName != "" || hello.Msg == "isdbgrid") && hello.MaxWireVersion >= 13
 }
 
 func dumpAll(ctx context.Context, d *DB, names []string, outDir string) (map[string]int64, error) {
