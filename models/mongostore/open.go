@@ -2,7 +2,10 @@ package mongostore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"os"
 	"testing"
 )
 
@@ -53,10 +56,28 @@ func Open(ctx context.Context, o Options) (d *DB, closeFn func(context.Context),
 	}, nil
 }
 
-// OpenTest opens a fresh embedded database for a test and closes it at
-// cleanup. Tests always run on the real embedded FerretDB.
+// TestURIEnv names the variable that points the store and system tests at
+// a MongoDB (a replica set, Atlas) instead of the embedded FerretDB:
+// `make test-mongo MONGODB_URI=…` sets it.
+const TestURIEnv = "VETTED_TEST_MONGODB_URI"
+
+// OpenTest opens a fresh database for a test and closes it at cleanup:
+// the real embedded FerretDB, or, when VETTED_TEST_MONGODB_URI is set, a
+// database of its own on that server, dropped at cleanup.
 func OpenTest(t testing.TB) *DB {
 	t.Helper()
+	if uri := os.Getenv(TestURIEnv); uri != "" {
+		name := TestDBName()
+		d, err := Connect(context.Background(), uri, name)
+		if err != nil {
+			t.Fatalf("open %s database: %v", TestURIEnv, err)
+		}
+		t.Cleanup(func() {
+			_ = d.DB.Drop(context.Background())
+			_ = d.Close(context.Background())
+		})
+		return d
+	}
 	dir := t.TempDir()
 	d, closeFn, err := Open(context.Background(), Options{Name: "vetted", DataDir: dir})
 	if err != nil {
@@ -64,4 +85,12 @@ func OpenTest(t testing.TB) *DB {
 	}
 	t.Cleanup(func() { closeFn(context.Background()) })
 	return d
+}
+
+// TestDBName returns a fresh database name for one test on a shared
+// server.
+func TestDBName() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "vetted_test_" + hex.EncodeToString(b)
 }
