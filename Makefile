@@ -5,7 +5,7 @@ UI       := admin-ui
 DATA     ?= ./data
 ADDR     ?= 127.0.0.1:8080
 
-.PHONY: all build ui ui-deps run test test-go test-ui e2e vet fmt-check fuzz bench load clean test-mongo
+.PHONY: all build ui ui-deps run test test-go test-ui e2e vet fmt-check fuzz bench load clean test-mongo scale
 
 all: build
 
@@ -77,3 +77,10 @@ clean:
 bench:
 	$(GO) build -trimpath -ldflags="-s -w" -o $(BIN) ./cmd/vetted
 	bash bench/run.sh
+
+# scale: restart time, resident memory at rest and data size with
+# SCALE_ARTICLES (10000) published articles (bench/scale.sh; seeding takes
+# a while: SCALE_DATA=dir keeps the seeded data for the next run).
+scale:
+	$(GO) build -trimpath -ldflags="-s -w" -o $(BIN) ./cmd/vetted
+	bash bench/scale.sh
