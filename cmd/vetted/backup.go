@@ -14,6 +14,10 @@ import (
 	"github.com/vetted-cms/vetted/models/mongostore"
 )
 
+// toolTimeout bounds each database operation of backup and restore: they
+// count and read whole collections (FerretDB decodes every document).
+const toolTimeout = 10 * time.Minute
+
 // backupCmd is `vetted backup FILE`: a consistent snapshot of the
 // database (and media) taken while a server keeps serving and writing.
 // The archive is written beside FILE and renamed into place when
@@ -62,7 +66,7 @@ func backup(ctx context.Context, cfg config, file string) (*manifest, error) {
 		}
 	} else {
 		man.Source = "mongodb"
-		db, err := mongostore.Connect(ctx, cfg.MongoURI, cfg.DBName)
+		db, err := mongostore.ConnectTimeout(ctx, cfg.MongoURI, cfg.DBName, toolTimeout)
 		if err != nil {
 			return nil, err
 		}
@@ -109,7 +113,7 @@ func backup(ctx context.Context, cfg config, file string) (*manifest, error) {
 // port, counts and verifies it, closes it and leaves every database file
 // integrity-checked and self-contained (no -wal beside it).
 func inspectEmbedded(ctx context.Context, dir, name string) (mongostore.Stats, error) {
-	db, closeDB, err := mongostore.Open(ctx, mongostore.Options{Name: name, DataDir: dir, DBAddr: "127.0.0.1:0"})
+	db, closeDB, err := mongostore.Open(ctx, mongostore.Options{Name: name, DataDir: dir, DBAddr: "127.0.0.1:0", OpTimeout: toolTimeout})
 	if err != nil {
 		return mongostore.Stats{}, err
 	}
@@ -239,7 +243,7 @@ func restore(ctx context.Context, cfg config, file string) (*manifest, error) {
 	}
 
 	if man.Source == "embedded" { // an embedded backup into MongoDB
-		db, closeDB, err := mongostore.Open(ctx, mongostore.Options{Name: man.Database, DataDir: data, DBAddr: "127.0.0.1:0"})
+		db, closeDB, err := mongostore.Open(ctx, mongostore.Options{Name: man.Database, DataDir: data, DBAddr: "127.0.0.1:0", OpTimeout: toolTimeout})
 		if err != nil {
 			return nil, err
 		}
@@ -302,7 +306,7 @@ func sameStats(want, got mongostore.Stats) error {
 // loadEmbedded loads a MongoDB dump into a new embedded database in data
 // and checks the result.
 func loadEmbedded(ctx context.Context, name string, man *manifest, data, dump string) error {
-	db, closeDB, err := mongostore.Open(ctx, mongostore.Options{Name: name, DataDir: data, DBAddr: "127.0.0.1:0"})
+	db, closeDB, err := mongostore.Open(ctx, mongostore.Options{Name: name, DataDir: data, DBAddr: "127.0.0.1:0", OpTimeout: toolTimeout})
 	if err != nil {
 		return err
 	}
@@ -321,7 +325,7 @@ func loadEmbedded(ctx context.Context, name string, man *manifest, data, dump st
 // loadMongo loads a checked dump into the (empty) MongoDB database and
 // checks the result; on failure it drops what it wrote.
 func loadMongo(ctx context.Context, cfg config, man *manifest, dump string) error {
-	db, err := mongostore.Connect(ctx, cfg.MongoURI, cfg.DBName)
+	db, err := mongostore.ConnectTimeout(ctx, cfg.MongoURI, cfg.DBName, toolTimeout)
 	if err != nil {
 		return err
 	}

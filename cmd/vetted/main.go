@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -135,6 +136,9 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
 		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies}
 	api := wireDelivery(ctx, cfg, a, srv)
+	// Loading decodes every article head, event and snapshot once; hand
+	// that garbage back now rather than over minutes (RSS at rest).
+	debug.FreeOSMemory()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "vetted: listen on %s: %v\n", cfg.Addr, err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 )
 
 // Options say which database to open.
@@ -16,6 +17,8 @@ type Options struct {
 	DataDir string // embedded files
 	DBAddr  string // embedded listener, loopback
 	Debug   bool
+	// OpTimeout bounds each operation (0: 5 s, for requests).
+	OpTimeout time.Duration
 }
 
 // Open connects to MONGODB_URI, or starts the embedded database and
@@ -34,7 +37,10 @@ func Open(ctx context.Context, o Options) (d *DB, closeFn func(context.Context),
 		}
 		uri = emb.URI
 	}
-	d, err = Connect(ctx, uri, o.Name)
+	if o.OpTimeout <= 0 {
+		o.OpTimeout = 5 * time.Second
+	}
+	d, err = ConnectTimeout(ctx, uri, o.Name, o.OpTimeout)
 	if err != nil {
 		if emb != nil {
 			emb.Stop()
