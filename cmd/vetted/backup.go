@@ -113,19 +113,29 @@ func backup(ctx context.Context, cfg config, file string) (*manifest, error) {
 // port, counts and verifies it, closes it and leaves every database file
 // integrity-checked and self-contained (no -wal beside it).
 func inspectEmbedded(ctx context.Context, dir, name string) (mongostore.Stats, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.sqlite"))
+	if err != nil {
+		return mongostore.Stats{}, err
+	}
+	for _, f := range files {
+		if err := mongostore.CheckSQLite(ctx, f); err != nil {
+			return mongostore.Stats{}, err
+		}
+	}
+	counts, err := mongostore.CountEmbedded(ctx, dir, name)
+	if err != nil {
+		return mongostore.Stats{}, err
+	}
 	db, closeDB, err := mongostore.Open(ctx, mongostore.Options{Name: name, DataDir: dir, DBAddr: "127.0.0.1:0", OpTimeout: toolTimeout})
 	if err != nil {
 		return mongostore.Stats{}, err
 	}
-	st, err := mongostore.Inspect(ctx, db)
+	st, err := mongostore.Inspect(ctx, db, counts)
 	closeDB(context.WithoutCancel(ctx))
 	if err != nil {
 		return st, err
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.sqlite"))
-	if err != nil {
-		return st, err
-	}
+	// Self-contained again: FerretDB reopened the files in WAL mode.
 	for _, f := range files {
 		if err := mongostore.CheckSQLite(ctx, f); err != nil {
 			return st, err
@@ -333,7 +343,7 @@ func loadMongo(ctx context.Context, cfg config, man *manifest, dump string) erro
 	err = mongostore.LoadCollections(ctx, db, dump)
 	if err == nil {
 		var st mongostore.Stats
-		if st, err = mongostore.Inspect(ctx, db); err == nil {
+		if st, err = mongostore.Inspect(ctx, db, nil); err == nil {
 			err = sameStats(man.Stats, st)
 		}
 	}

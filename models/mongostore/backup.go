@@ -92,6 +92,53 @@ func CheckSQLite(ctx context.Context, path string) error {
 	return nil
 }
 
+// CountEmbedded counts the documents of every collection of database
+// name in an embedded data directory with SQL (a count through FerretDB
+// decodes every document). Run it while no FerretDB has the files open.
+func CountEmbedded(ctx context.Context, dir, name string) (map[string]int64, error) {
+	abs, err := filepath.Abs(filepath.Join(dir, name+".sqlite"))
+	if err != nil {
+		return nil, err
+	}
+	sdb, err := sql.Open("sqlite", "file:"+abs+"?mode=ro")
+	if err != nil {
+		return nil, err
+	}
+	defer sdb.Close()
+	rows, err := sdb.QueryContext(ctx, `SELECT name, table_name FROM "_ferretdb_collections"`)
+	if err != nil {
+		return nil, fmt.Errorf("list collections: %w", err)
+	}
+	tables := map[string]string{}
+	for rows.Next() {
+		var n, t string
+		if err := rows.Scan(&n, &t); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		tables[n] = t
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	counts := map[string]int64{}
+	for n, t := range tables {
+		if strings.HasPrefix(n, "system.") {
+			continue
+		}
+		if strings.Contains(t, `"`) {
+			return nil, fmt.Errorf("unexpected table name %q", t)
+		}
+		var c int64
+		if err := sdb.QueryRowContext(ctx, `SELECT count(*) FROM "`+t+`"`).Scan(&c); err != nil {
+			return nil, fmt.Errorf("count %s: %w", n, err)
+		}
+		counts[n] = c
+	}
+	return counts, nil
+}
+
 // Stats is what a backup records about a database and a restore checks:
 // documents per collection and the audit chain's head.
 type Stats struct {
@@ -104,19 +151,24 @@ type Stats struct {
 }
 
 // Inspect counts every collection's documents and verifies the audit
-// chain (a full read: backups and restores only).
-func Inspect(ctx context.Context, d *DB) (Stats, error) {
-	st := Stats{Counts: map[string]int64{}}
-	names, err := collectionNames(ctx, d.DB)
-	if err != nil {
-		return st, err
-	}
-	for _, n := range names {
-		c, err := d.DB.Collection(n).CountDocuments(ctx, bson.D{})
+// chain (a full read: backups and restores only). counts, when not nil,
+// are the counts already taken another way (CountEmbedded: FerretDB's
+// count decodes every document).
+func Inspect(ctx context.Context, d *DB, counts map[string]int64) (Stats, error) {
+	st := Stats{Counts: counts}
+	if counts == nil {
+		st.Counts = map[string]int64{}
+		names, err := collectionNames(ctx, d.DB)
 		if err != nil {
-			return st, fmt.Errorf("count %s: %w", n, mapErr(err))
+			return st, err
 		}
-		st.Counts[n] = c
+		for _, n := range names {
+			c, err := d.DB.Collection(n).CountDocuments(ctx, bson.D{})
+			if err != nil {
+				return st, fmt.Errorf("count %s: %w", n, mapErr(err))
+			}
+			st.Counts[n] = c
+		}
 	}
 	evs, err := NewLog(d, nil).Scan(ctx)
 	if err != nil {
