@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# make bench: Vetted's delivery API under load beside nginx serving one of
-# the same JSON documents as a static file, on loopback, in one run.
+# make bench: Vetted's delivery API under load on loopback, in one run,
+# beside the ceilings it is measured against:
+#   nginx             serving the same JSON document as a static file
+#   net/http ceiling  bench/ceiling: a bare net/http server writing the same
+#                     prebuilt bytes (identity, gzip, 304) with no router
+#   vetted by slug    GET /api/v1/articles/{random published slug}
+#   vetted mixed      bench/mixed.lua: 1% unknown slugs, half gzip, 10%
+#                     If-None-Match (and the ceiling under the same stream)
+#   vetted list       GET /api/v1/articles
+# with req/s, p50, p99, the ratio to the net/http ceiling, and vetted's
+# RSS under load. Vetted runs as shipped: metrics on, one access-log line
+# per request (text, to a file).
 #   BENCH_ARTICLES (1000)  BENCH_DURATION (10s)  BENCH_CONNECTIONS (64)
-#   BENCH_ROUNDS (3): nginx and vetted take turns this many times and the
-#   medians are compared, so a noisy neighbour on a shared machine skews
-#   both sides alike instead of one.
+#   BENCH_ROUNDS (3): the targets take turns this many times and medians
+#   are compared, so a noisy neighbour skews every side alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${BENCH_ARTICLES:-1000}
@@ -18,22 +27,24 @@ need wrk wrk
 need nginx nginx
 
 TMP=$(mktemp -d /tmp/vetted-bench.XXXXXX)
-VPID=""; NPID=""
+VPID=""; NPID=""; CPID=""; SPID=""
 cleanup() {
-  [ -n "$VPID" ] && kill "$VPID" 2>/dev/null && wait "$VPID" 2>/dev/null || true
-  [ -n "$NPID" ] && kill "$NPID" 2>/dev/null && wait "$NPID" 2>/dev/null || true
+  for p in "$SPID" "$CPID" "$NPID" "$VPID"; do
+    [ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true
+  done
   rm -rf "$TMP"
 }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-VPORT=$(free_port); NPORT=$(free_port)
+VPORT=$(free_port); NPORT=$(free_port); CPORT=$(free_port)
 
+echo "== machine: $(nproc) cores; $(uptime)"
 echo "== starting vetted on a fresh embedded database (127.0.0.1:$VPORT)"
-VETTED_DEMO=1 VETTED_DATA_DIR="$TMP/data" VETTED_ADDR="127.0.0.1:$VPORT" VETTED_LOG_LEVEL=warn \
+VETTED_DEMO=1 VETTED_DATA_DIR="$TMP/data" VETTED_ADDR="127.0.0.1:$VPORT" \
   "$BIN" >"$TMP/vetted.out" 2>"$TMP/vetted.err" &
 VPID=$!
-for _ in $(seq 1 100); do
+for _ in $(seq 1 300); do
   grep -q "Vetted is running" "$TMP/vetted.out" 2>/dev/null && break
   sleep 0.1
 done
@@ -49,6 +60,9 @@ mkdir -p "$TMP/www"
 chmod 755 "$TMP" "$TMP/www" # nginx's workers run as nobody
 curl -sf -H "Authorization: Bearer $TOKEN" "$URL/api/v1/articles/$ONE" -o "$TMP/www/article.json"
 echo "   one document: $(wc -c <"$TMP/www/article.json") bytes (JSON, identity encoding)"
+# Every slug's ETag, for the mixed stream's revalidations (one connection).
+sed "s|.*|url = \"$URL/api/v1/articles/&\"\noutput = /dev/null|" "$TMP/slugs.txt" >"$TMP/curl.cfg"
+curl -s -H "Authorization: Bearer $TOKEN" -K "$TMP/curl.cfg" -w '%header{etag}\n' >"$TMP/etags.txt"
 
 cat >"$TMP/nginx.conf" <<NGINX
 daemon off;
@@ -72,7 +86,14 @@ http {
 NGINX
 nginx -c "$TMP/nginx.conf" -p "$TMP" &
 NPID=$!
+go build -o "$TMP/ceiling" ./bench/ceiling
+"$TMP/ceiling" -addr "127.0.0.1:$CPORT" -file "$TMP/www/article.json" &
+CPID=$!
 sleep 0.5
+
+# RSS of vetted, sampled every 0.2 s while it is under load.
+rss_start() { ( while :; do awk '/^VmRSS/ {print $2}' "/proc/$VPID/status" >>"$TMP/rss"; sleep 0.2; done ) & SPID=$!; }
+rss_stop() { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null || true; SPID=""; }
 
 run() { # name, wrk args…
   local name=$1; shift
@@ -83,43 +104,55 @@ run() { # name, wrk args…
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
   non2xx=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-  printf "  %-40s %12s req/s   p50 %9s   p99 %9s   %s\n" "$name" "$rps" "$p50" "$p99" "${non2xx:+non-2xx: $non2xx}"
+  printf "  %-28s %10s req/s   p50 %9s   p99 %9s   %s\n" "$name" "$rps" "$p50" "$p99" "${non2xx:+non-2xx (304/404 in mixed): $non2xx}"
   echo "$name|$rps|$p50|$p99|${non2xx:-0}" >>"$TMP/runs"
 }
 
-NGINX="nginx static article.json"
-NGINX_SAME="nginx, by-slug requests (same file)"
-BYSLUG="vetted GET /api/v1/articles/{slug}"
-LIST="vetted GET /api/v1/articles"
-echo "== load: $CONNS connections, $DUR each, wrk on loopback (identity encoding), $ROUNDS rounds taking turns"
+export SLUGS="$TMP/slugs.txt" ETAGS="$TMP/etags.txt" TOKEN
+echo "== load: $CONNS connections, $DUR each, wrk -t2 on loopback, $ROUNDS rounds taking turns"
 for r in $(seq 1 "$ROUNDS"); do
   echo "-- round $r"
-  run "$NGINX" "http://127.0.0.1:$NPORT/article.json"
-  SLUGS="$TMP/slugs.txt" TOKEN="$TOKEN" run "$NGINX_SAME" -s bench/byslug.lua "http://127.0.0.1:$NPORT"
-  SLUGS="$TMP/slugs.txt" TOKEN="$TOKEN" run "$BYSLUG" -s bench/byslug.lua "$URL"
-  run "$LIST" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/articles"
+  run "nginx" -s bench/byslug.lua "http://127.0.0.1:$NPORT"
+  run "net/http ceiling" -s bench/byslug.lua "http://127.0.0.1:$CPORT"
+  run "net/http ceiling, mixed" -s bench/mixed.lua "http://127.0.0.1:$CPORT"
+  rss_start
+  run "vetted by slug" -s bench/byslug.lua "$URL"
+  run "vetted mixed" -s bench/mixed.lua "$URL"
+  run "vetted list" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/articles"
+  rss_stop
 done
-echo "-- once"
-run "vetted GET /api/v1/articles?page=3" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/articles?page=3&limit=20"
-SLUGS="$TMP/slugs.txt" TOKEN="$TOKEN" run "vetted by-slug, gzip" -H "Accept-Encoding: gzip" -s bench/byslug.lua "$URL"
+RSS_MAX=$(sort -n "$TMP/rss" | tail -1)
+HWM=$(awk '/^VmHWM/ {print $2}' "/proc/$VPID/status")
 
-# Medians per target (latencies normalised to ms), then the ratios.
-awk -F'|' -v nginx="$NGINX" -v same="$NGINX_SAME" -v byslug="$BYSLUG" -v list="$LIST" '
+# Medians per target (latencies in ms), ratios to the ceiling, targets.
+awk -F'|' -v rss="$RSS_MAX" -v hwm="$HWM" '
   function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
   function median(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t } return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
   { n[$1]++; R[$1, n[$1]] = $2; P50[$1, n[$1]] = ms($3); P99[$1, n[$1]] = ms($4); bad[$1] += $5 }
   END {
-    print "== medians"
-    split(nginx "|" same "|" byslug "|" list, names, "|")
-    for (k = 1; k <= 4; k++) {
+    split("nginx|net/http ceiling|net/http ceiling, mixed|vetted by slug|vetted mixed|vetted list", names, "|")
+    for (k = 1; k <= 6; k++) {
       m = names[k]; c = n[m]
       for (i = 1; i <= c; i++) { a[i] = R[m, i]; b[i] = P50[m, i]; d[i] = P99[m, i] }
-      rps[m] = median(a, c); p99[m] = median(d, c)
-      printf "  %-40s %12.0f req/s   p50 %7.2fms   p99 %7.2fms   %s\n", m, rps[m], median(b, c), p99[m], bad[m] ? "non-2xx: " bad[m] : ""
+      rps[m] = median(a, c); p50[m] = median(b, c); p99[m] = median(d, c)
     }
-    printf "== by-slug %.2fx nginx (target >= 0.7; %.2fx the same-requests nginx), p99 %.2f ms (target < 10); list %.2fx nginx (target >= 0.5)\n",
-      rps[byslug] / rps[nginx], rps[byslug] / rps[same], p99[byslug], rps[list] / rps[nginx]
+    ceil = rps["net/http ceiling"]; ceilm = rps["net/http ceiling, mixed"]
+    print "== medians"
+    printf "  %-28s %12s %10s %10s %14s\n", "target", "req/s", "p50 ms", "p99 ms", "x ceiling"
+    for (k = 1; k <= 6; k++) {
+      m = names[k]
+      base = ((m ~ /mixed/) ? ceilm : ceil)
+      printf "  %-28s %12.0f %10.2f %10.2f %14.2f\n", m, rps[m], p50[m], p99[m], rps[m] / base
+    }
+    printf "  vetted RSS under load: max %.0f MiB sampled (peak since start %.0f MiB)\n", rss / 1024, hwm / 1024
+    printf "== targets: by slug %.2fx ceiling (>= 0.85: %s), mixed %.2fx mixed ceiling (>= 0.85: %s), p99 %.2f / %.2f ms (< 10: %s), RSS %.0f MiB (< 200: %s)\n",
+      rps["vetted by slug"] / ceil, ((rps["vetted by slug"] / ceil >= 0.85) ? "met" : "MISSED"),
+      rps["vetted mixed"] / ceilm, ((rps["vetted mixed"] / ceilm >= 0.85) ? "met" : "MISSED"),
+      p99["vetted by slug"], p99["vetted mixed"], ((p99["vetted by slug"] < 10 && p99["vetted mixed"] < 10) ? "met" : "MISSED"),
+      rss / 1024, ((rss / 1024 < 200) ? "met" : "MISSED")
+    print "   (mixed is compared with the ceiling under the same request stream; its non-2xx are the 304s and 404s it asks for)"
   }' "$TMP/runs"
+echo "== machine after the run: $(uptime)"
 
-echo "== Go benchmarks of the by-slug path: the router's handler (in memory), and the front over loopback TCP (client included)"
-go test -run '^$' -bench 'BenchmarkDeliveryBySlug|BenchmarkFrontBySlug' -benchmem -count=1 ./handlers/ 2>/dev/null | grep -E '^Benchmark|^ok'
+echo "== Go benchmark of the by-slug path through the router (in memory; +log: with a JSON access-log line and a generated request id)"
+go test -run '^$' -bench 'BenchmarkDeliveryBySlug' -benchmem -count=1 ./handlers/ 2>/dev/null | grep -E '^Benchmark|^ok'

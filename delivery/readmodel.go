@@ -592,13 +592,6 @@ func (m *ReadModel) persist(ctx context.Context, docs []models.PublishedDoc) {
 	}
 }
 
-// Hit returns the live entry for slug, or nil for any other answer
-// (moved, gone, unknown): the connection-level fast path answers hits
-// and leaves everything else to the router. It does not allocate.
-func (m *ReadModel) Hit(slug []byte) *Entry {
-	return m.cur.Load().bySlug[string(slug)]
-}
-
 // Lookup finds a slug: Found with the entry, Moved with the current slug,
 // Gone (unpublished) or NotFound. The hit path reads one atomic pointer
 // and one map and allocates nothing.
@@ -706,3 +699,13 @@ func (m *ReadModel) Topics() *Doc { return m.cur.Load().topics }
 
 // Len returns how many articles are live.
 func (m *ReadModel) Len() int { return len(m.cur.Load().list) }
+
+// Size returns the live articles and the bytes of their pre-encoded
+// documents (JSON and gzip), for metrics.
+func (m *ReadModel) Size() (articles int, bytes int64) {
+	ix := m.cur.Load()
+	for _, e := range ix.list {
+		bytes += int64(len(e.JSON) + len(e.Gzip))
+	}
+	return len(ix.list), bytes
+}

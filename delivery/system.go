@@ -17,6 +17,8 @@ type Config struct {
 	// TokenTTL is how long an accepted delivery token is trusted from memory.
 	TokenTTL time.Duration
 	Logger   *slog.Logger
+	// ObserveWebhooks, when set, counts webhook attempts and failures.
+	ObserveWebhooks interface{ WebhookAttempt(failed bool) }
 }
 
 // Deps are the stores the delivery side reads and writes.
@@ -46,7 +48,8 @@ func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
 	if err := m.Load(ctx); err != nil {
 		return nil, err
 	}
-	w := NewWebhooks(d.Store, d.Audit, WebhookOptions{AllowPrivate: c.AllowPrivateWebhooks, Backoff: c.WebhookBackoff, Logger: c.Logger})
+	w := NewWebhooks(d.Store, d.Audit, WebhookOptions{AllowPrivate: c.AllowPrivateWebhooks, Backoff: c.WebhookBackoff, Logger: c.Logger,
+		Observe: c.ObserveWebhooks})
 	m.OnChange = w.OnChange
 	return &System{Model: m, Webhooks: w, Tokens: NewTokenCache(d.Tokens, c.TokenTTL)}, nil
 }

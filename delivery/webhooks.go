@@ -57,6 +57,8 @@ type WebhookOptions struct {
 	Poll                time.Duration
 	Now                 func() time.Time
 	Logger              *slog.Logger
+	// Observe, when set, counts every attempt sent and whether it failed.
+	Observe interface{ WebhookAttempt(failed bool) }
 }
 
 // Webhooks creates, signs, sends and retries webhook deliveries. Every
@@ -416,6 +418,9 @@ func (w *Webhooks) attempt(ctx context.Context, id string) (time.Time, bool) {
 		return now.Add(w.o.Backoff), true
 	default:
 		code, serr := w.send(ctx, hook, d)
+		if w.o.Observe != nil {
+			w.o.Observe.WebhookAttempt(serr != nil)
+		}
 		d.Attempts, d.LastCode, d.At = n, code, w.o.Now().UTC().Truncate(time.Millisecond)
 		d.LastError, d.NextAt = "", nil
 		switch {
@@ -439,6 +444,14 @@ func (w *Webhooks) attempt(ctx context.Context, id string) (time.Time, bool) {
 		return *d.NextAt, true
 	}
 	return now, false
+}
+
+// Pending counts the deliveries this instance is waiting to attempt
+// (every instance tracks every pending delivery).
+func (w *Webhooks) Pending() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.due)
 }
 
 func (w *Webhooks) backoff(attempt int) time.Duration {

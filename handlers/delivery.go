@@ -37,6 +37,8 @@ type DeliveryAPI struct {
 	MaxAge, StaleWhileRevalidate time.Duration
 	// CORSOrigins are the browser origins allowed to read; "*" allows any.
 	CORSOrigins []string
+	// Observe, when set, counts by-slug answers by status.
+	Observe interface{ Delivery(status int) }
 
 	cache     []string
 	vary      []string
@@ -140,9 +142,17 @@ func (d *DeliveryAPI) authorized(c *gin.Context) bool {
 	return true
 }
 
-// bySlug is the hot path: one map read, header values assigned from the
-// entry, the prebuilt bytes written as they are.
+// bySlug answers an article and counts the answer's kind.
 func (d *DeliveryAPI) bySlug(c *gin.Context) {
+	d.article(c)
+	if d.Observe != nil {
+		d.Observe.Delivery(c.Writer.Status())
+	}
+}
+
+// article is the hot path: one map read, header values assigned from the
+// entry, the prebuilt bytes written as they are.
+func (d *DeliveryAPI) article(c *gin.Context) {
 	h := c.Writer.Header()
 	d.cors(h, c.Request)
 	if !d.authorized(c) {
@@ -200,24 +210,16 @@ func (d *DeliveryAPI) serve(c *gin.Context, h http.Header, doc *delivery.Doc) {
 // etagMatch implements If-None-Match's weak comparison over a list.
 func etagMatch(vals []string, etag string) bool {
 	for _, v := range vals {
-		if etagMatchOne(v, etag) {
+		if v == etag {
 			return true
 		}
-	}
-	return false
-}
-
-// etagMatchOne is etagMatch for one header value.
-func etagMatchOne(v, etag string) bool {
-	if v == etag {
-		return true
-	}
-	for v != "" {
-		var t string
-		t, v, _ = strings.Cut(v, ",")
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-			return true
+		for v != "" {
+			var t string
+			t, v, _ = strings.Cut(v, ",")
+			t = strings.TrimSpace(t)
+			if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+				return true
+			}
 		}
 	}
 	return false
@@ -232,12 +234,6 @@ func acceptsGzip(vals []string) bool {
 		}
 	}
 	return false
-}
-
-// acceptsGzipOne is acceptsGzip for one header value.
-func acceptsGzipOne(v string) bool {
-	ok, _ := gzipIn(v)
-	return ok
 }
 
 func gzipIn(v string) (ok, named bool) {
@@ -284,8 +280,8 @@ func (d *DeliveryAPI) list(c *gin.Context) {
 	d.serve(c, h, d.Model.List(topic, page, limit))
 }
 
-// listQuery reads the list parameters (the router and the front share
-// it): the page wanted, or the fields that are not valid.
+// listQuery reads the list parameters: the page wanted, or the fields
+// that are not valid.
 func listQuery(get func(string) string) (topic string, page, limit int, f map[string]string) {
 	page, limit = 1, delivery.DefaultLimit
 	bad := func(k, why string) {

@@ -1,19 +1,16 @@
 package handlers
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"fmt"
 	"io"
-	"net"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vetted-cms/vetted/delivery"
+	"github.com/vetted-cms/vetted/metrics"
 	"github.com/vetted-cms/vetted/models"
 )
 
@@ -55,18 +52,28 @@ func tenKB() []models.Section {
 }
 
 // BenchmarkDeliveryBySlug measures GET /api/v1/articles/{slug} through
-// the full router (middleware included) with a delivery token and gzip:
-// the hit path must not allocate.
+// the full router as cmd/vetted wires it (metrics, and with "+log" a JSON
+// access-log line per request and a generated request id) with a
+// delivery token, identity and gzip.
 func BenchmarkDeliveryBySlug(b *testing.B) {
 	d := newDeliveryApp(b, delivery.Config{}, false)
 	d.publish(anArticle().slug("bench-article").sections(tenKB()...))
-	for _, enc := range []string{"identity", "gzip"} {
-		b.Run(enc, func(b *testing.B) {
+	withMetrics(d, metrics.New(), "")
+	router := d.Router
+	for _, name := range []string{"identity", "gzip", "identity+log", "gzip+log"} {
+		b.Run(name, func(b *testing.B) {
+			enc, withLog := strings.CutSuffix(name, "+log")
 			req := httptest.NewRequest(http.MethodGet, "/api/v1/articles/bench-article", nil)
+			d.Server.AccessLog = nil
+			if withLog {
+				d.Server.AccessLog = slog.New(slog.NewJSONHandler(io.Discard, nil))
+			} else {
+				req.Header.Set("X-Request-ID", "bench-1")
+			}
 			req.Header.Set("Authorization", "Bearer "+d.Token)
 			req.Header.Set("Accept-Encoding", enc)
 			w := &discardWriter{h: http.Header{}}
-			d.Router.ServeHTTP(w, req) // warm the token cache
+			router.ServeHTTP(w, req) // warm the token cache
 			if w.code != 200 {
 				b.Fatalf("status %d", w.code)
 			}
@@ -74,7 +81,7 @@ func BenchmarkDeliveryBySlug(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				clear(w.h)
-				d.Router.ServeHTTP(w, req)
+				router.ServeHTTP(w, req)
 			}
 			b.StopTimer()
 			if w.code != 200 {
@@ -85,14 +92,17 @@ func BenchmarkDeliveryBySlug(b *testing.B) {
 	}
 }
 
-// TestBySlugZeroAllocs keeps the hit path allocation-free.
+// TestBySlugZeroAllocs keeps the hit path allocation-free, metrics
+// included (the client sends its request id; making one allocates it).
 func TestBySlugZeroAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates on its own; this check runs without -race")
 	}
 	d := newDeliveryApp(t, delivery.Config{}, false)
 	d.publish(anArticle().slug("alloc-article"))
+	withMetrics(d, metrics.New(), "")
 	req := httptest.NewRequest(http.MethodGet, "/api/v1/articles/alloc-article", nil)
+	req.Header.Set("X-Request-ID", "site-7f3a")
 	req.Header.Set("Authorization", "Bearer "+d.Token)
 	req.Header.Set("Accept-Encoding", "gzip")
 	req.Header.Set("Origin", "https://site.example")
@@ -104,92 +114,5 @@ func TestBySlugZeroAllocs(t *testing.T) {
 	})
 	if w.code != 200 || allocs != 0 {
 		t.Errorf("by-slug hit: status %d, %.1f allocations per request; want 200 and 0", w.code, allocs)
-	}
-}
-
-// frontClient is one keep-alive connection to a Front that sends a
-// prebuilt request and reads the known-length answer into a fixed
-// buffer: nothing on the client side allocates, so allocations counted
-// across the process are the server's.
-type frontClient struct {
-	c    net.Conn
-	req  []byte
-	want int
-	buf  []byte
-}
-
-func newFrontClient(tb testing.TB, d *dlApp, path, headers string) *frontClient {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	f := &Front{API: d.API, Server: &http.Server{Handler: d.Router, IdleTimeout: time.Minute}}
-	go func() { _ = f.Serve(ln) }()
-	tb.Cleanup(func() { _ = f.Shutdown(context.Background()) })
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = c.Close() })
-	fc := &frontClient{c: c, req: []byte("GET " + path + " HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer " + d.Token + "\r\n" + headers + "\r\n"), buf: make([]byte, 64<<10)}
-	// The first answer tells the length of every answer (Date has a fixed width).
-	if _, err := c.Write(fc.req); err != nil {
-		tb.Fatal(err)
-	}
-	res, err := http.ReadResponse(bufio.NewReader(io.LimitReader(c, 1<<20)), nil)
-	if err != nil || res.StatusCode != 200 {
-		tb.Fatalf("first answer: %v %v", res, err)
-	}
-	var head bytes.Buffer
-	_ = res.Header.Write(&head)
-	fc.want = len("HTTP/1.1 200 OK\r\n") + head.Len() + len("\r\n") + int(res.ContentLength)
-	_ = res.Body.Close()
-	if f.Answered() != 1 {
-		tb.Fatalf("the front did not answer the request itself")
-	}
-	return fc
-}
-
-func (fc *frontClient) roundTrip(tb testing.TB) {
-	if _, err := fc.c.Write(fc.req); err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := io.ReadFull(fc.c, fc.buf[:fc.want]); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-// BenchmarkFrontBySlug measures the front's hit path over loopback TCP,
-// one keep-alive connection, client included.
-func BenchmarkFrontBySlug(b *testing.B) {
-	d := newDeliveryApp(b, delivery.Config{}, false)
-	d.publish(anArticle().slug("bench-front").sections(tenKB()...))
-	for _, enc := range []string{"identity", "gzip"} {
-		b.Run(enc, func(b *testing.B) {
-			fc := newFrontClient(b, d, "/api/v1/articles/bench-front", "Accept-Encoding: "+enc+"\r\n")
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				fc.roundTrip(b)
-			}
-			b.ReportMetric(float64(fc.want), "bytes/resp")
-		})
-	}
-}
-
-// TestFrontZeroAllocs keeps the front's hit path allocation-free.
-func TestFrontZeroAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("the race detector allocates on its own; this check runs without -race")
-	}
-	d := newDeliveryApp(t, delivery.Config{}, false)
-	d.publish(anArticle().slug("bench-front"))
-	for _, path := range []string{"/api/v1/articles/bench-front", "/api/v1/articles", "/api/v1/topics"} {
-		fc := newFrontClient(t, d, path, "Accept-Encoding: gzip\r\nOrigin: https://site.example\r\n")
-		fc.roundTrip(t)
-		if allocs := testing.AllocsPerRun(200, func() { fc.roundTrip(t) }); allocs != 0 {
-			t.Errorf("front %s: %.1f allocations per request; want 0", path, allocs)
-		}
 	}
 }

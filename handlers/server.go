@@ -45,6 +45,14 @@ type Server struct {
 	// Extra, when set, registers further management routes on the
 	// authenticated /api/admin group (webhooks…).
 	Extra func(g *gin.RouterGroup)
+	// Metrics, when set, counts every request and serves GET /metrics to
+	// loopback or to a bearer of MetricsToken (observe.go).
+	Metrics      Metrics
+	MetricsToken string
+	// AccessLog, when set, gets one line per request (observe.go).
+	AccessLog *slog.Logger
+	// Ready are the parts /readyz asks about besides the database.
+	Ready []ReadyCheck
 }
 
 // Router returns the complete route table.
@@ -59,14 +67,10 @@ func (s *Server) Router() *gin.Engine {
 	})
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"ok": true}) })
-	r.GET("/readyz", func(c *gin.Context) {
-		if err := s.DB.Ping(c.Request.Context()); err != nil {
-			c.Header("Retry-After", "2")
-			c.JSON(http.StatusServiceUnavailable, gin.H{"ok": false, "database": "down"})
-			return
-		}
-		c.JSON(http.StatusOK, gin.H{"ok": true, "database": "up"})
-	})
+	r.GET("/readyz", s.readyz)
+	if s.Metrics != nil {
+		r.GET("/metrics", s.metricsGate, gin.WrapH(s.Metrics.Handler()))
+	}
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/admin/") })
 	r.GET("/admin", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/admin/") })
 
@@ -118,11 +122,7 @@ func (s *Server) engine() *gin.Engine {
 	r.HandleMethodNotAllowed = false
 	_ = r.SetTrustedProxies(s.TrustedProxies) // nil: trust none
 	r.ForwardedByClientIP = len(s.TrustedProxies) > 0
-	// The delivery front (front.go) answers delivery hits (by slug, list
-	// pages, topics) without passing through these: a middleware added
-	// here must be mirrored there (TestFrontAnswersLikeTheRouter compares
-	// the two answers).
-	r.Use(recoverer(), securityHeaders())
+	r.Use(s.observe, recoverer(), securityHeaders())
 	return r
 }
 

@@ -172,6 +172,12 @@ func (s *Service) conflictAfterRace(ctx context.Context, actor *models.User, id 
 // next version, so two racing transitions (or a transition and an edit)
 // can never both win.
 func (s *Service) Transition(ctx context.Context, actor *models.User, id string, r TransitionRequest) (*models.Article, error) {
+	a, err := s.transition(ctx, actor, id, r)
+	s.observeTransition(r.Action, err)
+	return a, err
+}
+
+func (s *Service) transition(ctx context.Context, actor *models.User, id string, r TransitionRequest) (*models.Article, error) {
 	if !s.Policy.AllowAny(actor.Roles, "article", r.Action) {
 		return nil, models.Errorf(models.ErrForbidden, "your role may not %s articles", r.Action)
 	}

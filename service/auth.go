@@ -16,6 +16,12 @@ var errBadLogin = models.Errorf(models.ErrUnauthenticated, "email or password is
 // Login checks the password and opens a session. It returns the bearer
 // token (only its hash is stored).
 func (s *Service) Login(ctx context.Context, email, password string) (string, *models.User, error) {
+	token, u, err := s.login(ctx, email, password)
+	s.observer().SignIn(signInOutcome(err))
+	return token, u, err
+}
+
+func (s *Service) login(ctx context.Context, email, password string) (string, *models.User, error) {
 	u, err := s.Users.ByEmail(ctx, strings.TrimSpace(email))
 	if errors.Is(err, models.ErrNotFound) {
 		CheckPassword(dummyHash, password)
@@ -72,6 +78,7 @@ func (s *Service) checkPassword(ctx context.Context, u *models.User, pw string) 
 		}
 		until := now.Add(d)
 		u.LockedUntil = &until
+		s.observer().Lockout()
 	}
 	if err := s.Users.Put(ctx, u); err != nil {
 		return err

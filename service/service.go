@@ -49,6 +49,8 @@ type Service struct {
 	Log      EventLog
 	Policy   Authorizer
 	Publish  Publisher
+	// Observe hears sign-ins, lockouts and transitions (metrics); nil: nobody.
+	Observe Observer
 	// AuditVerifier checks the log against the anchors and projections
 	// (nil: the chain alone).
 	AuditVerifier *audit.Verifier

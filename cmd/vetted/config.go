@@ -21,6 +21,8 @@ type config struct {
 	PublicDelivery bool
 	ReviewInterval time.Duration
 	LogLevel       string
+	LogFormat      string
+	MetricsToken   string
 	PolicyDir      string
 	SecureCookies  bool
 	SyncInterval   time.Duration
@@ -124,6 +126,21 @@ var options = []option{
 		}
 		return errors.New("must be debug, info, warn or error")
 	}},
+	{"VETTED_LOG_FORMAT", "text", "text or json (one access-log line per request either way)", func(c *config, v string) error {
+		switch v {
+		case "text", "json":
+			c.LogFormat = v
+			return nil
+		}
+		return errors.New("must be text or json")
+	}},
+	{"VETTED_METRICS_TOKEN", "", "bearer token that may read /metrics from anywhere (loopback may always)", func(c *config, v string) error {
+		if v != "" && (len(v) < 16 || strings.ContainsAny(v, " \t\r\n")) {
+			return errors.New("must be at least 16 characters without spaces")
+		}
+		c.MetricsToken = v
+		return nil
+	}},
 	{"VETTED_POLICY_DIR", "", "directory with model.conf and policy.csv overriding the embedded policy", strOpt(func(c *config) *string { return &c.PolicyDir })},
 	{"VETTED_SECURE_COOKIES", "", "1: mark cookies Secure (behind a TLS proxy)", boolOpt(func(c *config) *bool { return &c.SecureCookies })},
 	{"VETTED_TRUSTED_PROXIES", "", "comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed", func(c *config, v string) error {
@@ -164,6 +181,9 @@ var options = []option{
 	{"VETTED_WEBHOOK_ALLOW_PRIVATE", "", "1: webhooks may target loopback, private and link-local addresses", boolOpt(func(c *config) *bool { return &c.WebhookAllowPrivate })},
 }
 
+// secretOptions are never echoed in configuration errors.
+var secretOptions = map[string]bool{"VETTED_ADMIN_PASSWORD": true, "VETTED_METRICS_TOKEN": true}
+
 // loadConfig reads every option and reports every bad value at once.
 func loadConfig(getenv func(string) string) (config, error) {
 	var c config
@@ -174,6 +194,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 			v = o.def
 		}
 		if err := o.set(&c, v); err != nil {
+			if secretOptions[o.env] {
+				v = "(hidden)"
+			}
 			errs = append(errs, fmt.Errorf("%s=%q: %v", o.env, v, err))
 		}
 	}

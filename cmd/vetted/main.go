@@ -1,6 +1,7 @@
 // Command vetted is the Vetted headless CMS: the server (default), the
 // embedded database alone (`vetted db`), the audit check (`vetted audit
-// verify`) and user creation for operators (`vetted user create`).
+// verify`), user creation for operators (`vetted user create`), and
+// backup and restore (`vetted backup FILE`, `vetted restore FILE`).
 package main
 
 import (
@@ -13,12 +14,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
 	adminui "github.com/vetted-cms/vetted/admin-ui"
 	"github.com/vetted-cms/vetted/audit"
 	"github.com/vetted-cms/vetted/handlers"
+	"github.com/vetted-cms/vetted/metrics"
 	"github.com/vetted-cms/vetted/models/mongostore"
 	"github.com/vetted-cms/vetted/policies"
 	"github.com/vetted-cms/vetted/service"
@@ -39,7 +42,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	logger := newLogger(cfg, stderr, level)
 	slog.SetDefault(logger)
 
 	cmd := "serve"
@@ -49,13 +52,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, stdout, stderr)
+		access := newLineBuffer(stderr, 64<<10, 200*time.Millisecond)
+		defer access.Close()
+		return serve(ctx, cfg, newLogger(cfg, access, level), stdout, stderr)
 	case "db":
 		return dbOnly(ctx, cfg, args, stdout, stderr)
 	case "audit":
 		return auditCmd(ctx, cfg, args, stdout, stderr)
 	case "user":
 		return userCmd(ctx, cfg, args, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, cfg, args, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, cfg, args, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -71,6 +80,8 @@ func usage(w io.Writer) {
   vetted db [--addr 127.0.0.1:27018]     run only the embedded database
   vetted audit key                       print the audit checkpoint public key
   vetted audit verify [--anchor FILE]    check the audit chain against its checkpoints
+  vetted backup FILE                     a consistent backup (database and media) while the server runs
+  vetted restore FILE                    into an empty VETTED_DATA_DIR (or empty MONGODB_URI database)
   vetted user create --email E --name N --role R [--role R2] (password from VETTED_NEW_PASSWORD or stdin)
 configuration (environment):
 `)
@@ -90,8 +101,16 @@ type app struct {
 	checkpoints *audit.Checkpointer
 }
 
-func open(ctx context.Context, cfg config) (*app, error) {
-	db, closeDB, err := mongostore.Open(ctx, mongostore.Options{URI: cfg.MongoURI, Name: cfg.DBName, DataDir: cfg.DataDir, DBAddr: cfg.DBAddr, Debug: cfg.LogLevel == "debug"})
+func open(ctx context.Context, cfg config) (*app, error) { return openObserved(ctx, cfg, nil) }
+
+// openObserved is open with the database commands, sign-ins and
+// transitions reported to m (nil: nowhere).
+func openObserved(ctx context.Context, cfg config, m *metrics.Metrics) (*app, error) {
+	o := mongostore.Options{URI: cfg.MongoURI, Name: cfg.DBName, DataDir: cfg.DataDir, DBAddr: cfg.DBAddr, Debug: cfg.LogLevel == "debug"}
+	if m != nil {
+		o.Observer = m
+	}
+	db, closeDB, err := mongostore.Open(ctx, o)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +127,9 @@ func open(ctx context.Context, cfg config) (*app, error) {
 	}
 	svc := service.New(articles, mongostore.NewUserStore(db), articles.Log, pol)
 	svc.ReviewInterval = cfg.ReviewInterval
+	if m != nil {
+		svc.Observe = m
+	}
 	if n, err := svc.RecoverOutbox(ctx); err != nil {
 		closeDB(ctx)
 		return nil, fmt.Errorf("append pending audit events: %w", err)
@@ -117,9 +139,19 @@ func open(ctx context.Context, cfg config) (*app, error) {
 	return &app{db: db, articles: articles, svc: svc, policy: pol, closeDB: closeDB}, nil
 }
 
-func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
+// newLogger writes cfg's log format to w.
+func newLogger(cfg config, w io.Writer, level slog.Level) *slog.Logger {
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// serve runs the server; accessLog gets one line per request.
+func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stderr io.Writer) int {
 	started := time.Now()
-	a, err := open(ctx, cfg)
+	m := metrics.New()
+	a, err := openObserved(ctx, cfg, m)
 	if err != nil {
 		fmt.Fprintf(stderr, "vetted: %v\n", err)
 		return 1
@@ -134,17 +166,19 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 		return 1
 	}
 	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
-		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies}
-	api := wireDelivery(ctx, cfg, a, srv)
+		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies,
+		Metrics: m, MetricsToken: cfg.MetricsToken, AccessLog: accessLog}
+	wireDelivery(ctx, cfg, a, srv, m)
+	wireFollower(cfg, a, srv, m)
+	// Loading decodes every article head, event and snapshot once; hand
+	// that garbage back now rather than over minutes (RSS at rest).
+	debug.FreeOSMemory()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "vetted: listen on %s: %v\n", cfg.Addr, err)
 		return 1
 	}
 	hs := &http.Server{Handler: srv.Router(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
-	// The front answers delivery hits (by slug, list pages, topics) itself
-	// and hands every other connection to hs (handlers/front.go).
-	front := &handlers.Front{API: api, Server: hs}
 
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
@@ -161,7 +195,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	})
 
 	errc := make(chan error, 1)
-	go func() { errc <- front.Serve(ln) }()
+	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "Vetted is running: http://%s/admin/ (ready in %s)\n", ln.Addr(), time.Since(started).Round(time.Millisecond))
 	select {
 	case <-ctx.Done():
@@ -175,7 +209,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	stopBG()
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := front.Shutdown(sctx); err != nil {
+	if err := hs.Shutdown(sctx); err != nil {
 		slog.Warn("shutdown", "err", err.Error())
 	}
 	if _, err := a.articles.Log.Sync(sctx); err != nil { // the head as every instance left it

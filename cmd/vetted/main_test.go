@@ -18,6 +18,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/vetted-cms/vetted/handlers"
+	"github.com/vetted-cms/vetted/metrics"
 	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
 	"github.com/vetted-cms/vetted/service"
@@ -65,6 +66,10 @@ func TestConfigValidation(t *testing.T) {
 		{map[string]string{"VETTED_REVIEW_INTERVAL": "30m"}, []string{"VETTED_REVIEW_INTERVAL", "at least"}},
 		{map[string]string{"VETTED_LOG_LEVEL": "loud"}, []string{"VETTED_LOG_LEVEL", "debug, info, warn or error"}},
 		{map[string]string{"VETTED_SYNC_INTERVAL": "1ms"}, []string{"VETTED_SYNC_INTERVAL"}},
+		{map[string]string{"VETTED_LOG_FORMAT": "xml"}, []string{"VETTED_LOG_FORMAT", "text or json"}},
+		{map[string]string{"VETTED_LOG_FORMAT": "json"}, nil},
+		{map[string]string{"VETTED_METRICS_TOKEN": "short-secret"}, []string{"VETTED_METRICS_TOKEN", "16", "(hidden)"}},
+		{map[string]string{"VETTED_METRICS_TOKEN": "0123456789abcdef"}, nil},
 		{map[string]string{"VETTED_ADMIN_EMAIL": "a@b.c"}, []string{"VETTED_ADMIN_EMAIL and VETTED_ADMIN_PASSWORD"}},
 		{map[string]string{"VETTED_ADMIN_EMAIL": "a@b.c", "VETTED_ADMIN_PASSWORD": "short"}, []string{"VETTED_ADMIN_PASSWORD", "12"}},
 		// Several at once: every one is reported.
@@ -90,6 +95,9 @@ func TestConfigValidation(t *testing.T) {
 		}
 		if out.Len() != 0 {
 			t.Errorf("%v: printed to stdout: %s", c.env, out.String())
+		}
+		if v := c.env["VETTED_METRICS_TOKEN"]; v != "" && strings.Contains(errOut.String(), v) {
+			t.Errorf("the metrics token is echoed: %s", errOut.String())
 		}
 	}
 	var errOut bytes.Buffer
@@ -299,7 +307,7 @@ func TestWiredRoutesAndPolicyAgree(t *testing.T) {
 	defer a.closeDB(context.Background())
 	pol := a.svc.Policy.(interface{ Rules() [][]string })
 	srv := &handlers.Server{Svc: a.svc, Policy: a.svc.Policy, DB: a.db}
-	wireDelivery(ctx, cfg, a, srv)
+	wireDelivery(ctx, cfg, a, srv, metrics.New())
 	registered := map[string]bool{}
 	for _, r := range srv.Router().Routes() {
 		registered[r.Method+" "+r.Path] = true

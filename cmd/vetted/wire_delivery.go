@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -10,24 +11,31 @@ import (
 	"github.com/vetted-cms/vetted/audit"
 	"github.com/vetted-cms/vetted/delivery"
 	"github.com/vetted-cms/vetted/handlers"
+	"github.com/vetted-cms/vetted/metrics"
 	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
 	"github.com/vetted-cms/vetted/service"
 )
 
-// wireDelivery attaches the delivery API (read model, webhooks) to srv
-// and returns it (nil when it could not start).
-func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server) *handlers.DeliveryAPI {
+// wireDelivery attaches the delivery API (read model, webhooks) to srv,
+// its metrics to m and its readiness to /readyz.
+func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server, m *metrics.Metrics) {
 	sys, err := delivery.Setup(ctx, delivery.Deps{
 		Articles: a.articles, Users: a.svc.Users, Store: mongostore.NewDeliveryStore(a.db),
 		Audit: a.articles.Log, Tokens: a.svc,
-	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default()})
+	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m})
 	if err != nil {
 		// Only a database failure during start-up gets here; serve is
 		// about to fail on the same database anyway.
 		slog.Error("delivery API not started", "err", err.Error())
-		return nil
+		srv.Ready = append(srv.Ready, handlers.ReadyCheck{Name: "delivery", Check: func(context.Context) error {
+			return errors.New("read model not loaded")
+		}})
+		return
 	}
+	m.ReadModel(sys.Model.Size)
+	m.WebhooksPending(sys.Webhooks.Pending)
+	srv.Ready = append(srv.Ready, handlers.ReadyCheck{Name: "delivery", Check: func(context.Context) error { return nil }})
 	attachDelivery(a.articles, a.svc, sys)
 	if a.checkpoints != nil { // checkpoints also go to webhooks subscribed to audit.checkpoint
 		a.checkpoints.Publish = func(c audit.Checkpoint) { sys.Webhooks.Announce(models.EventAuditCheckpoint, c.Seq, c.At, c) }
@@ -39,7 +47,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server)
 		}
 	}()
 	api := &handlers.DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Public: cfg.PublicDelivery,
-		MaxAge: cfg.DeliveryMaxAge, StaleWhileRevalidate: cfg.DeliverySWR, CORSOrigins: cfg.CORSOrigins}
+		MaxAge: cfg.DeliveryMaxAge, StaleWhileRevalidate: cfg.DeliverySWR, CORSOrigins: cfg.CORSOrigins, Observe: m}
 	hooks := &handlers.WebhookAPI{Hooks: sys.Webhooks}
 	srv.Delivery = func(r *gin.Engine) {
 		api.Register(r)
@@ -48,7 +56,6 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server)
 	srv.Extra = hooks.Register
 	slog.Info("delivery API ready", "live", sys.Model.Len(), "public", cfg.PublicDelivery,
 		"maxAge", cfg.DeliveryMaxAge.String(), "staleWhileRevalidate", cfg.DeliverySWR.String(), "at", time.Now().UTC().Format(time.RFC3339))
-	return api
 }
 
 // attachDelivery hangs the read model off the article store (every

@@ -107,6 +107,7 @@ func (l *Log) StartAt(ctx context.Context, seq int64) error {
 	l.syncMu.Lock()
 	defer l.syncMu.Unlock()
 	l.cursor, l.lastHash = seq, ""
+	l.markSynced()
 	if seq == 0 {
 		return nil
 	}
@@ -152,6 +153,7 @@ func (l *Log) Sync(ctx context.Context) (int, error) {
 	for {
 		ev, err := l.Get(ctx, l.cursor+1)
 		if errors.Is(err, models.ErrNotFound) {
+			l.markSynced()
 			return n, nil
 		}
 		if err != nil {
