@@ -81,7 +81,7 @@ func newFullApp(t *testing.T) *testApp {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	sys, err := delivery.Setup(ctx, delivery.Deps{Articles: a.Articles, Users: a.Svc.Users, Store: mongostore.NewDeliveryStore(a.DB),
-		Audit: a.Articles.Log, Tokens: a.Svc}, delivery.Config{})
+		Audit: a.Articles.Log, Tokens: a.Svc, Policy: a.Policy}, delivery.Config{})
 	if err != nil {
 		t.Fatalf("delivery setup: %v", err)
 	}

@@ -242,15 +242,15 @@ func user(c *gin.Context) *models.User {
 
 func (s *Server) login(c *gin.Context) {
 	var in struct {
-		Email    string `json:"email"`
-		Password string `json:"password"`
+		Email    string `json:"email" validate:"required,maxbytes=254"`
+		Password string `json:"password" validate:"required,maxbytes=256"`
 	}
 	if err := decodeJSON(c, &in); err != nil {
 		writeError(c, err)
 		return
 	}
-	if in.Email == "" || in.Password == "" {
-		writeError(c, models.Invalid("email and password are required", map[string]string{"email": "required", "password": "required"}))
+	if err := models.Check(&in); err != nil {
+		writeError(c, err)
 		return
 	}
 	token, u, err := s.Svc.Login(c.Request.Context(), in.Email, in.Password)

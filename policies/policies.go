@@ -87,7 +87,7 @@ func Load(dir string) (*Enforcer, error) {
 		return nil, fmt.Errorf("policy model: %w", err)
 	}
 	for _, sec := range []string{"r", "p", "g", "m"} {
-		if !mod.HasSection(sec) {
+		if _, ok := mod[sec]; !ok {
 			return nil, fmt.Errorf("policy model: the %q section is missing (Vetted needs RBAC: r, p, g, e and m)", sec)
 		}
 	}

@@ -18,7 +18,7 @@ import (
 func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server) *handlers.DeliveryAPI {
 	sys, err := delivery.Setup(ctx, delivery.Deps{
 		Articles: a.articles, Users: a.svc.Users, Store: mongostore.NewDeliveryStore(a.db),
-		Audit: a.articles.Log, Tokens: a.svc,
+		Audit: a.articles.Log, Tokens: a.svc, Policy: a.policy,
 	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default()})
 	if err != nil {
 		// Only a database failure during start-up gets here; serve is
