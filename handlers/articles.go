@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"encoding/json"
+	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -119,30 +122,139 @@ type updateBody struct {
 	Version *int64 `json:"version"`
 }
 
+// updateArticle is PUT: the complete content replaces the working copy.
+// A body that leaves out a content field is refused with the missing
+// names, never read as "empty that field" (PATCH changes some fields).
 func (s *Server) updateArticle(c *gin.Context) {
-	var in updateBody
-	if err := decodeJSON(c, &in); err != nil {
+	body, err := readBody(c)
+	if err != nil {
 		writeError(c, err)
 		return
 	}
-	var base int64
-	if h := c.GetHeader("If-Match"); h != "" {
-		v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(strings.TrimSpace(h), "W/"), `"`), 10, 64)
-		if err != nil || v < 1 {
-			writeError(c, models.Invalid(`If-Match must be "<version>"`, map[string]string{"If-Match": "not a version"}))
-			return
-		}
-		base = v
-	} else if in.Version != nil {
+	var in updateBody
+	if err := DecodeStrict(body, &in); err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := complete(body); err != nil {
+		writeError(c, err)
+		return
+	}
+	base, err := ifMatch(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if base == 0 && in.Version != nil {
 		base = *in.Version
 	}
-	a, err := s.Svc.UpdateArticle(c.Request.Context(), user(c), c.Param("id"), base, in.Content)
+	s.saveContent(c, base, in.Content)
+}
+
+// patchArticle is PATCH with a JSON merge patch (RFC 7396): only the
+// fields it names change; null removes (empties) one. It needs If-Match.
+func (s *Server) patchArticle(c *gin.Context) {
+	if mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); mt != mergePatchType {
+		writeError(c, models.Errorf(models.ErrUnsupportedMedia, "send a JSON merge patch with Content-Type: %s", mergePatchType))
+		return
+	}
+	body, err := readBody(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	// The patch passes the same checks as any body ($-keys, repeated
+	// keys, one object); the merged result is decoded strictly below.
+	var patch map[string]any
+	if err := DecodeStrict(body, &patch); err != nil {
+		writeError(c, err)
+		return
+	}
+	base, err := ifMatch(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if base == 0 {
+		writeError(c, models.Errorf(models.ErrPrecondition, `send the version you edited as If-Match: "<version>"`))
+		return
+	}
+	a, ok := s.article(c)
+	if !ok {
+		return
+	}
+	if a.Version != base {
+		// The service answers the conflict with the current article.
+		s.saveContent(c, base, a.Content)
+		return
+	}
+	cur := a.Content
+	cur.Normalize()
+	merged, err := MergePatch(cur, body)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var next models.Content
+	if err := DecodeStrict(merged, &next); err != nil {
+		writeError(c, err)
+		return
+	}
+	s.saveContent(c, base, next)
+}
+
+const mergePatchType = "application/merge-patch+json"
+
+func (s *Server) saveContent(c *gin.Context, base int64, content models.Content) {
+	a, err := s.Svc.UpdateArticle(c.Request.Context(), user(c), c.Param("id"), base, content)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	c.Header("ETag", etag(a.Version))
 	c.JSON(http.StatusOK, s.Svc.View(c.Request.Context(), user(c), a))
+}
+
+// ifMatch reads If-Match: "<version>" (0 when absent).
+func ifMatch(c *gin.Context) (int64, error) {
+	h := c.GetHeader("If-Match")
+	if h == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(strings.TrimSpace(h), "W/"), `"`), 10, 64)
+	if err != nil || v < 1 {
+		return 0, models.Invalid(`If-Match must be "<version>"`, map[string]string{"If-Match": "not a version"})
+	}
+	return v, nil
+}
+
+// contentFields are Content's JSON names, from the type itself.
+var contentFields = func() []string {
+	t := reflect.TypeFor[models.Content]()
+	out := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		out = append(out, name)
+	}
+	return out
+}()
+
+// complete refuses a PUT body that leaves out any content field.
+func complete(body []byte) error {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(body, &keys); err != nil {
+		return models.Invalid("send a JSON object", nil)
+	}
+	f := map[string]string{}
+	for _, name := range contentFields {
+		if _, ok := keys[name]; !ok {
+			f[name] = "required: PUT sends the complete content (send null or empty for none, or PATCH with " + mergePatchType + " to change some fields)"
+		}
+	}
+	if len(f) > 0 {
+		return models.Invalid("PUT replaces the complete content; these fields are missing", f)
+	}
+	return nil
 }
 
 func (s *Server) revisions(c *gin.Context) {

@@ -22,9 +22,14 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Policy answers role → route permissions.
+// Policy answers role → permission questions (casbin, policies/).
 type Policy interface {
 	AllowAny(roles []string, obj, act string) bool
+	// Roles lists the roles the policy names: the roles a user may hold.
+	Roles() []string
+	// ArticleRights lists the article actions roles allow on an article
+	// the holder authors (own) or anyone else's.
+	ArticleRights(roles []string, own bool) []string
 }
 
 // Server holds what the handlers need.
@@ -45,6 +50,8 @@ type Server struct {
 	// Extra, when set, registers further management routes on the
 	// authenticated /api/admin group (webhooks…).
 	Extra func(g *gin.RouterGroup)
+
+	adminRoutes []gin.RouteInfo // the /api/admin routes, for /me's permissions
 }
 
 // Router returns the complete route table.
@@ -74,6 +81,7 @@ func (s *Server) Router() *gin.Engine {
 	a := r.Group("/api/admin", s.authenticate, s.csrf, s.authorize)
 	a.DELETE("/session", s.logout)
 	a.GET("/me", s.me)
+	a.GET("/roles", s.roles)
 	a.GET("/users", s.listUsers)
 	a.POST("/users", s.createUser)
 	a.GET("/users/:id", s.getUser)
@@ -83,6 +91,7 @@ func (s *Server) Router() *gin.Engine {
 	a.POST("/articles", s.createArticle)
 	a.GET("/articles/:id", s.getArticle)
 	a.PUT("/articles/:id", s.updateArticle)
+	a.PATCH("/articles/:id", s.patchArticle)
 	a.GET("/articles/:id/revisions", s.revisions)
 	a.GET("/articles/:id/revisions/:rev", s.revision)
 	a.GET("/articles/:id/diff", s.diff)
@@ -100,6 +109,12 @@ func (s *Server) Router() *gin.Engine {
 	}
 	if s.Delivery != nil {
 		s.Delivery(r)
+	}
+	s.adminRoutes = nil
+	for _, rt := range r.Routes() {
+		if strings.HasPrefix(rt.Path, "/api/admin/") {
+			s.adminRoutes = append(s.adminRoutes, rt)
+		}
 	}
 	return r
 }
@@ -273,6 +288,40 @@ func (s *Server) logout(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
+// permissions is what the policy lets the caller do, as /me reports it:
+// the UI shows what these allow, and the server decides with the same
+// policy.
+type permissions struct {
+	// Routes are "METHOD /api/admin/template" the caller may call.
+	Routes []string `json:"routes"`
+	// OwnArticles and OtherArticles are the article actions (create,
+	// edit and the workflow actions) allowed on articles the caller
+	// authors and on anyone else's; per-article guards still apply.
+	OwnArticles   []string `json:"ownArticles"`
+	OtherArticles []string `json:"otherArticles"`
+}
+
+func (s *Server) permissionsOf(u *models.User) permissions {
+	p := permissions{Routes: []string{}, OwnArticles: s.Policy.ArticleRights(u.Roles, true), OtherArticles: s.Policy.ArticleRights(u.Roles, false)}
+	for _, rt := range s.adminRoutes {
+		if s.Policy.AllowAny(u.Roles, rt.Path, rt.Method) {
+			p.Routes = append(p.Routes, rt.Method+" "+rt.Path)
+		}
+	}
+	if p.OwnArticles == nil {
+		p.OwnArticles = []string{}
+	}
+	if p.OtherArticles == nil {
+		p.OtherArticles = []string{}
+	}
+	return p
+}
+
 func (s *Server) me(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"user": user(c), "csrfToken": service.CSRFToken(c.GetString(ctxToken))})
+	c.JSON(http.StatusOK, gin.H{"user": user(c), "csrfToken": service.CSRFToken(c.GetString(ctxToken)), "permissions": s.permissionsOf(user(c))})
+}
+
+// roles lists the roles the policy names: the roles a user may be given.
+func (s *Server) roles(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"items": s.Policy.Roles()})
 }

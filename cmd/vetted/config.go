@@ -6,6 +6,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/vetted-cms/vetted/policies"
 )
 
 // config is Vetted's configuration, read once from the environment.
@@ -22,6 +24,9 @@ type config struct {
 	ReviewInterval time.Duration
 	LogLevel       string
 	PolicyDir      string
+	// Policy is the casbin policy loaded (and checked) from PolicyDir or
+	// the embedded default: a bad policy is a bad configuration (exit 2).
+	Policy *policies.Enforcer
 	SecureCookies  bool
 	SyncInterval   time.Duration
 	// Delivery API (wire_delivery.go).
@@ -178,5 +183,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.AdminPassword != "" && len([]rune(c.AdminPassword)) < 12 {
 		errs = append(errs, errors.New("VETTED_ADMIN_PASSWORD: must be at least 12 characters"))
 	}
+	pol, err := policies.Load(c.PolicyDir)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("VETTED_POLICY_DIR=%q: %v", c.PolicyDir, err))
+	}
+	c.Policy = pol
 	return c, errors.Join(errs...)
 }
