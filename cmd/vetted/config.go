@@ -26,9 +26,9 @@ type config struct {
 	PolicyDir      string
 	// Policy is the casbin policy loaded (and checked) from PolicyDir or
 	// the embedded default: a bad policy is a bad configuration (exit 2).
-	Policy *policies.Enforcer
-	SecureCookies  bool
-	SyncInterval   time.Duration
+	Policy        *policies.Enforcer
+	SecureCookies bool
+	SyncInterval  time.Duration
 	// Delivery API (wire_delivery.go).
 	DeliveryMaxAge      time.Duration
 	DeliverySWR         time.Duration
