@@ -275,7 +275,7 @@ func (s *Server) login(c *gin.Context) {
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: s.SecureCookies || c.Request.TLS != nil, MaxAge: int(s.Svc.SessionMax / time.Second)})
-	c.JSON(http.StatusOK, gin.H{"token": token, "csrfToken": service.CSRFToken(token), "user": u})
+	c.JSON(http.StatusOK, gin.H{"token": token, "csrfToken": service.CSRFToken(token), "user": u, "permissions": s.permissionsOf(u)})
 }
 
 func (s *Server) logout(c *gin.Context) {
