@@ -56,7 +56,7 @@ func Decide(now time.Time, a Article, r Request) (Decision, error) {
 		return d, refuse(ErrInvalidState, "the article's status %q is unknown", a.Status)
 	}
 	if r.Action.Valid() && !actor.may(r.Action, a) {
-		return d, refuse(ErrForbidden, "your role may not %s this article", verb(r.Action))
+		return d, refuse(ErrForbidden, "your role may not %s here", verb(r.Action))
 	}
 	var err error
 	switch r.Action {
