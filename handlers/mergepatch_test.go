@@ -134,3 +134,34 @@ func TestPutNeedsCompleteContent(t *testing.T) {
 		t.Fatalf("complete PUT: %d %s", res.Code, res.Body)
 	}
 }
+
+// FuzzMergePatch: any patch either merges into a JSON document or is
+// refused; merging the same patch twice changes nothing more (RFC 7396
+// patches are idempotent).
+func FuzzMergePatch(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `{"a":null}`, `{"a":{"b":null}}`, `[1]`, `null`, `"x"`, `{`} {
+		f.Add(`{"a":{"b":"c"},"d":[1]}`, s)
+	}
+	f.Fuzz(func(t *testing.T, target, patch string) {
+		if !json.Valid([]byte(target)) {
+			return
+		}
+		once, err := MergePatch(json.RawMessage(target), []byte(patch))
+		if err != nil {
+			return
+		}
+		if !json.Valid(once) {
+			t.Fatalf("merged %q into %q: invalid JSON %q", patch, target, once)
+		}
+		twice, err := MergePatch(json.RawMessage(once), []byte(patch))
+		if err != nil {
+			t.Fatalf("second merge: %v", err)
+		}
+		var a, b any
+		_ = json.Unmarshal(once, &a)
+		_ = json.Unmarshal(twice, &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("not idempotent: %s then %s", once, twice)
+		}
+	})
+}

@@ -80,3 +80,20 @@ func TestDeliveryHonoursGzipQZero(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAcceptEncoding: any header is read without panicking; gzip is never
+// chosen when the field gives it no weight at all.
+func FuzzAcceptEncoding(f *testing.F) {
+	for _, s := range []string{"gzip", "gzip;q=0", "*;q=0, gzip;q=0.3", "identity;q=0", "gzip;q=1.0000", ";;,,", "GZIP;Q=0.5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		got := acceptsGzipOne(v)
+		if got != acceptsGzip([]string{v}) {
+			t.Fatalf("%q: one line and a list disagree", v)
+		}
+		if got && !strings.Contains(strings.ToLower(v), "gzip") && !strings.Contains(v, "*") {
+			t.Fatalf("%q: gzip chosen though neither gzip nor * is named", v)
+		}
+	})
+}
