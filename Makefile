@@ -5,7 +5,7 @@ UI       := admin-ui
 DATA     ?= ./data
 ADDR     ?= 127.0.0.1:8080
 
-.PHONY: all build ui ui-deps run test test-go test-ui e2e vet fmt-check fuzz bench load clean test-mongo scale
+.PHONY: all build ui ui-deps run test test-go test-ui contract e2e vet fmt-check fuzz bench load clean test-mongo scale
 
 all: build
 
@@ -49,8 +49,16 @@ test-ui: ui-deps
 e2e: build
 	cd $(UI) && VETTED_BIN=../$(BIN) npm run e2e
 
+# contract: lint the OpenAPI document (Redocly, 0 errors), generate from
+# it the Go client (oapi-codegen, types + client; tools/apiclient is its
+# own module pinning the generator) and the TypeScript types
+# (openapi-typescript, pinned in admin-ui), and compile both.
+contract: ui-deps
+	cd tools/apiclient && $(GO) tool oapi-codegen -generate types,client -package apiclient -o apiclient.gen.go ../../handlers/openapi.json && $(GO) vet ./...
+	cd $(UI) && npm run contract
+
 # test: everything CI runs.
-test: fmt-check vet test-go test-ui e2e fuzz-short
+test: fmt-check vet test-go test-ui contract e2e fuzz-short
 
 FUZZ_TIME ?= 3s
 fuzz-short:

@@ -15,6 +15,7 @@ import (
 	"github.com/vetted-cms/vetted/delivery"
 	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
+	"github.com/vetted-cms/vetted/policies"
 )
 
 func TestRenderMarkdownSanitizes(t *testing.T) {
@@ -272,7 +273,7 @@ func TestWebhookRefusesInternalAddressAtConnect(t *testing.T) {
 func TestWebhookChangesAdminOnly(t *testing.T) {
 	db := mongostore.OpenTest(t)
 	store := mongostore.NewDeliveryStore(db)
-	w := delivery.NewWebhooks(store, nil, delivery.WebhookOptions{AllowPrivate: true})
+	w := delivery.NewWebhooks(store, nil, delivery.WebhookOptions{AllowPrivate: true, Policy: mustPolicy(t)})
 	ctx := context.Background()
 	in := delivery.NewWebhook{URL: "http://127.0.0.1:9/hook", Events: []string{models.EventArticlePublished}}
 	admin := &models.User{ID: "u_admin", Roles: []string{models.RoleAdmin}}
@@ -303,4 +304,13 @@ func TestWebhookChangesAdminOnly(t *testing.T) {
 	if err := w.Delete(ctx, admin, hook.ID); err != nil {
 		t.Fatalf("admin delete: %v", err)
 	}
+}
+
+func mustPolicy(t *testing.T) *policies.Enforcer {
+	t.Helper()
+	p, err := policies.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

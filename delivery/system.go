@@ -31,6 +31,8 @@ type Deps struct {
 	}
 	Audit  AuditLog
 	Tokens TokenChecker
+	// Policy decides who manages webhooks (the admin:webhooks right).
+	Policy Authorizer
 }
 
 // System is the wired delivery side.
@@ -48,7 +50,7 @@ func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
 	if err := m.Load(ctx); err != nil {
 		return nil, err
 	}
-	w := NewWebhooks(d.Store, d.Audit, WebhookOptions{AllowPrivate: c.AllowPrivateWebhooks, Backoff: c.WebhookBackoff, Logger: c.Logger,
+	w := NewWebhooks(d.Store, d.Audit, WebhookOptions{Policy: d.Policy, AllowPrivate: c.AllowPrivateWebhooks, Backoff: c.WebhookBackoff, Logger: c.Logger,
 		Observe: c.ObserveWebhooks})
 	m.OnChange = w.OnChange
 	return &System{Model: m, Webhooks: w, Tokens: NewTokenCache(d.Tokens, c.TokenTTL)}, nil

@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"encoding/json"
+	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -10,46 +13,43 @@ import (
 
 	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/service"
-	"github.com/vetted-cms/vetted/workflow"
 )
 
 // MaxLimit caps a page.
 const MaxLimit = 100
 
+// listParams is the management list query as sent: numbers stay text
+// until the tags have checked them.
+type listParams struct {
+	Page   string `json:"page" validate:"omitempty,number,max=7"`
+	Limit  string `json:"limit" validate:"omitempty,number,max=7"`
+	Status string `json:"status" validate:"omitempty,state"`
+	Topic  string `json:"topic" validate:"maxbytes=60"`
+	Q      string `json:"q" validate:"maxbytes=200"`
+	Author string `json:"author" validate:"maxbytes=100"`
+}
+
 // ParseListQuery reads page/limit/status/topic/q/author, allow-listed
-// (fuzzed).
+// (fuzzed). A limit over MaxLimit is capped, not refused.
 func ParseListQuery(get func(string) string, me string) (models.ListQuery, error) {
-	q := models.ListQuery{Page: 1, Limit: 20, Status: get("status"), Topic: get("topic"), Q: get("q")}
-	f := map[string]string{}
-	if v := get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1_000_000 {
-			f["page"] = "a whole number from 1"
-		}
-		q.Page = n
+	in := listParams{Page: get("page"), Limit: get("limit"), Status: get("status"), Topic: get("topic"), Q: get("q"), Author: get("author")}
+	q := models.ListQuery{Page: 1, Limit: 20, Status: in.Status, Topic: in.Topic, Q: in.Q, AuthorID: in.Author}
+	f := models.Fields(&in)
+	if _, bad := f["page"]; !bad && in.Page != "" {
+		q.Page, _ = strconv.Atoi(in.Page)
 	}
-	if v := get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			f["limit"] = "a whole number from 1 to 100"
-		}
+	if _, bad := f["limit"]; !bad && in.Limit != "" {
+		n, _ := strconv.Atoi(in.Limit)
 		q.Limit = min(n, MaxLimit)
 	}
-	if q.Status != "" && !workflow.State(q.Status).Valid() {
-		f["status"] = "one of draft, in_review, approved, published, unpublished, archived"
+	if q.Page < 1 {
+		f["page"] = "a whole number from 1"
 	}
-	if len(q.Q) > 200 {
-		f["q"] = "at most 200 characters"
+	if q.Limit < 1 {
+		f["limit"] = "a whole number from 1 to 100"
 	}
-	if len(q.Topic) > 60 {
-		f["topic"] = "at most 60 characters"
-	}
-	switch a := get("author"); a {
-	case "":
-	case "me":
+	if in.Author == "me" {
 		q.AuthorID = me
-	default:
-		q.AuthorID = a
 	}
 	if len(f) > 0 {
 		return q, models.Invalid("the list query is not valid", f)
@@ -122,30 +122,139 @@ type updateBody struct {
 	Version *int64 `json:"version"`
 }
 
+// updateArticle is PUT: the complete content replaces the working copy.
+// A body that leaves out a content field is refused with the missing
+// names, never read as "empty that field" (PATCH changes some fields).
 func (s *Server) updateArticle(c *gin.Context) {
-	var in updateBody
-	if err := decodeJSON(c, &in); err != nil {
+	body, err := readBody(c)
+	if err != nil {
 		writeError(c, err)
 		return
 	}
-	var base int64
-	if h := c.GetHeader("If-Match"); h != "" {
-		v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(strings.TrimSpace(h), "W/"), `"`), 10, 64)
-		if err != nil || v < 1 {
-			writeError(c, models.Invalid(`If-Match must be "<version>"`, map[string]string{"If-Match": "not a version"}))
-			return
-		}
-		base = v
-	} else if in.Version != nil {
+	var in updateBody
+	if err := DecodeStrict(body, &in); err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := complete(body); err != nil {
+		writeError(c, err)
+		return
+	}
+	base, err := ifMatch(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if base == 0 && in.Version != nil {
 		base = *in.Version
 	}
-	a, err := s.Svc.UpdateArticle(c.Request.Context(), user(c), c.Param("id"), base, in.Content)
+	s.saveContent(c, base, in.Content)
+}
+
+// patchArticle is PATCH with a JSON merge patch (RFC 7396): only the
+// fields it names change; null removes (empties) one. It needs If-Match.
+func (s *Server) patchArticle(c *gin.Context) {
+	if mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); mt != mergePatchType {
+		writeError(c, models.Errorf(models.ErrUnsupportedMedia, "send a JSON merge patch with Content-Type: %s", mergePatchType))
+		return
+	}
+	body, err := readBody(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	// The patch passes the same checks as any body ($-keys, repeated
+	// keys, one object); the merged result is decoded strictly below.
+	var patch map[string]any
+	if err := DecodeStrict(body, &patch); err != nil {
+		writeError(c, err)
+		return
+	}
+	base, err := ifMatch(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if base == 0 {
+		writeError(c, models.Errorf(models.ErrPrecondition, `send the version you edited as If-Match: "<version>"`))
+		return
+	}
+	a, ok := s.article(c)
+	if !ok {
+		return
+	}
+	if a.Version != base {
+		// The service answers the conflict with the current article.
+		s.saveContent(c, base, a.Content)
+		return
+	}
+	cur := a.Content
+	cur.Normalize()
+	merged, err := MergePatch(cur, body)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var next models.Content
+	if err := DecodeStrict(merged, &next); err != nil {
+		writeError(c, err)
+		return
+	}
+	s.saveContent(c, base, next)
+}
+
+const mergePatchType = "application/merge-patch+json"
+
+func (s *Server) saveContent(c *gin.Context, base int64, content models.Content) {
+	a, err := s.Svc.UpdateArticle(c.Request.Context(), user(c), c.Param("id"), base, content)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	c.Header("ETag", etag(a.Version))
 	c.JSON(http.StatusOK, s.Svc.View(c.Request.Context(), user(c), a))
+}
+
+// ifMatch reads If-Match: "<version>" (0 when absent).
+func ifMatch(c *gin.Context) (int64, error) {
+	h := c.GetHeader("If-Match")
+	if h == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(strings.TrimSpace(h), "W/"), `"`), 10, 64)
+	if err != nil || v < 1 {
+		return 0, models.Invalid(`If-Match must be "<version>"`, map[string]string{"If-Match": "not a version"})
+	}
+	return v, nil
+}
+
+// contentFields are Content's JSON names, from the type itself.
+var contentFields = func() []string {
+	t := reflect.TypeFor[models.Content]()
+	out := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		out = append(out, name)
+	}
+	return out
+}()
+
+// complete refuses a PUT body that leaves out any content field.
+func complete(body []byte) error {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(body, &keys); err != nil {
+		return models.Invalid("send a JSON object", nil)
+	}
+	f := map[string]string{}
+	for _, name := range contentFields {
+		if _, ok := keys[name]; !ok {
+			f[name] = "required: PUT sends the complete content (send null or empty for none, or PATCH with " + mergePatchType + " to change some fields)"
+		}
+	}
+	if len(f) > 0 {
+		return models.Invalid("PUT replaces the complete content; these fields are missing", f)
+	}
+	return nil
 }
 
 func (s *Server) revisions(c *gin.Context) {
@@ -247,12 +356,8 @@ func (s *Server) transition(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if !workflow.Action(in.Action).Valid() {
-		writeError(c, models.Invalid("unknown action", map[string]string{"action": "one of submit, withdraw, request_changes, approve, publish, unpublish, recertify, archive"}))
-		return
-	}
-	if len(in.Comment) > 5000 {
-		writeError(c, models.Invalid("the comment is too long", map[string]string{"comment": "at most 5000 characters"}))
+	if err := models.Check(&in); err != nil {
+		writeError(c, err)
 		return
 	}
 	a, err := s.Svc.Transition(c.Request.Context(), user(c), c.Param("id"), in)
@@ -277,25 +382,28 @@ func (s *Server) reviewsDue(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"items": s.Svc.ReviewsDue(by)})
 }
 
+// auditParams is the audit list query.
+type auditParams struct {
+	ArticleID string `json:"articleId" validate:"maxbytes=100"`
+	Actor     string `json:"actor" validate:"maxbytes=100"`
+	Action    string `json:"action" validate:"maxbytes=60"`
+	Since     string `json:"since" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00"`
+	Until     string `json:"until" validate:"omitempty,datetime=2006-01-02T15:04:05Z07:00"`
+	Limit     string `json:"limit" validate:"omitempty,number,max=7"`
+}
+
 func (s *Server) audit(c *gin.Context) {
-	f := service.AuditFilter{ArticleID: c.Query("articleId"), Actor: c.Query("actor"), Action: c.Query("action"), Limit: 200}
-	for _, p := range []struct {
-		name string
-		t    *time.Time
-	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if v := c.Query(p.name); v != "" {
-			t, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				writeError(c, models.Invalid(p.name+" is an RFC 3339 time", map[string]string{p.name: "not a time"}))
-				return
-			}
-			*p.t = t
-		}
+	in := auditParams{ArticleID: c.Query("articleId"), Actor: c.Query("actor"), Action: c.Query("action"),
+		Since: c.Query("since"), Until: c.Query("until"), Limit: c.Query("limit")}
+	if err := models.Check(&in); err != nil {
+		writeError(c, err)
+		return
 	}
-	if v := c.Query("limit"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			f.Limit = min(n, 1000)
-		}
+	f := service.AuditFilter{ArticleID: in.ArticleID, Actor: in.Actor, Action: in.Action, Limit: 200}
+	f.Since, _ = time.Parse(time.RFC3339, in.Since)
+	f.Until, _ = time.Parse(time.RFC3339, in.Until)
+	if n, _ := strconv.Atoi(in.Limit); n > 0 {
+		f.Limit = min(n, 1000)
 	}
 	evs, err := s.Svc.Audit(c.Request.Context(), user(c), f)
 	if err != nil {

@@ -21,15 +21,24 @@ const MaxBody = 2 << 20
 // beginning with "$", keys repeated (in any letter case), trailing data
 // and wrong types are refused with the field path, and nothing is written.
 func decodeJSON(c *gin.Context, dst any) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	return DecodeStrict(body, dst)
+}
+
+// readBody reads the request body up to MaxBody.
+func readBody(c *gin.Context) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return models.Errorf(models.ErrTooLarge, "the request body is over %d bytes", MaxBody)
+			return nil, models.Errorf(models.ErrTooLarge, "the request body is over %d bytes", MaxBody)
 		}
-		return models.Errorf(models.ErrInvalid, "could not read the request body")
+		return nil, models.Errorf(models.ErrInvalid, "could not read the request body")
 	}
-	return DecodeStrict(body, dst)
+	return body, nil
 }
 
 // DecodeStrict is decodeJSON's checks on a byte slice (fuzzed).

@@ -225,37 +225,6 @@ func etagMatch(vals []string, etag string) bool {
 	return false
 }
 
-// acceptsGzip reads Accept-Encoding without allocating: gzip (or *) with
-// a q-value that is not zero; the first value that names either decides.
-func acceptsGzip(vals []string) bool {
-	for _, v := range vals {
-		if ok, named := gzipIn(v); named {
-			return ok
-		}
-	}
-	return false
-}
-
-func gzipIn(v string) (ok, named bool) {
-	for v != "" {
-		var t string
-		t, v, _ = strings.Cut(v, ",")
-		name, params, _ := strings.Cut(t, ";")
-		name = strings.TrimSpace(name)
-		if name != "gzip" && name != "*" {
-			continue
-		}
-		q := strings.TrimSpace(params)
-		if strings.HasPrefix(q, "q=") {
-			if f, err := strconv.ParseFloat(q[2:], 64); err == nil && f == 0 {
-				return false, true
-			}
-		}
-		return true, true
-	}
-	return false, false
-}
-
 var topicRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 func (d *DeliveryAPI) list(c *gin.Context) {

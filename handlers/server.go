@@ -22,9 +22,14 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// Policy answers role → route permissions.
+// Policy answers role → permission questions (casbin, policies/).
 type Policy interface {
 	AllowAny(roles []string, obj, act string) bool
+	// Roles lists the roles the policy names: the roles a user may hold.
+	Roles() []string
+	// ArticleRights lists the article actions roles allow on an article
+	// the holder authors (own) or anyone else's.
+	ArticleRights(roles []string, own bool) []string
 }
 
 // Server holds what the handlers need.
@@ -53,6 +58,8 @@ type Server struct {
 	AccessLog *slog.Logger
 	// Ready are the parts /readyz asks about besides the database.
 	Ready []ReadyCheck
+
+	adminRoutes []gin.RouteInfo // the /api/admin routes, for /me's permissions
 }
 
 // Router returns the complete route table.
@@ -78,6 +85,7 @@ func (s *Server) Router() *gin.Engine {
 	a := r.Group("/api/admin", s.authenticate, s.csrf, s.authorize)
 	a.DELETE("/session", s.logout)
 	a.GET("/me", s.me)
+	a.GET("/roles", s.roles)
 	a.GET("/users", s.listUsers)
 	a.POST("/users", s.createUser)
 	a.GET("/users/:id", s.getUser)
@@ -87,6 +95,7 @@ func (s *Server) Router() *gin.Engine {
 	a.POST("/articles", s.createArticle)
 	a.GET("/articles/:id", s.getArticle)
 	a.PUT("/articles/:id", s.updateArticle)
+	a.PATCH("/articles/:id", s.patchArticle)
 	a.GET("/articles/:id/revisions", s.revisions)
 	a.GET("/articles/:id/revisions/:rev", s.revision)
 	a.GET("/articles/:id/diff", s.diff)
@@ -105,6 +114,12 @@ func (s *Server) Router() *gin.Engine {
 	}
 	if s.Delivery != nil {
 		s.Delivery(r)
+	}
+	s.adminRoutes = nil
+	for _, rt := range r.Routes() {
+		if strings.HasPrefix(rt.Path, "/api/admin/") {
+			s.adminRoutes = append(s.adminRoutes, rt)
+		}
 	}
 	return r
 }
@@ -243,15 +258,15 @@ func user(c *gin.Context) *models.User {
 
 func (s *Server) login(c *gin.Context) {
 	var in struct {
-		Email    string `json:"email"`
-		Password string `json:"password"`
+		Email    string `json:"email" validate:"required,maxbytes=254"`
+		Password string `json:"password" validate:"required,maxbytes=256"`
 	}
 	if err := decodeJSON(c, &in); err != nil {
 		writeError(c, err)
 		return
 	}
-	if in.Email == "" || in.Password == "" {
-		writeError(c, models.Invalid("email and password are required", map[string]string{"email": "required", "password": "required"}))
+	if err := models.Check(&in); err != nil {
+		writeError(c, err)
 		return
 	}
 	token, u, err := s.Svc.Login(c.Request.Context(), in.Email, in.Password)
@@ -261,7 +276,7 @@ func (s *Server) login(c *gin.Context) {
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: s.SecureCookies || c.Request.TLS != nil, MaxAge: int(s.Svc.SessionMax / time.Second)})
-	c.JSON(http.StatusOK, gin.H{"token": token, "csrfToken": service.CSRFToken(token), "user": u})
+	c.JSON(http.StatusOK, gin.H{"token": token, "csrfToken": service.CSRFToken(token), "user": u, "permissions": s.permissionsOf(u)})
 }
 
 func (s *Server) logout(c *gin.Context) {
@@ -274,6 +289,40 @@ func (s *Server) logout(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
+// permissions is what the policy lets the caller do, as /me reports it:
+// the UI shows what these allow, and the server decides with the same
+// policy.
+type permissions struct {
+	// Routes are "METHOD /api/admin/template" the caller may call.
+	Routes []string `json:"routes"`
+	// OwnArticles and OtherArticles are the article actions (create,
+	// edit and the workflow actions) allowed on articles the caller
+	// authors and on anyone else's; per-article guards still apply.
+	OwnArticles   []string `json:"ownArticles"`
+	OtherArticles []string `json:"otherArticles"`
+}
+
+func (s *Server) permissionsOf(u *models.User) permissions {
+	p := permissions{Routes: []string{}, OwnArticles: s.Policy.ArticleRights(u.Roles, true), OtherArticles: s.Policy.ArticleRights(u.Roles, false)}
+	for _, rt := range s.adminRoutes {
+		if s.Policy.AllowAny(u.Roles, rt.Path, rt.Method) {
+			p.Routes = append(p.Routes, rt.Method+" "+rt.Path)
+		}
+	}
+	if p.OwnArticles == nil {
+		p.OwnArticles = []string{}
+	}
+	if p.OtherArticles == nil {
+		p.OtherArticles = []string{}
+	}
+	return p
+}
+
 func (s *Server) me(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"user": user(c), "csrfToken": service.CSRFToken(c.GetString(ctxToken))})
+	c.JSON(http.StatusOK, gin.H{"user": user(c), "csrfToken": service.CSRFToken(c.GetString(ctxToken)), "permissions": s.permissionsOf(user(c))})
+}
+
+// roles lists the roles the policy names: the roles a user may be given.
+func (s *Server) roles(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"items": s.Policy.Roles()})
 }

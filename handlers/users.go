@@ -73,9 +73,7 @@ func (s *Server) listTokens(c *gin.Context) {
 }
 
 func (s *Server) createToken(c *gin.Context) {
-	var in struct {
-		Name string `json:"name"`
-	}
+	var in service.NewToken
 	if err := decodeJSON(c, &in); err != nil {
 		writeError(c, err)
 		return

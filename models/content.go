@@ -4,54 +4,63 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"strings"
 )
 
 // Content is an article's editable content: everything a writer types.
 // Field order here is the canonical order hashed into contentHash.
+//
+// Content is also the request DTO of article writes, so unlike other
+// stored models it carries validate: tags (STYLE.md): the client's JSON is
+// decoded straight into it and hashed as is, and a mirror DTO would be a
+// second copy of the field list that hashing, diff and the review screen
+// derive from this type. Server-owned fields are not here (Article holds
+// them), so nothing server-owned can be bound through it.
 type Content struct {
-	Slug          string         `json:"slug" bson:"slug"`
-	Title         string         `json:"title" bson:"title"`
-	Summary       string         `json:"summary" bson:"summary"`
-	KeyTakeaways  []string       `json:"keyTakeaways" bson:"keyTakeaways"`
-	Sections      []Section      `json:"sections" bson:"sections"`
+	Slug          string         `json:"slug" bson:"slug" validate:"omitempty,max=120,slug"`
+	Title         string         `json:"title" bson:"title" validate:"max=200"`
+	Summary       string         `json:"summary" bson:"summary" validate:"max=1000"`
+	KeyTakeaways  []string       `json:"keyTakeaways" bson:"keyTakeaways" validate:"max=7,dive,max=300"`
+	Sections      []Section      `json:"sections" bson:"sections" validate:"max=50,dive"`
 	ClinicianTake *ClinicianTake `json:"clinicianTake" bson:"clinicianTake"`
 	HeroImage     *Image         `json:"heroImage" bson:"heroImage"`
-	Topics        []string       `json:"topics" bson:"topics"`
-	Related       []string       `json:"related" bson:"related"`
+	Topics        []string       `json:"topics" bson:"topics" validate:"max=12,dive,max=60,slug"`
+	Related       []string       `json:"related" bson:"related" validate:"max=6,dive,slug"`
 	CTA           *CTA           `json:"cta" bson:"cta"`
 	SEO           *SEO           `json:"seo" bson:"seo"`
 }
 
 // Section is one heading with a Markdown body.
 type Section struct {
-	Heading string `json:"heading" bson:"heading"`
-	Body    string `json:"body" bson:"body"`
+	Heading string `json:"heading" bson:"heading" validate:"max=200"`
+	Body    string `json:"body" bson:"body" validate:"maxbytes=65536"`
 }
 
 // ClinicianTake is the quote the signing clinician endorses.
 type ClinicianTake struct {
-	Body string `json:"body" bson:"body"`
+	Body string `json:"body" bson:"body" validate:"maxbytes=8000"`
 }
 
 // Image is a picture with its required alternative text.
 type Image struct {
-	URL string `json:"url" bson:"url"`
-	Alt string `json:"alt" bson:"alt"`
+	URL string `json:"url" bson:"url" validate:"omitempty,httpurl"`
+	Alt string `json:"alt" bson:"alt" validate:"max=300"`
 }
 
 // CTA is the call to action at the end of an article.
 type CTA struct {
-	Heading string `json:"heading" bson:"heading"`
-	Body    string `json:"body" bson:"body"`
-	Label   string `json:"label" bson:"label"`
-	URL     string `json:"url" bson:"url"`
+	Heading string `json:"heading" bson:"heading" validate:"max=200"`
+	Body    string `json:"body" bson:"body" validate:"max=1000"`
+	Label   string `json:"label" bson:"label" validate:"max=80"`
+	URL     string `json:"url" bson:"url" validate:"omitempty,httpurl"`
 }
 
 // SEO holds search metadata.
 type SEO struct {
-	Title        string `json:"title" bson:"title"`
-	Description  string `json:"description" bson:"description"`
-	CanonicalURL string `json:"canonicalUrl" bson:"canonicalUrl"`
+	Title        string `json:"title" bson:"title" validate:"max=70"`
+	Description  string `json:"description" bson:"description" validate:"max=200"`
+	CanonicalURL string `json:"canonicalUrl" bson:"canonicalUrl" validate:"omitempty,httpurl"`
 }
 
 // Normalize replaces nil slices with empty ones so that the same content
@@ -82,4 +91,86 @@ func (c Content) Hash() string {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// Validate checks the shape of content on every save (drafts may be
+// incomplete, never malformed) against Content's validate tags and
+// returns field paths with reasons.
+func (c *Content) Validate() map[string]string { return Fields(c) }
+
+// Readiness checks what a submission for review needs beyond Validate.
+// It stays code rather than a validation group: its rules are about
+// presence where position and neighbours matter (a CTA needs a label and
+// URL once either is set), validator/v10 has no groups, and a second tag
+// set on every field would be a second list to keep in step. Its
+// messages are "required before review" so the writer sees what submit
+// needs, beside the shape errors of Validate.
+func (c *Content) Readiness() map[string]string {
+	f := c.Validate()
+	req := func(path, v string) {
+		if strings.TrimSpace(v) == "" {
+			if _, ok := f[path]; !ok {
+				f[path] = "required before review"
+			}
+		}
+	}
+	req("slug", c.Slug)
+	req("title", c.Title)
+	req("summary", c.Summary)
+	if len(c.KeyTakeaways) == 0 {
+		f["keyTakeaways"] = "at least one key takeaway before review"
+	}
+	for i, k := range c.KeyTakeaways {
+		req(fmt.Sprintf("keyTakeaways[%d]", i), k)
+	}
+	if len(c.Sections) == 0 {
+		f["sections"] = "at least one section before review"
+	}
+	for i, s := range c.Sections {
+		req(fmt.Sprintf("sections[%d].heading", i), s.Heading)
+		req(fmt.Sprintf("sections[%d].body", i), s.Body)
+	}
+	if c.CTA != nil && (c.CTA.Label != "" || c.CTA.URL != "") {
+		req("cta.label", c.CTA.Label)
+		req("cta.url", c.CTA.URL)
+	}
+	return f
+}
+
+// Slugify turns a title into a kebab-case slug.
+func Slugify(title string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(title) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+			dash = false
+		case b.Len() > 0 && !dash:
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	s := strings.TrimSuffix(b.String(), "-")
+	if len(s) > 100 {
+		s = strings.TrimSuffix(s[:100], "-")
+	}
+	return s
+}
+
+// Texts returns every text of the content, for marker searches (the
+// crisis-resources rule).
+func (c *Content) Texts() []string {
+	out := []string{c.Title, c.Summary}
+	out = append(out, c.KeyTakeaways...)
+	for _, s := range c.Sections {
+		out = append(out, s.Heading, s.Body)
+	}
+	if c.CTA != nil {
+		out = append(out, c.CTA.Heading, c.CTA.Body, c.CTA.Label, c.CTA.URL)
+	}
+	if c.ClinicianTake != nil {
+		out = append(out, c.ClinicianTake.Body)
+	}
+	return out
 }

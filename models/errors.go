@@ -31,6 +31,8 @@ var (
 	ErrTooLarge = errors.New("too large")
 	// ErrGone: the thing existed but was withdrawn (410).
 	ErrGone = errors.New("gone")
+	// ErrUnsupportedMedia: the body's Content-Type is not one the route takes (415).
+	ErrUnsupportedMedia = errors.New("unsupported media type")
 )
 
 // Error carries a sentinel, a human message and, for validation, the failing

@@ -1,20 +1,18 @@
 package models
 
 import (
-	"slices"
 	"time"
 )
 
-// Roles a user may hold; several at once.
+// The default policy's roles (policies/policy.csv), named for seeding and
+// fixtures. They grant nothing by themselves and do not limit which roles
+// exist: the roles a user may hold are the roles the policy names.
 const (
 	RoleWriter           = "writer"
 	RoleClinicalReviewer = "clinical_reviewer"
 	RoleEditor           = "editor"
 	RoleAdmin            = "admin"
 )
-
-// AllRoles lists every role in display order.
-var AllRoles = []string{RoleWriter, RoleClinicalReviewer, RoleEditor, RoleAdmin}
 
 // User is a person who signs in. PasswordHash never leaves the server:
 // it has no JSON name.
@@ -55,9 +53,6 @@ type License struct {
 	VerifiedAt   *time.Time `json:"verifiedAt" bson:"verifiedAt"`
 	VerifiedBy   string     `json:"verifiedBy" bson:"verifiedBy"`
 }
-
-// HasRole reports whether the user holds role.
-func (u *User) HasRole(role string) bool { return slices.Contains(u.Roles, role) }
 
 // Session is a signed-in browser or API client. Only the token's hash is
 // stored: the ID is sha-256 of the bearer token.

@@ -1,16 +1,18 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
-	"unicode/utf8"
-)
+	"time"
 
-var (
-	slugRE  = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	topicRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	"github.com/go-playground/validator/v10"
+
+	"github.com/vetted-cms/vetted/workflow"
 )
 
 // Content limits.
@@ -22,157 +24,184 @@ const (
 	MaxBody      = 64 << 10
 )
 
-// Validate checks the shape of content on every save (drafts may be
-// incomplete, never malformed) and returns field paths with reasons.
-func (c *Content) Validate() map[string]string {
-	f := map[string]string{}
-	maxLen := func(path, v string, n int) {
-		if utf8.RuneCountInString(v) > n {
-			f[path] = fmt.Sprintf("at most %d characters", n)
+var slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+
+// validate is the one validator: every request DTO (and Content, which
+// is the article DTO) is checked by it, with the custom rules and
+// struct-level rules registered here, once.
+var validate = newValidator()
+
+func newValidator() *validator.Validate {
+	v := validator.New(validator.WithRequiredStructEnabled())
+	// Field paths are JSON names: sections[2].heading, not Sections[2].Heading.
+	v.RegisterTagNameFunc(func(f reflect.StructField) string {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			return ""
+		}
+		return name
+	})
+	must := func(err error) {
+		if err != nil {
+			panic(err)
 		}
 	}
-	if c.Slug != "" && (!slugRE.MatchString(c.Slug) || len(c.Slug) > 120) {
-		f["slug"] = "lowercase letters, digits and single hyphens (kebab-case), at most 120"
+	must(v.RegisterValidation("slug", func(fl validator.FieldLevel) bool {
+		return slugRE.MatchString(fl.Field().String())
+	}))
+	must(v.RegisterValidation("notblank", func(fl validator.FieldLevel) bool {
+		return strings.TrimSpace(fl.Field().String()) != ""
+	}))
+	must(v.RegisterValidation("maxbytes", func(fl validator.FieldLevel) bool {
+		n, err := strconv.Atoi(fl.Param())
+		return err == nil && len(fl.Field().String()) <= n
+	}))
+	must(v.RegisterValidation("httpurl", func(fl validator.FieldLevel) bool {
+		raw := fl.Field().String()
+		u, err := url.Parse(raw)
+		return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && len(raw) <= 2000
+	}))
+	must(v.RegisterValidation("rolename", func(fl validator.FieldLevel) bool {
+		r := fl.Field().String()
+		return r != "" && len(r) <= 60 && strings.Trim(r, "abcdefghijklmnopqrstuvwxyz0123456789_") == ""
+	}))
+	must(v.RegisterValidation("action", func(fl validator.FieldLevel) bool {
+		return workflow.Action(fl.Field().String()).Valid()
+	}))
+	must(v.RegisterValidation("state", func(fl validator.FieldLevel) bool {
+		return workflow.State(fl.Field().String()).Valid()
+	}))
+	v.RegisterStructValidation(imageRules, Image{})
+	v.RegisterStructValidation(contentRules, Content{})
+	v.RegisterStructValidation(licenseRules, License{})
+	return v
+}
+
+// imageRules: a set image needs its alternative text.
+func imageRules(sl validator.StructLevel) {
+	img := sl.Current().Interface().(Image)
+	if img.URL != "" && strings.TrimSpace(img.Alt) == "" {
+		sl.ReportError(img.Alt, "alt", "Alt", "alt_required", "")
 	}
-	maxLen("title", c.Title, 200)
-	maxLen("summary", c.Summary, 1000)
-	if len(c.KeyTakeaways) > MaxTakeaways {
-		f["keyTakeaways"] = fmt.Sprintf("at most %d", MaxTakeaways)
-	}
-	for i, k := range c.KeyTakeaways {
-		maxLen(fmt.Sprintf("keyTakeaways[%d]", i), k, 300)
-	}
-	if len(c.Sections) > MaxSections {
-		f["sections"] = fmt.Sprintf("at most %d", MaxSections)
-	}
-	for i, s := range c.Sections {
-		maxLen(fmt.Sprintf("sections[%d].heading", i), s.Heading, 200)
-		if len(s.Body) > MaxBody {
-			f[fmt.Sprintf("sections[%d].body", i)] = fmt.Sprintf("at most %d bytes", MaxBody)
-		}
-	}
-	if c.ClinicianTake != nil && len(c.ClinicianTake.Body) > 8000 {
-		f["clinicianTake.body"] = "at most 8000 bytes"
-	}
-	if c.HeroImage != nil {
-		if c.HeroImage.URL != "" {
-			checkURL(f, "heroImage.url", c.HeroImage.URL)
-			if strings.TrimSpace(c.HeroImage.Alt) == "" {
-				f["heroImage.alt"] = "required when the image is set: describe the picture for people who cannot see it"
-			}
-		}
-		maxLen("heroImage.alt", c.HeroImage.Alt, 300)
-	}
-	if len(c.Topics) > MaxTopics {
-		f["topics"] = fmt.Sprintf("at most %d", MaxTopics)
-	}
-	for i, t := range c.Topics {
-		if !topicRE.MatchString(t) || len(t) > 60 {
-			f[fmt.Sprintf("topics[%d]", i)] = "lowercase kebab-case"
-		}
-	}
-	if len(c.Related) > MaxRelated {
-		f["related"] = fmt.Sprintf("at most %d", MaxRelated)
-	}
+}
+
+// contentRules: an article does not relate to itself.
+func contentRules(sl validator.StructLevel) {
+	c := sl.Current().Interface().(Content)
 	for i, r := range c.Related {
-		if !slugRE.MatchString(r) {
-			f[fmt.Sprintf("related[%d]", i)] = "must be an article slug"
-		} else if r == c.Slug {
-			f[fmt.Sprintf("related[%d]", i)] = "an article cannot relate to itself"
+		if r != "" && r == c.Slug {
+			sl.ReportError(r, fmt.Sprintf("related[%d]", i), "Related", "notself", "")
 		}
-	}
-	if c.CTA != nil {
-		maxLen("cta.heading", c.CTA.Heading, 200)
-		maxLen("cta.body", c.CTA.Body, 1000)
-		maxLen("cta.label", c.CTA.Label, 80)
-		if c.CTA.URL != "" {
-			checkURL(f, "cta.url", c.CTA.URL)
-		}
-	}
-	if c.SEO != nil {
-		maxLen("seo.title", c.SEO.Title, 70)
-		maxLen("seo.description", c.SEO.Description, 200)
-		if c.SEO.CanonicalURL != "" {
-			checkURL(f, "seo.canonicalUrl", c.SEO.CanonicalURL)
-		}
-	}
-	return f
-}
-
-// Readiness checks what a submission for review needs beyond Validate.
-func (c *Content) Readiness() map[string]string {
-	f := c.Validate()
-	req := func(path, v string) {
-		if strings.TrimSpace(v) == "" {
-			if _, ok := f[path]; !ok {
-				f[path] = "required before review"
-			}
-		}
-	}
-	req("slug", c.Slug)
-	req("title", c.Title)
-	req("summary", c.Summary)
-	if len(c.KeyTakeaways) == 0 {
-		f["keyTakeaways"] = "at least one key takeaway before review"
-	}
-	for i, k := range c.KeyTakeaways {
-		req(fmt.Sprintf("keyTakeaways[%d]", i), k)
-	}
-	if len(c.Sections) == 0 {
-		f["sections"] = "at least one section before review"
-	}
-	for i, s := range c.Sections {
-		req(fmt.Sprintf("sections[%d].heading", i), s.Heading)
-		req(fmt.Sprintf("sections[%d].body", i), s.Body)
-	}
-	if c.CTA != nil && (c.CTA.Label != "" || c.CTA.URL != "") {
-		req("cta.label", c.CTA.Label)
-		req("cta.url", c.CTA.URL)
-	}
-	return f
-}
-
-func checkURL(f map[string]string, path, raw string) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > 2000 {
-		f[path] = "must be an http(s) URL"
 	}
 }
 
-// Slugify turns a title into a kebab-case slug.
-func Slugify(title string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(title) {
+// licenseRules check a license as clients send it. License is a stored
+// model, so it carries no tags (STYLE.md); the rules live here instead.
+func licenseRules(sl validator.StructLevel) {
+	l := sl.Current().Interface().(License)
+	text := func(v, json, field string, max int) {
 		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-			dash = false
-		case b.Len() > 0 && !dash:
-			b.WriteByte('-')
-			dash = true
+		case strings.TrimSpace(v) == "":
+			sl.ReportError(v, json, field, "notblank", "")
+		case len(v) > max:
+			sl.ReportError(v, json, field, "max", strconv.Itoa(max))
 		}
 	}
-	s := strings.TrimSuffix(b.String(), "-")
-	if len(s) > 100 {
-		s = strings.TrimSuffix(s[:100], "-")
+	text(l.Type, "type", "Type", 40)
+	text(l.Number, "number", "Number", 40)
+	text(l.Jurisdiction, "jurisdiction", "Jurisdiction", 60)
+	if _, err := time.Parse(time.DateOnly, l.ExpiresOn); err != nil {
+		sl.ReportError(l.ExpiresOn, "expiresOn", "ExpiresOn", "datetime", "2006-01-02")
 	}
-	return s
 }
 
-// Texts returns every text of the content, for marker searches (the
-// crisis-resources rule).
-func (c *Content) Texts() []string {
-	out := []string{c.Title, c.Summary}
-	out = append(out, c.KeyTakeaways...)
-	for _, s := range c.Sections {
-		out = append(out, s.Heading, s.Body)
+// messages is the one translation table from a rule to what a writer
+// reads beside the field. A rule without an entry reads "is not valid".
+var messages = map[string]func(fe validator.FieldError) string{
+	"required":      func(validator.FieldError) string { return "required" },
+	"notblank":      func(validator.FieldError) string { return "required" },
+	"required_with": func(validator.FieldError) string { return "required" },
+	"min": func(fe validator.FieldError) string {
+		if fe.Kind() == reflect.String {
+			return "at least " + fe.Param() + " characters"
+		}
+		return "at least " + fe.Param()
+	},
+	"max": func(fe validator.FieldError) string {
+		if fe.Kind() == reflect.String {
+			return "at most " + fe.Param() + " characters"
+		}
+		return "at most " + fe.Param()
+	},
+	"maxbytes": func(fe validator.FieldError) string { return "at most " + fe.Param() + " bytes" },
+	"slug": func(fe validator.FieldError) string {
+		return "lowercase letters, digits and single hyphens (kebab-case)"
+	},
+	"httpurl":  func(validator.FieldError) string { return "must be an http(s) URL" },
+	"email":    func(validator.FieldError) string { return "a valid email address" },
+	"datetime": dateMessage,
+	"oneof": func(fe validator.FieldError) string {
+		return "one of " + strings.Join(strings.Fields(fe.Param()), ", ")
+	},
+	"rolename": func(validator.FieldError) string { return "a role name: lowercase letters, digits and _" },
+	"alt_required": func(validator.FieldError) string {
+		return "required when the image is set: describe the picture for people who cannot see it"
+	},
+	"notself": func(validator.FieldError) string { return "an article cannot relate to itself" },
+	"action": func(validator.FieldError) string {
+		names := make([]string, 0, 8)
+		for _, a := range workflow.Actions() {
+			names = append(names, string(a))
+		}
+		return "one of " + strings.Join(names, ", ")
+	},
+	"state": func(validator.FieldError) string {
+		return "one of draft, in_review, approved, published, unpublished, archived"
+	},
+}
+
+func dateMessage(fe validator.FieldError) string {
+	if fe.Param() == "2006-01-02" {
+		return "a date as YYYY-MM-DD"
 	}
-	if c.CTA != nil {
-		out = append(out, c.CTA.Heading, c.CTA.Body, c.CTA.Label, c.CTA.URL)
+	return "a time like 2026-03-01T12:00:00Z"
+}
+
+// Check validates v, a request DTO, and returns nil or an *Error
+// wrapping ErrInvalid whose Fields name each failing path
+// (`sections[2].heading`) with the table's message.
+func Check(v any) error {
+	f := Fields(v)
+	if len(f) == 0 {
+		return nil
 	}
-	if c.ClinicianTake != nil {
-		out = append(out, c.ClinicianTake.Body)
+	return Invalid("the request is not valid", f)
+}
+
+// Fields is Check's field map (empty when v is valid).
+func Fields(v any) map[string]string {
+	f := map[string]string{}
+	err := validate.Struct(v)
+	var ves validator.ValidationErrors
+	if !errors.As(err, &ves) {
+		if err != nil {
+			panic(err) // not a struct: a programming error
+		}
+		return f
 	}
-	return out
+	for _, fe := range ves {
+		path := fe.Namespace()
+		if _, rest, ok := strings.Cut(path, "."); ok {
+			path = rest // drop the type name
+		}
+		if _, seen := f[path]; seen {
+			continue
+		}
+		msg := "is not valid"
+		if m, ok := messages[fe.Tag()]; ok {
+			msg = m(fe)
+		}
+		f[path] = msg
+	}
+	return f
 }

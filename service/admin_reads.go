@@ -6,21 +6,22 @@ import (
 
 	"github.com/vetted-cms/vetted/audit"
 	"github.com/vetted-cms/vetted/models"
+	"github.com/vetted-cms/vetted/policies"
 )
 
-// The admin-only reads. The route policy guards them too; these checks
-// hold for every caller.
+// The administration reads. The route policy guards them too; these
+// checks ask the policy's admin:* rights for every caller.
 
-func requireAdmin(actor *models.User, what string) error {
-	if actor == nil || !actor.HasRole(models.RoleAdmin) {
-		return models.Errorf(models.ErrForbidden, "only an admin %s", what)
+func (s *Service) require(actor *models.User, obj, what string) error {
+	if !s.may(actor, obj) {
+		return models.Errorf(models.ErrForbidden, "your role may not %s", what)
 	}
 	return nil
 }
 
 // ListUsers returns every account.
 func (s *Service) ListUsers(ctx context.Context, actor *models.User) ([]models.User, error) {
-	if err := requireAdmin(actor, "lists users"); err != nil {
+	if err := s.require(actor, policies.ObjUsers, "list users"); err != nil {
 		return nil, err
 	}
 	us, err := s.Users.List(ctx)
@@ -32,7 +33,7 @@ func (s *Service) ListUsers(ctx context.Context, actor *models.User) ([]models.U
 
 // ListTokens returns the delivery tokens (never their secrets).
 func (s *Service) ListTokens(ctx context.Context, actor *models.User) ([]models.Token, error) {
-	if err := requireAdmin(actor, "lists delivery tokens"); err != nil {
+	if err := s.require(actor, policies.ObjTokens, "list delivery tokens"); err != nil {
 		return nil, err
 	}
 	ts, err := s.Users.Tokens(ctx)
@@ -51,7 +52,7 @@ type AuditFilter struct {
 
 // Audit returns the newest events matching f, without article content.
 func (s *Service) Audit(ctx context.Context, actor *models.User, f AuditFilter) ([]models.Event, error) {
-	if err := requireAdmin(actor, "reads the audit trail"); err != nil {
+	if err := s.require(actor, policies.ObjAudit, "read the audit trail"); err != nil {
 		return nil, err
 	}
 	evs, err := s.Log.Scan(ctx)
@@ -74,7 +75,7 @@ func (s *Service) Audit(ctx context.Context, actor *models.User, f AuditFilter) 
 // VerifyAudit recomputes the hash chain and checks it against every
 // checkpoint of the anchors and against the projections (audit.Verifier).
 func (s *Service) VerifyAudit(ctx context.Context, actor *models.User) (audit.Report, error) {
-	if err := requireAdmin(actor, "verifies the audit trail"); err != nil {
+	if err := s.require(actor, policies.ObjAudit, "verify the audit trail"); err != nil {
 		return audit.Report{}, err
 	}
 	return s.auditVerifier().Verify(ctx)
@@ -83,7 +84,7 @@ func (s *Service) VerifyAudit(ctx context.Context, actor *models.User) (audit.Re
 // AuditAnchor reports the public key, the newest checkpoint and whether
 // the log still holds it.
 func (s *Service) AuditAnchor(ctx context.Context, actor *models.User) (audit.Status, error) {
-	if err := requireAdmin(actor, "reads the audit anchor"); err != nil {
+	if err := s.require(actor, policies.ObjAudit, "read the audit anchor"); err != nil {
 		return audit.Status{}, err
 	}
 	return s.auditVerifier().Status(ctx)

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/vetted-cms/vetted/models"
+	"github.com/vetted-cms/vetted/policies"
 	"github.com/vetted-cms/vetted/workflow"
 )
 
@@ -22,15 +24,15 @@ type ArticleView struct {
 
 // TransitionRequest is the body of POST …/transitions.
 type TransitionRequest struct {
-	Action      string     `json:"action"`
-	Comment     string     `json:"comment"`
-	Password    string     `json:"password"`
-	ContentHash string     `json:"contentHash"`
+	Action      string     `json:"action" validate:"required,action"`
+	Comment     string     `json:"comment" validate:"max=5000"`
+	Password    string     `json:"password" validate:"maxbytes=256"`
+	ContentHash string     `json:"contentHash" validate:"omitempty,max=128"`
 	PublishAt   *time.Time `json:"publishAt"`
 }
 
-func wfActor(u *models.User, passwordOK bool) workflow.Actor {
-	a := workflow.Actor{ID: u.ID, Roles: u.Roles, PasswordOK: passwordOK}
+func (s *Service) wfActor(u *models.User, passwordOK bool) workflow.Actor {
+	a := workflow.Actor{ID: u.ID, Rights: s.rights(u), PasswordOK: passwordOK}
 	if u.License != nil {
 		a.License = &workflow.License{Type: u.License.Type, Number: u.License.Number, Jurisdiction: u.License.Jurisdiction,
 			ExpiresOn: u.License.ExpiresOn, Verified: u.License.VerifiedAt != nil}
@@ -63,12 +65,7 @@ func (s *Service) View(ctx context.Context, caller *models.User, a *models.Artic
 		v.AuthorName = u.Name
 	}
 	if caller != nil {
-		v.AllowedActions = workflow.Available(s.now(), s.wfArticle(a), wfActor(caller, true))
-		for i := range v.AllowedActions {
-			if !s.Policy.AllowAny(caller.Roles, "article", string(v.AllowedActions[i].Action)) && v.AllowedActions[i].Allowed {
-				v.AllowedActions[i].Allowed, v.AllowedActions[i].Reason = false, "your role may not do this"
-			}
-		}
+		v.AllowedActions = workflow.Available(s.now(), s.wfArticle(a), s.wfActor(caller, true))
 	}
 	return v
 }
@@ -80,7 +77,7 @@ func (s *Service) GetArticle(ctx context.Context, id string) (*models.Article, e
 
 // CreateArticle starts a draft authored by the caller.
 func (s *Service) CreateArticle(ctx context.Context, actor *models.User, c models.Content) (*models.Article, error) {
-	if !s.Policy.AllowAny(actor.Roles, "article", "create") {
+	if !s.Policy.AllowAny(actor.Roles, policies.ObjOwnArticle, string(workflow.ActionCreate)) {
 		return nil, models.Errorf(models.ErrForbidden, "your role may not create articles")
 	}
 	c.Normalize()
@@ -121,7 +118,7 @@ func (s *Service) UpdateArticle(ctx context.Context, actor *models.User, id stri
 	if base != a.Version {
 		return nil, s.conflict(ctx, actor, a, fmt.Sprintf("the article changed since version %d; it is at version %d", base, a.Version))
 	}
-	out, err := workflow.CanEdit(s.wfArticle(a), wfActor(actor, false))
+	out, err := workflow.CanEdit(s.wfArticle(a), s.wfActor(actor, false))
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +163,7 @@ func (s *Service) conflictAfterRace(ctx context.Context, actor *models.User, id 
 	return s.conflict(ctx, actor, cur, fmt.Sprintf("another change won; the article is at version %d", cur.Version))
 }
 
-// Transition performs a workflow action. Role permission comes from the
+// Transition performs a workflow action. The actor's rights come from the
 // policy, every per-article guard from workflow.Decide, for every caller
 // alike: there is no override. The change is one claim of the article's
 // next version, so two racing transitions (or a transition and an edit)
@@ -178,7 +175,9 @@ func (s *Service) Transition(ctx context.Context, actor *models.User, id string,
 }
 
 func (s *Service) transition(ctx context.Context, actor *models.User, id string, r TransitionRequest) (*models.Article, error) {
-	if !s.Policy.AllowAny(actor.Roles, "article", r.Action) {
+	if rights := s.rights(actor); !slices.Contains(rights.Own, workflow.Action(r.Action)) && !slices.Contains(rights.Others, workflow.Action(r.Action)) {
+		// Before the password check: a caller without the right must not
+		// spend lockout attempts.
 		return nil, models.Errorf(models.ErrForbidden, "your role may not %s articles", r.Action)
 	}
 	a, err := s.Articles.Get(ctx, id)
@@ -214,7 +213,7 @@ func (s *Service) transition(ctx context.Context, actor *models.User, id string,
 		t := r.PublishAt.UTC().Truncate(time.Millisecond)
 		publishAt = &t
 	}
-	d, err := workflow.Decide(now, s.wfArticle(a), workflow.Request{Action: action, Actor: wfActor(actor, pwOK), Comment: r.Comment, ContentHash: r.ContentHash, PublishAt: publishAt})
+	d, err := workflow.Decide(now, s.wfArticle(a), workflow.Request{Action: action, Actor: s.wfActor(actor, pwOK), Comment: r.Comment, ContentHash: r.ContentHash, PublishAt: publishAt})
 	if err != nil {
 		if errors.Is(err, workflow.ErrStaleContent) || errors.Is(err, workflow.ErrInvalidState) || errors.Is(err, workflow.ErrFrozen) || errors.Is(err, workflow.ErrNoLive) {
 			return nil, &models.Error{Err: err, Message: err.Error(), Current: s.View(ctx, actor, a)}
@@ -349,12 +348,11 @@ func (s *Service) ResolveRev(ctx context.Context, a *models.Article, ref string)
 // publish is held (and logged once) until an editor acts on the article.
 func (s *Service) Scheduled(ctx context.Context) {
 	now := s.now()
-	system := &models.User{ID: "system:scheduler", Name: "Scheduled publish", Roles: []string{models.RoleEditor}}
 	for _, a := range s.Articles.All() {
 		if a.ScheduledAt == nil || a.ScheduledAt.After(now) || a.Status != string(workflow.StateApproved) {
 			continue
 		}
-		held, err := s.scheduleHeld(ctx, a)
+		held, by, err := s.scheduleHeld(ctx, a)
 		if err != nil {
 			continue // the database did not answer: try again next time
 		}
@@ -365,28 +363,32 @@ func (s *Service) Scheduled(ctx context.Context) {
 			}
 			continue
 		}
+		// The scheduler acts with the rights of the editor who scheduled
+		// it, as of now.
+		system := &models.User{ID: "system:scheduler", Name: "Scheduled publish", Roles: by.Roles}
 		_, _ = s.Transition(ctx, system, a.ID, TransitionRequest{Action: string(workflow.ActionPublish), Comment: "scheduled publish"})
 	}
 }
 
-// scheduleHeld tells why a due schedule must not run ("" when it may).
-func (s *Service) scheduleHeld(ctx context.Context, a *models.Article) (string, error) {
+// scheduleHeld tells why a due schedule must not run ("" when it may),
+// and who scheduled it.
+func (s *Service) scheduleHeld(ctx context.Context, a *models.Article) (string, *models.User, error) {
 	by := a.ScheduledBy
 	if by == "" {
-		return "nobody is recorded as having scheduled it; an editor can schedule it again", nil
+		return "nobody is recorded as having scheduled it; an editor can schedule it again", nil, nil
 	}
 	u, err := s.Users.Get(ctx, by)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
-		return "the editor who scheduled it no longer exists", nil
+		return "the editor who scheduled it no longer exists", nil, nil
 	case err != nil:
-		return "", err
+		return "", nil, err
 	case !u.Active:
-		return "the editor who scheduled it (" + u.Email + ") is deactivated", nil
-	case !s.Policy.AllowAny(u.Roles, "article", string(workflow.ActionPublish)):
-		return "the editor who scheduled it (" + u.Email + ") may no longer publish", nil
+		return "the editor who scheduled it (" + u.Email + ") is deactivated", u, nil
+	case !slices.Contains(s.rights(u).Others, workflow.ActionPublish):
+		return "the editor who scheduled it (" + u.Email + ") may no longer publish", u, nil
 	}
-	return "", nil
+	return "", u, nil
 }
 
 // ReviewsDue lists live articles whose re-review is due by the time given.

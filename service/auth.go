@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vetted-cms/vetted/models"
+	"github.com/vetted-cms/vetted/policies"
 )
 
 // errBadLogin is the one answer for unknown accounts and wrong passwords.
@@ -132,15 +133,20 @@ func (s *Service) Logout(ctx context.Context, se *models.Session) error {
 // must echo it in X-CSRF-Token on every cookie-authenticated write.
 func CSRFToken(sessionToken string) string { return sha256hex("csrf:" + sessionToken)[:40] }
 
+// NewToken is the body of POST /api/admin/tokens.
+type NewToken struct {
+	Name string `json:"name" validate:"notblank,max=100"`
+}
+
 // CreateToken mints a delivery token; the secret is returned once.
 func (s *Service) CreateToken(ctx context.Context, actor *models.User, name string) (*models.Token, string, error) {
-	if !actor.HasRole(models.RoleAdmin) {
-		return nil, "", models.Errorf(models.ErrForbidden, "only an admin creates delivery tokens")
+	if err := s.require(actor, policies.ObjTokens, "create delivery tokens"); err != nil {
+		return nil, "", err
+	}
+	if err := models.Check(&NewToken{Name: name}); err != nil {
+		return nil, "", err
 	}
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 {
-		return nil, "", models.Invalid("name the token", map[string]string{"name": "required, at most 100 characters"})
-	}
 	id := NewID("t")
 	secret := "vd_" + id + "." + randomHex(24)
 	t := &models.Token{ID: id, Hash: sha256hex(secret), Name: name, CreatedBy: actor.ID, CreatedAt: s.now()}
@@ -152,8 +158,8 @@ func (s *Service) CreateToken(ctx context.Context, actor *models.User, name stri
 
 // RevokeToken revokes a delivery token.
 func (s *Service) RevokeToken(ctx context.Context, actor *models.User, id string) error {
-	if !actor.HasRole(models.RoleAdmin) {
-		return models.Errorf(models.ErrForbidden, "only an admin revokes delivery tokens")
+	if err := s.require(actor, policies.ObjTokens, "revoke delivery tokens"); err != nil {
+		return err
 	}
 	t, err := s.Users.Token(ctx, id)
 	if err != nil {

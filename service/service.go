@@ -13,6 +13,7 @@ import (
 	"github.com/vetted-cms/vetted/audit"
 	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
+	"github.com/vetted-cms/vetted/policies"
 	"github.com/vetted-cms/vetted/workflow"
 )
 
@@ -31,9 +32,32 @@ type EventLog interface {
 	Verify(ctx context.Context) (mongostore.VerifyResult, error)
 }
 
-// Authorizer answers role → permission questions (casbin).
+// Authorizer answers role → permission questions: the casbin policy, the
+// one authority on what a role may do (objects and actions: policies/).
 type Authorizer interface {
 	AllowAny(roles []string, obj, act string) bool
+	// HasRole reports whether the policy names role: the roles a user may hold.
+	HasRole(role string) bool
+}
+
+// may reports whether the policy lets actor manage obj (policies.ObjUsers…).
+func (s *Service) may(actor *models.User, obj string) bool {
+	return actor != nil && s.Policy.AllowAny(actor.Roles, obj, policies.ActManage)
+}
+
+// rights asks the policy which article actions u's roles allow.
+func (s *Service) rights(u *models.User) workflow.Rights {
+	var r workflow.Rights
+	for _, name := range policies.ArticleActions() {
+		act := workflow.Action(name)
+		if s.Policy.AllowAny(u.Roles, policies.ObjOwnArticle, name) {
+			r.Own = append(r.Own, act)
+		}
+		if s.Policy.AllowAny(u.Roles, policies.ObjOtherArticle, name) {
+			r.Others = append(r.Others, act)
+		}
+	}
+	return r
 }
 
 // Publisher is told after a change to what is live (publish, unpublish,

@@ -7,90 +7,62 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/vetted-cms/vetted/models"
+	"github.com/vetted-cms/vetted/policies"
 )
 
-// NewUser is a request to create a user.
+// NewUser is a request to create a user. Roles must also be roles the
+// policy names (checked in CreateUser: the policy is loaded at start).
 type NewUser struct {
-	Email       string          `json:"email" validate:"required,email,max=254"`
-	Name        string          `json:"name" validate:"required,max=120"`
-	Password    string          `json:"password" validate:"required,min=12,max=256"`
-	Roles       []string        `json:"roles" validate:"required,min=1,dive,oneof=writer clinical_reviewer editor admin"`
-	Bio         string          `json:"bio" validate:"max=2000"`
-	Credentials string          `json:"credentials" validate:"max=80"`
-	License     *models.License `json:"license"`
+	Email       string          `json:"email" validate:"required,max=254,email"`
+	Name        string          `json:"name" validate:"notblank,max=120"`
+	Password    string          `json:"password" validate:"min=12,maxbytes=256"`
+	Roles       []string        `json:"roles" validate:"min=1,max=20,dive,rolename"`
+	Bio         string          `json:"bio" validate:"maxbytes=2000"`
+	Credentials string          `json:"credentials" validate:"maxbytes=80"`
+	License     *models.License `json:"license"` // struct-level rules (models/validate.go)
 }
 
 // UserPatch changes a user; nil fields stay as they are.
 type UserPatch struct {
-	Name            *string         `json:"name"`
-	Bio             *string         `json:"bio"`
-	Password        *string         `json:"password"`
-	CurrentPassword *string         `json:"currentPassword"`
-	Roles           *[]string       `json:"roles"`
+	Name            *string         `json:"name" validate:"omitnil,notblank,max=120"`
+	Bio             *string         `json:"bio" validate:"omitnil,maxbytes=2000"`
+	Password        *string         `json:"password" validate:"omitnil,min=12,maxbytes=256"`
+	CurrentPassword *string         `json:"currentPassword" validate:"omitnil,maxbytes=256"`
+	Roles           *[]string       `json:"roles" validate:"omitnil,min=1,max=20,dive,rolename"`
 	Active          *bool           `json:"active"`
-	Credentials     *string         `json:"credentials"`
+	Credentials     *string         `json:"credentials" validate:"omitnil,maxbytes=80"`
 	License         *models.License `json:"license"`
 	ClearLicense    bool            `json:"clearLicense"`
 }
 
-func validateLicense(l *models.License, f map[string]string) {
-	if l == nil {
-		return
-	}
-	if strings.TrimSpace(l.Type) == "" || len(l.Type) > 40 {
-		f["license.type"] = "required, at most 40 characters"
-	}
-	if strings.TrimSpace(l.Number) == "" || len(l.Number) > 40 {
-		f["license.number"] = "required, at most 40 characters"
-	}
-	if strings.TrimSpace(l.Jurisdiction) == "" || len(l.Jurisdiction) > 60 {
-		f["license.jurisdiction"] = "required, at most 60 characters"
-	}
-	if _, err := time.Parse("2006-01-02", l.ExpiresOn); err != nil {
-		f["license.expiresOn"] = "a date as YYYY-MM-DD"
-	}
-}
-
-func validRoles(roles []string, f map[string]string) {
-	if len(roles) == 0 {
-		f["roles"] = "at least one role"
-	}
+// policyRoles adds, to the shape errors in f, every role the policy does
+// not name: the roles a user may hold are the policy's.
+func (s *Service) policyRoles(roles []string, f map[string]string) {
 	for i, r := range roles {
-		if !slices.Contains(models.AllRoles, r) {
-			f[fmt.Sprintf("roles[%d]", i)] = "one of writer, clinical_reviewer, editor, admin"
+		key := fmt.Sprintf("roles[%d]", i)
+		if _, bad := f[key]; !bad && !s.Policy.HasRole(r) {
+			f[key] = "not a role of the policy (GET /api/admin/roles lists them)"
 		}
 	}
 }
 
-// CreateUser creates a user (admins only; the first admin comes from the
-// environment or the command line, with actor nil).
+// CreateUser creates a user (those the policy lets manage users; the
+// first admin comes from the environment or the command line, with actor
+// nil).
 func (s *Service) CreateUser(ctx context.Context, actor *models.User, in NewUser) (*models.User, error) {
-	if actor != nil && !actor.HasRole(models.RoleAdmin) {
-		return nil, models.Errorf(models.ErrForbidden, "only an admin creates users")
+	if actor != nil && !s.may(actor, policies.ObjUsers) {
+		return nil, models.Errorf(models.ErrForbidden, "your role may not create users")
 	}
-	f := map[string]string{}
 	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
-	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 {
-		f["email"] = "a valid email address"
+	f := models.Fields(&in)
+	if _, bad := f["email"]; !bad {
+		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+			f["email"] = "a valid email address"
+		}
 	}
-	if n := strings.TrimSpace(in.Name); n == "" || utf8.RuneCountInString(n) > 120 {
-		f["name"] = "required, at most 120 characters"
-	}
-	if utf8.RuneCountInString(in.Password) < MinPassword || len(in.Password) > 256 {
-		f["password"] = fmt.Sprintf("at least %d characters", MinPassword)
-	}
-	validRoles(in.Roles, f)
-	if len(in.Bio) > 2000 {
-		f["bio"] = "at most 2000 characters"
-	}
-	if len(in.Credentials) > 80 {
-		f["credentials"] = "at most 80 characters"
-	}
-	validateLicense(in.License, f)
+	s.policyRoles(in.Roles, f)
 	if len(f) > 0 {
 		return nil, models.Invalid("the user is not valid", f)
 	}
@@ -112,7 +84,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *models.User, in NewUser
 // GetUser returns a user's profile: admins read anyone's, others only
 // their own.
 func (s *Service) GetUser(ctx context.Context, actor *models.User, id string) (*models.User, error) {
-	if actor.ID != id && !actor.HasRole(models.RoleAdmin) {
+	if actor.ID != id && !s.may(actor, policies.ObjUsers) {
 		return nil, models.Errorf(models.ErrForbidden, "you may read only your own profile")
 	}
 	return s.Users.Get(ctx, id)
@@ -128,14 +100,14 @@ func (s *Service) UpdateUser(ctx context.Context, actor *models.User, id string,
 		return nil, err
 	}
 	self := actor.ID == u.ID
-	admin := actor.HasRole(models.RoleAdmin)
+	admin := s.may(actor, policies.ObjUsers)
 	if !admin && !self {
 		return nil, models.Errorf(models.ErrForbidden, "you may change only your own profile")
 	}
-	f := map[string]string{}
+	f := models.Fields(&p)
 	changes := map[string]string{}
 	if !admin && (p.Roles != nil || p.Active != nil || p.Credentials != nil || p.License != nil || p.ClearLicense) {
-		return nil, models.Errorf(models.ErrForbidden, "only an admin changes roles, activation, credentials and licenses")
+		return nil, models.Errorf(models.ErrForbidden, "your role may not change roles, activation, credentials or licenses")
 	}
 	if self && (p.Roles != nil || p.Active != nil) {
 		return nil, models.Errorf(models.ErrForbidden, "you cannot change your own roles or activation; ask another admin")
@@ -158,30 +130,21 @@ func (s *Service) UpdateUser(ctx context.Context, actor *models.User, id string,
 			f["currentPassword"] = "is wrong"
 		}
 	}
+	if len(f) > 0 {
+		return nil, models.Invalid("the change is not valid", f)
+	}
 	if p.Name != nil {
-		if n := strings.TrimSpace(*p.Name); n == "" || utf8.RuneCountInString(n) > 120 {
-			f["name"] = "required, at most 120 characters"
-		} else {
-			u.Name, changes["name"] = n, n
-		}
+		n := strings.TrimSpace(*p.Name)
+		u.Name, changes["name"] = n, n
 	}
 	if p.Bio != nil {
-		if len(*p.Bio) > 2000 {
-			f["bio"] = "at most 2000 characters"
-		} else {
-			u.Bio, changes["bio"] = *p.Bio, "changed"
-		}
+		u.Bio, changes["bio"] = *p.Bio, "changed"
 	}
 	if p.Password != nil {
-		if utf8.RuneCountInString(*p.Password) < MinPassword || len(*p.Password) > 256 {
-			f["password"] = fmt.Sprintf("at least %d characters", MinPassword)
-		}
-		if len(f) == 0 {
-			u.PasswordHash, changes["password"], epoch = HashPassword(*p.Password), "changed", true
-		}
+		u.PasswordHash, changes["password"], epoch = HashPassword(*p.Password), "changed", true
 	}
 	if p.Roles != nil {
-		validRoles(*p.Roles, f)
+		s.policyRoles(*p.Roles, f)
 		roles := slices.Compact(slices.Sorted(slices.Values(*p.Roles)))
 		if !slices.Equal(roles, u.Roles) {
 			u.Roles, changes["roles"], epoch = roles, strings.Join(roles, ","), true
@@ -191,16 +154,11 @@ func (s *Service) UpdateUser(ctx context.Context, actor *models.User, id string,
 		u.Active, changes["active"], epoch = *p.Active, fmt.Sprint(*p.Active), true
 	}
 	if p.Credentials != nil {
-		if len(*p.Credentials) > 80 {
-			f["credentials"] = "at most 80 characters"
-		} else {
-			u.Credentials, changes["credentials"] = *p.Credentials, *p.Credentials
-		}
+		u.Credentials, changes["credentials"] = *p.Credentials, *p.Credentials
 	}
 	if p.ClearLicense {
 		u.License, changes["license"] = nil, "removed"
 	} else if p.License != nil {
-		validateLicense(p.License, f)
 		l := *p.License
 		old := u.License
 		if old != nil && old.Type == l.Type && old.Number == l.Number && old.Jurisdiction == l.Jurisdiction && old.ExpiresOn == l.ExpiresOn {
@@ -230,8 +188,8 @@ func (s *Service) UpdateUser(ctx context.Context, actor *models.User, id string,
 // VerifyLicense records that an admin checked the user's license. Nobody
 // verifies their own.
 func (s *Service) VerifyLicense(ctx context.Context, actor *models.User, id string) (*models.User, error) {
-	if !actor.HasRole(models.RoleAdmin) {
-		return nil, models.Errorf(models.ErrForbidden, "only an admin verifies licenses")
+	if !s.may(actor, policies.ObjUsers) {
+		return nil, models.Errorf(models.ErrForbidden, "your role may not verify licenses")
 	}
 	if actor.ID == id {
 		return nil, models.Errorf(models.ErrForbidden, "you cannot verify your own license")

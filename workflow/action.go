@@ -24,6 +24,15 @@ const (
 	ActionArchive Action = "archive"
 )
 
+// The actions the policy grants on articles besides the transitions;
+// they are not transitions (Valid is false).
+const (
+	// ActionCreate starts a new article (asked as the caller's own).
+	ActionCreate Action = "create"
+	// ActionEdit saves new content over the working copy.
+	ActionEdit Action = "edit"
+)
+
 // Actions returns every action, in the order of PRODUCT.md's table.
 func Actions() []Action {
 	return []Action{ActionSubmit, ActionWithdraw, ActionRequestChanges, ActionApprove,

@@ -2,19 +2,6 @@ package workflow
 
 import "slices"
 
-// The roles a user may hold; a user may hold several.
-const (
-	// RoleWriter creates articles and edits, submits and withdraws their own.
-	RoleWriter = "writer"
-	// RoleClinicalReviewer requests changes, signs off and re-certifies.
-	RoleClinicalReviewer = "clinical_reviewer"
-	// RoleEditor edits any article, submits, publishes, unpublishes and archives.
-	RoleEditor = "editor"
-	// RoleAdmin manages users, licenses, tokens and webhooks; it grants no
-	// workflow action, so that no one can force content live.
-	RoleAdmin = "admin"
-)
-
 // License is a snapshot of a clinician's professional license.
 type License struct {
 	Type         string
@@ -28,17 +15,28 @@ type License struct {
 
 // Actor is the user asking for an action, as the caller authenticated it.
 type Actor struct {
-	ID      string
-	Roles   []string
+	ID string
+	// Rights are the actions the caller's roles allow, as the casbin
+	// policy (policies/) answers: workflow names no role.
+	Rights  Rights
 	License *License
 	// PasswordOK is the caller's verdict on the password re-entered for
 	// this request; signing requires it (21 CFR §11.200).
 	PasswordOK bool
 }
 
-// HasRole reports whether the actor holds role.
-func (a Actor) HasRole(role string) bool {
-	return slices.Contains(a.Roles, role)
+// Rights are the actions an actor's roles allow on articles they author
+// (Own) and on everyone else's (Others).
+type Rights struct {
+	Own, Others []Action
+}
+
+// may reports whether the actor's rights cover act on art.
+func (a Actor) may(act Action, art Article) bool {
+	if a.authors(art) {
+		return slices.Contains(a.Rights.Own, act)
+	}
+	return slices.Contains(a.Rights.Others, act)
 }
 
 // authors reports whether the actor is the article's author. An actor

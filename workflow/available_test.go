@@ -9,7 +9,7 @@ func TestAvailable(t *testing.T) {
 	wrongPw := clinician("doc")
 	wrongPw.PasswordOK = false
 	authorDoc := clinician("author")
-	authorDoc.Roles = []string{RoleWriter, RoleClinicalReviewer}
+	authorDoc.Rights = rightsFor(RoleWriter, RoleClinicalReviewer)
 
 	tests := []struct {
 		name   string
@@ -26,7 +26,7 @@ func TestAvailable(t *testing.T) {
 		{"expired license", inReview, expired, ActionApprove, false, "your license expired on 2026-01-31"},
 		{"author-clinician", inReview, authorDoc, ActionApprove, false, "you wrote this article; another clinical reviewer must sign off"},
 		{"author may withdraw", inReview, authorDoc, ActionWithdraw, true, ""},
-		{"admin may not publish", anArticle().status(StateApproved).approved("h1").build(), person("root", RoleAdmin), ActionPublish, false, "only an editor may publish"},
+		{"admin may not publish", anArticle().status(StateApproved).approved("h1").build(), person("root", RoleAdmin), ActionPublish, false, "your role may not publish here"},
 		{"recertify live content", anArticle().status(StatePublished).live("h1").build(), clinician("doc"), ActionRecertify, true, ""},
 	}
 	for _, tc := range tests {

@@ -23,7 +23,7 @@ func FuzzDecideRequest(f *testing.F) {
 			p := now.Add(time.Duration(publishIn%1e6) * time.Second)
 			at = &p
 		}
-		actor := Actor{ID: "clin", Roles: []string{RoleClinicalReviewer, RoleEditor}, PasswordOK: true,
+		actor := Actor{ID: "clin", Rights: rightsFor(RoleClinicalReviewer, RoleEditor), PasswordOK: true,
 			License: &License{Type: "LPC", Number: "1", Jurisdiction: "OR", ExpiresOn: "2030-01-01", Verified: true}}
 		d, err := Decide(now, a, Request{Action: Action(action), Actor: actor, Comment: comment, ContentHash: hash, PublishAt: at})
 		if err != nil {

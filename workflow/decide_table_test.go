@@ -108,7 +108,7 @@ func (c tcase) article() Article {
 
 func (c tcase) request() Request {
 	id := map[relation]string{relAuthor: "author", relEditedBy: "coeditor", relUnrelated: "someone"}[c.rel]
-	actor := Actor{ID: id, Roles: c.roles, PasswordOK: c.passwordOK}
+	actor := Actor{ID: id, Rights: rightsFor(c.roles...), PasswordOK: c.passwordOK}
 	switch c.lic {
 	case licValid:
 		actor.License = &License{ExpiresOn: nextYear, Verified: true}
@@ -337,10 +337,10 @@ func TestDecideRows(t *testing.T) {
 	noLicense := clinician("doc")
 	noLicense.License = nil
 	writerClinician := clinician("author")
-	writerClinician.Roles = []string{RoleWriter, RoleClinicalReviewer}
+	writerClinician.Rights = rightsFor(RoleWriter, RoleClinicalReviewer)
 	adminAll := person("root", RoleAdmin)
 	adminClinician := clinician("root")
-	adminClinician.Roles = append(adminClinician.Roles, RoleAdmin)
+	adminClinician.Rights = rightsFor(RoleClinicalReviewer, RoleAdmin)
 	ready := anArticle()
 	inReview := anArticle().status(StateInReview).editors("author", "ed")
 	approved := anArticle().status(StateApproved).approved("h1")

@@ -10,8 +10,8 @@ type EditOutcome struct {
 }
 
 // CanEdit reports whether actor may edit a's content now and what the
-// edit does. Writers edit only their own articles, editors any; other
-// roles never (ErrForbidden). Content is frozen in review (ErrFrozen);
+// edit does. The actor's rights must include ActionEdit for this article
+// (ErrForbidden). Content is frozen in review (ErrFrozen);
 // archived articles are not edited (ErrInvalidState). Editing approved
 // content voids the approval and returns it to draft; editing a published
 // or unpublished article makes a draft, and the live version, if any,
@@ -20,8 +20,8 @@ func CanEdit(a Article, actor Actor) (EditOutcome, error) {
 	if actor.ID == "" {
 		return EditOutcome{}, refuse(ErrForbidden, "the request has no identified user")
 	}
-	if !actor.HasRole(RoleEditor) && !(actor.HasRole(RoleWriter) && actor.authors(a)) {
-		return EditOutcome{}, refuse(ErrForbidden, "only the article's author or an editor may edit it")
+	if !actor.may(ActionEdit, a) {
+		return EditOutcome{}, refuse(ErrForbidden, "your role may not edit this article")
 	}
 	switch a.Status {
 	case StateDraft, StatePublished, StateUnpublished:

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -66,9 +67,53 @@ func (b *articleBuilder) editors(ids ...string) *articleBuilder {
 }
 func (b *articleBuilder) build() Article { return b.a }
 
+// The default policy's roles, for fixtures only: workflow names no role.
+const (
+	RoleWriter           = "writer"
+	RoleClinicalReviewer = "clinical_reviewer"
+	RoleEditor           = "editor"
+	RoleAdmin            = "admin"
+)
+
+// defaultRights mirrors what policies/policy.csv grants each role on
+// articles (policies' TestDefaultArticleRights checks the same table
+// against the real policy).
+var defaultRights = map[string]Rights{
+	RoleWriter: {Own: []Action{ActionCreate, ActionEdit, ActionSubmit, ActionWithdraw}},
+	RoleClinicalReviewer: {
+		Own:    []Action{ActionRequestChanges, ActionApprove, ActionRecertify},
+		Others: []Action{ActionRequestChanges, ActionApprove, ActionRecertify},
+	},
+	RoleEditor: {
+		Own:    []Action{ActionCreate, ActionEdit, ActionSubmit, ActionWithdraw, ActionPublish, ActionUnpublish, ActionArchive},
+		Others: []Action{ActionEdit, ActionSubmit, ActionWithdraw, ActionPublish, ActionUnpublish, ActionArchive},
+	},
+	RoleAdmin: {},
+}
+
+// rightsFor is the union of the roles' default rights.
+func rightsFor(roles ...string) Rights {
+	var r Rights
+	for _, role := range roles {
+		for _, a := range defaultRights[role].Own {
+			if !slices.Contains(r.Own, a) {
+				r.Own = append(r.Own, a)
+			}
+		}
+		for _, a := range defaultRights[role].Others {
+			if !slices.Contains(r.Others, a) {
+				r.Others = append(r.Others, a)
+			}
+		}
+	}
+	return r
+}
+
 func clinician(id string) Actor {
-	return Actor{ID: id, Roles: []string{RoleClinicalReviewer}, PasswordOK: true,
+	return Actor{ID: id, Rights: rightsFor(RoleClinicalReviewer), PasswordOK: true,
 		License: &License{Type: "LPC", Number: "1", Jurisdiction: "TX", ExpiresOn: nextYear, Verified: true}}
 }
 
-func person(id string, roles ...string) Actor { return Actor{ID: id, Roles: roles, PasswordOK: true} }
+func person(id string, roles ...string) Actor {
+	return Actor{ID: id, Rights: rightsFor(roles...), PasswordOK: true}
+}

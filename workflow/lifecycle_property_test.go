@@ -174,7 +174,7 @@ func TestLifecyclePromise(t *testing.T) {
 		}
 		for _, c := range cast {
 			extra := rapid.SliceOfDistinct(rapid.SampledFrom(allRoles[:4]), rapid.ID[string]).Draw(t, c.id+"Roles")
-			a := Actor{ID: c.id, Roles: append(c.roles, extra...)}
+			a := Actor{ID: c.id, Rights: rightsFor(append(c.roles, extra...)...)}
 			if c.licensed || rapid.Bool().Draw(t, c.id+"Licensed") {
 				a.License = &License{
 					// rapid favours early values: mostly a long-valid, verified license.

@@ -2,8 +2,8 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, setCsrf, setUnauthenticatedHandler, ApiError } from './lib/api';
 import { Link, match, navigate, useLocation } from './lib/router';
 import { SessionContext, type Session } from './session';
-import type { User } from './lib/types';
-import { hasRole } from './lib/actions';
+import type { Permissions, User } from './lib/types';
+import { mayCall } from './lib/actions';
 import { setReturnTo } from './lib/draftStore';
 import { Login } from './screens/Login';
 import { Dashboard } from './screens/Dashboard';
@@ -29,9 +29,9 @@ export function App() {
 
   const loadMe = useCallback(async () => {
     try {
-      const me = await api.get<{ user: User; csrfToken: string }>('/me', { no401Redirect: true });
+      const me = await api.get<{ user: User; csrfToken: string; permissions: Permissions }>('/me', { no401Redirect: true });
       setCsrf(me.csrfToken);
-      setUser(me.user);
+      setUser({ ...me.user, permissions: me.permissions });
       setPhase('signedIn');
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
@@ -119,14 +119,14 @@ function Shell({ path, user, onSignOut }: { path: string; user: User; onSignOut:
   useEffect(() => {
     if (path === '/login') navigate('/', { replace: true });
   }, [path]);
-  const isAdmin = hasRole(user.roles, 'admin');
+  const may = (route: string) => mayCall(user, route);
   const nav: { to: string; label: string; show: boolean }[] = [
     { to: '/', label: 'Dashboard', show: true },
     { to: '/articles', label: 'Articles', show: true },
-    { to: '/users', label: 'Users', show: isAdmin },
-    { to: '/tokens', label: 'API tokens', show: isAdmin },
-    { to: '/webhooks', label: 'Webhooks', show: isAdmin },
-    { to: '/audit', label: 'Audit log', show: isAdmin },
+    { to: '/users', label: 'Users', show: may('GET /api/admin/users') },
+    { to: '/tokens', label: 'API tokens', show: may('GET /api/admin/tokens') },
+    { to: '/webhooks', label: 'Webhooks', show: may('GET /api/admin/webhooks') },
+    { to: '/audit', label: 'Audit log', show: may('GET /api/admin/audit') },
   ];
   const current = (to: string) => (to === '/' ? path === '/' : path === to || path.startsWith(to + '/'));
   return (

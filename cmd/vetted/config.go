@@ -6,6 +6,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/vetted-cms/vetted/policies"
 )
 
 // config is Vetted's configuration, read once from the environment.
@@ -24,8 +26,11 @@ type config struct {
 	LogFormat      string
 	MetricsToken   string
 	PolicyDir      string
-	SecureCookies  bool
-	SyncInterval   time.Duration
+	// Policy is the casbin policy loaded (and checked) from PolicyDir or
+	// the embedded default: a bad policy is a bad configuration (exit 2).
+	Policy        *policies.Enforcer
+	SecureCookies bool
+	SyncInterval  time.Duration
 	// Delivery API (wire_delivery.go).
 	DeliveryMaxAge      time.Duration
 	DeliverySWR         time.Duration
@@ -206,5 +211,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.AdminPassword != "" && len([]rune(c.AdminPassword)) < 12 {
 		errs = append(errs, errors.New("VETTED_ADMIN_PASSWORD: must be at least 12 characters"))
 	}
+	pol, err := policies.Load(c.PolicyDir)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("VETTED_POLICY_DIR=%q: %v", c.PolicyDir, err))
+	}
+	c.Policy = pol
 	return c, errors.Join(errs...)
 }

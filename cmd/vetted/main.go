@@ -120,10 +120,12 @@ func openObserved(ctx context.Context, cfg config, m *metrics.Metrics) (*app, er
 		return nil, err
 	}
 	slog.Debug("catalog loaded", "from", articles.LoadedFrom)
-	pol, err := policies.Load(cfg.PolicyDir)
-	if err != nil {
-		closeDB(ctx)
-		return nil, err
+	pol := cfg.Policy
+	if pol == nil { // a config made without loadConfig (tests)
+		if pol, err = policies.Load(cfg.PolicyDir); err != nil {
+			closeDB(ctx)
+			return nil, err
+		}
 	}
 	svc := service.New(articles, mongostore.NewUserStore(db), articles.Log, pol)
 	svc.ReviewInterval = cfg.ReviewInterval

@@ -22,7 +22,7 @@ import (
 func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server, m *metrics.Metrics) {
 	sys, err := delivery.Setup(ctx, delivery.Deps{
 		Articles: a.articles, Users: a.svc.Users, Store: mongostore.NewDeliveryStore(a.db),
-		Audit: a.articles.Log, Tokens: a.svc,
+		Audit: a.articles.Log, Tokens: a.svc, Policy: a.policy,
 	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m})
 	if err != nil {
 		// Only a database failure during start-up gets here; serve is

@@ -20,7 +20,7 @@ export function ActionsPanel({
   onFieldErrors?: (e: ApiError) => void;
 }) {
   const { user } = useSession();
-  const views = actionsFor(user.roles, article, ['submit', 'withdraw', 'publish', 'unpublish', 'archive']);
+  const views = actionsFor(user, article, ['submit', 'withdraw', 'publish', 'unpublish', 'archive']);
   const [dialog, setDialog] = useState<Action | null>(null);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);

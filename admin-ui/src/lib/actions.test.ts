@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { actionsFor, approvalSignature } from './actions';
+import { actionsFor, approvalSignature, mayCall, mayOnArticle } from './actions';
+import { who } from './permissions.fixture';
 import { licenseStatus, daysUntil } from './license';
 import { counter, move, toPayload, emptyContent, localWarnings } from './content';
 
 describe('actions shown to a user', () => {
   const approved = { status: 'approved' as const, live: null, allowedActions: [{ action: 'publish', allowed: true }] };
   it('a writer never sees publish', () => {
-    expect(actionsFor(['writer'], approved).map((a) => a.action)).toEqual([]);
-    expect(actionsFor(['editor'], approved).map((a) => a.action)).toEqual(['publish', 'archive']);
+    expect(actionsFor(who('writer'), approved).map((a) => a.action)).toEqual([]);
+    expect(actionsFor(who('editor'), approved).map((a) => a.action)).toEqual(['publish', 'archive']);
   });
   it('disables with the server reason', () => {
-    const v = actionsFor(['clinical_reviewer'], {
+    const v = actionsFor(who('clinical_reviewer'), {
       status: 'in_review',
       live: null,
       allowedActions: [
@@ -22,11 +23,24 @@ describe('actions shown to a user', () => {
     expect(v.find((a) => a.action === 'request_changes')).toMatchObject({ allowed: true });
   });
   it('actions missing from allowedActions are disabled', () => {
-    const v = actionsFor(['editor'], { status: 'draft', live: null, allowedActions: [] });
+    const v = actionsFor(who('editor'), { status: 'draft', live: null, allowedActions: [] });
     expect(v.every((a) => !a.allowed)).toBe(true);
   });
+  it('follows the policy, not role names: a custom role with reviewer and editor rights', () => {
+    const director = {
+      id: 'u_md',
+      permissions: { routes: ['GET /api/admin/reviews/due'], ownArticles: ['create', 'approve', 'publish'], otherArticles: ['approve', 'publish'] },
+    };
+    expect(actionsFor(director, approved).map((a) => a.action)).toEqual(['publish']);
+    expect(mayOnArticle(director, { authorId: 'u_x' }, 'approve')).toBe(true);
+    expect(mayOnArticle(who('writer'), { authorId: 'u_x' }, 'edit')).toBe(false);
+    expect(mayOnArticle(who('writer'), { authorId: 'u_me' }, 'edit')).toBe(true);
+    expect(mayOnArticle({ id: 'u_me' }, null, 'create')).toBe(false);
+    expect(mayCall(director, 'GET /api/admin/users')).toBe(false);
+    expect(mayCall(who('admin'), 'GET /api/admin/users')).toBe(true);
+  });
   it('unpublish applies whenever there is a live version', () => {
-    const v = actionsFor(['editor'], { status: 'draft', live: { rev: 1, contentHash: 'h', publishedAt: 't' }, allowedActions: [{ action: 'unpublish', allowed: true }] });
+    const v = actionsFor(who('editor'), { status: 'draft', live: { rev: 1, contentHash: 'h', publishedAt: 't' }, allowedActions: [{ action: 'unpublish', allowed: true }] });
     expect(v.map((a) => a.action)).toContain('unpublish');
   });
 });

@@ -1,18 +1,31 @@
-import type { AllowedAction, Article, Role, Signature } from './types';
+import type { AllowedAction, Article, Signature, User } from './types';
 
 export type Action = 'submit' | 'withdraw' | 'request_changes' | 'approve' | 'publish' | 'unpublish' | 'recertify' | 'archive';
 
-/** Which roles may ever perform an action (the per-article guards come from the server). */
-export const ACTION_ROLES: Record<Action, Role[]> = {
-  submit: ['writer', 'editor'],
-  withdraw: ['writer', 'editor'],
-  request_changes: ['clinical_reviewer'],
-  approve: ['clinical_reviewer'],
-  recertify: ['clinical_reviewer'],
-  publish: ['editor'],
-  unpublish: ['editor'],
-  archive: ['editor'],
-};
+export const ACTIONS: Action[] = ['submit', 'withdraw', 'request_changes', 'approve', 'publish', 'unpublish', 'recertify', 'archive'];
+
+/**
+ * Whether the server's policy lets the user take an article action (create,
+ * edit or a workflow action) on an article: their own (or a new one) or
+ * someone else's. The per-article guards still come from the server.
+ */
+export function mayOnArticle(user: Pick<User, 'id' | 'permissions'>, article: { authorId?: string } | null | undefined, action: string): boolean {
+  const p = user.permissions;
+  if (!p) return false;
+  const own = !article || article.authorId === user.id;
+  return (own ? p.ownArticles : p.otherArticles).includes(action);
+}
+
+/** Whether the policy lets the user take the action on anyone's article. */
+export function mayAnywhere(user: Pick<User, 'permissions'>, action: string): boolean {
+  const p = user.permissions;
+  return !!p && (p.ownArticles.includes(action) || p.otherArticles.includes(action));
+}
+
+/** Whether the policy lets the user call a route ("GET /api/admin/users"). */
+export function mayCall(user: Pick<User, 'permissions'>, route: string): boolean {
+  return !!user.permissions?.routes.includes(route);
+}
 
 export const ACTION_LABELS: Record<Action, string> = {
   submit: 'Submit for clinical review',
@@ -53,26 +66,23 @@ export interface ActionView {
 }
 
 /**
- * Actions to show this user for this article: only those one of their roles can
- * ever do and that apply to the state; enabled per the server's allowedActions,
- * otherwise disabled with the server's reason. A writer never sees publish.
+ * Actions to show this user for this article: only those the policy lets them
+ * take on it (from /me) and that apply to the state; enabled per the server's
+ * allowedActions, otherwise disabled with the server's reason. A writer never
+ * sees publish.
  */
-export function actionsFor(roles: Role[], a: Pick<Article, 'status' | 'live' | 'allowedActions'>, only?: Action[]): ActionView[] {
+export function actionsFor(user: Pick<User, 'id' | 'permissions'>, a: Pick<Article, 'status' | 'live' | 'allowedActions'> & { authorId?: string }, only?: Action[]): ActionView[] {
   const server = new Map<string, AllowedAction>((a.allowedActions ?? []).map((x) => [x.action, x]));
   const out: ActionView[] = [];
-  for (const action of Object.keys(ACTION_ROLES) as Action[]) {
+  for (const action of ACTIONS) {
     if (only && !only.includes(action)) continue;
-    if (!ACTION_ROLES[action].some((r) => roles.includes(r))) continue;
+    if (!mayOnArticle(user, a, action)) continue;
     if (!applicable(action, a)) continue;
     const s = server.get(action);
     if (!s) out.push({ action, label: ACTION_LABELS[action], allowed: false, reason: 'Not available for you on this article' });
     else out.push({ action, label: ACTION_LABELS[action], allowed: s.allowed, reason: s.allowed ? undefined : s.reason || 'Not allowed' });
   }
   return out;
-}
-
-export function hasRole(roles: Role[] | undefined, ...want: Role[]): boolean {
-  return !!roles && want.some((r) => roles.includes(r));
 }
 
 export const STATUS_LABELS: Record<string, string> = {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bucketize, bucketsForRoles, lastTransition } from './dashboard';
+import { who } from './permissions.fixture';
+import { bucketize, bucketsFor, lastTransition } from './dashboard';
 import type { ArticleSummary, AuditEvent, User } from './types';
 
 const me: User = { id: 'u_me', email: 'me@x', name: 'Me', roles: ['writer'] };
@@ -18,10 +19,10 @@ const ev = (seq: number, action: string): AuditEvent => ({ seq, action, at: '', 
 
 describe('dashboard buckets', () => {
   it('shows buckets by role', () => {
-    expect(bucketsForRoles(['writer']).map((b) => b.id)).toEqual(['changesRequested', 'myDrafts', 'mySubmissions', 'recentlyPublished']);
-    expect(bucketsForRoles(['clinical_reviewer']).map((b) => b.id)).toEqual(['awaitingReview', 'reviewDue', 'recentlyPublished']);
-    expect(bucketsForRoles(['editor']).map((b) => b.id)).toContain('scheduled');
-    expect(bucketsForRoles(['admin']).map((b) => b.id)).toEqual(['recentlyPublished']);
+    expect(bucketsFor(who('writer')).map((b) => b.id)).toEqual(['changesRequested', 'myDrafts', 'mySubmissions', 'recentlyPublished']);
+    expect(bucketsFor(who('clinical_reviewer')).map((b) => b.id)).toEqual(['awaitingReview', 'reviewDue', 'recentlyPublished']);
+    expect(bucketsFor(who('editor')).map((b) => b.id)).toContain('scheduled');
+    expect(bucketsFor(who('admin')).map((b) => b.id)).toEqual(['recentlyPublished']);
   });
   it('finds the last transition ignoring edits', () => {
     expect(lastTransition([ev(1, 'create'), ev(2, 'submit'), ev(3, 'request_changes'), ev(4, 'update')])?.action).toBe('request_changes');

@@ -1,4 +1,5 @@
-import type { ArticleSummary, AuditEvent, Role, User } from './types';
+import { mayAnywhere, mayOnArticle } from './actions';
+import type { ArticleSummary, AuditEvent, User } from './types';
 
 export type BucketId =
   | 'myDrafts'
@@ -14,24 +15,33 @@ export type BucketId =
 export interface BucketDef {
   id: BucketId;
   title: string;
-  roles: Role[];
+  /** Whether the bucket is for this user (by what the policy lets them do). */
+  shows: (u: Pick<User, 'id' | 'permissions'>) => boolean;
   empty: string;
 }
 
+type Who = Pick<User, 'id' | 'permissions'>;
+/** Writes articles: may create one. */
+export const writes = (u: Who) => mayOnArticle(u, null, 'create');
+/** Reviews: may sign off someone else's article. */
+export const reviews = (u: Who) => mayOnArticle(u, { authorId: '' }, 'approve');
+/** Publishes: may publish someone else's article. */
+export const publishes = (u: Who) => mayOnArticle(u, { authorId: '' }, 'publish');
+
 export const BUCKETS: BucketDef[] = [
-  { id: 'changesRequested', title: 'Changes requested of me', roles: ['writer', 'editor'], empty: 'No change requests.' },
-  { id: 'myDrafts', title: 'My drafts', roles: ['writer', 'editor'], empty: 'No drafts.' },
-  { id: 'mySubmissions', title: 'My articles in review', roles: ['writer'], empty: 'Nothing waiting for a reviewer.' },
-  { id: 'awaitingReview', title: 'Awaiting my review', roles: ['clinical_reviewer'], empty: 'Nothing to review.' },
-  { id: 'inReview', title: 'In clinical review', roles: ['editor'], empty: 'Nothing is with a reviewer.' },
-  { id: 'approved', title: 'Approved, awaiting publish', roles: ['editor'], empty: 'Nothing approved.' },
-  { id: 'scheduled', title: 'Scheduled', roles: ['editor'], empty: 'Nothing scheduled.' },
-  { id: 'reviewDue', title: 'Re-review due', roles: ['clinical_reviewer', 'editor'], empty: 'No re-reviews due.' },
-  { id: 'recentlyPublished', title: 'Recently published', roles: ['writer', 'clinical_reviewer', 'editor', 'admin'], empty: 'Nothing published yet.' },
+  { id: 'changesRequested', title: 'Changes requested of me', shows: writes, empty: 'No change requests.' },
+  { id: 'myDrafts', title: 'My drafts', shows: writes, empty: 'No drafts.' },
+  { id: 'mySubmissions', title: 'My articles in review', shows: (u) => writes(u) && !mayAnywhere(u, 'publish'), empty: 'Nothing waiting for a reviewer.' },
+  { id: 'awaitingReview', title: 'Awaiting my review', shows: reviews, empty: 'Nothing to review.' },
+  { id: 'inReview', title: 'In clinical review', shows: publishes, empty: 'Nothing is with a reviewer.' },
+  { id: 'approved', title: 'Approved, awaiting publish', shows: publishes, empty: 'Nothing approved.' },
+  { id: 'scheduled', title: 'Scheduled', shows: publishes, empty: 'Nothing scheduled.' },
+  { id: 'reviewDue', title: 'Re-review due', shows: (u) => reviews(u) || publishes(u), empty: 'No re-reviews due.' },
+  { id: 'recentlyPublished', title: 'Recently published', shows: () => true, empty: 'Nothing published yet.' },
 ];
 
-export function bucketsForRoles(roles: Role[]): BucketDef[] {
-  return BUCKETS.filter((b) => b.roles.some((r) => roles.includes(r)));
+export function bucketsFor(u: Who): BucketDef[] {
+  return BUCKETS.filter((b) => b.shows(u));
 }
 
 export interface DashboardInput {

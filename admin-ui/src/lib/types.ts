@@ -1,4 +1,15 @@
-export type Role = 'writer' | 'clinical_reviewer' | 'editor' | 'admin';
+/** A role the server's policy names (GET /api/admin/roles); operators may add their own. */
+export type Role = string;
+
+/** What the server's casbin policy lets the signed-in user do (from /me and sign-in). */
+export interface Permissions {
+  /** "METHOD /api/admin/template" the user may call. */
+  routes: string[];
+  /** Article actions (create, edit, workflow actions) on articles the user authors. */
+  ownArticles: string[];
+  /** Article actions on anyone else's articles. */
+  otherArticles: string[];
+}
 
 export interface License {
   type: string;
@@ -14,6 +25,8 @@ export interface User {
   email: string;
   name: string;
   roles: Role[];
+  /** Present for the signed-in user: the policy's answer, never derived from role names here. */
+  permissions?: Permissions;
   bio?: string;
   credentials?: string;
   active?: boolean;

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { api, errorMessage, qs } from '../lib/api';
 import { Link } from '../lib/router';
 import type { ArticleSummary, ListResponse } from '../lib/types';
-import { STATUS_LABELS, hasRole } from '../lib/actions';
+import { STATUS_LABELS, mayOnArticle } from '../lib/actions';
 import { useSession } from '../session';
 import { Alert, Spinner, StatusBadge, Time } from '../components/ui';
 
@@ -38,7 +38,7 @@ export function ArticleList() {
     <div className="page">
       <div className="page-head">
         <h1>Articles</h1>
-        {hasRole(user.roles, 'writer', 'editor') ? (
+        {mayOnArticle(user, null, 'create') ? (
           <Link to="/articles/new" className="btn btn-primary">
             New article
           </Link>

@@ -2,9 +2,8 @@ import { useEffect, useState } from 'react';
 import { api, errorMessage, qs } from '../lib/api';
 import { Link } from '../lib/router';
 import { useSession } from '../session';
-import { bucketize, bucketsForRoles, type BucketId } from '../lib/dashboard';
+import { bucketize, bucketsFor, publishes, reviews, writes, type BucketId } from '../lib/dashboard';
 import type { ArticleSummary, AuditEvent, ListResponse } from '../lib/types';
-import { hasRole } from '../lib/actions';
 import { Alert, LicenseBadge, Spinner, StatusBadge, Time } from '../components/ui';
 
 async function list(params: Record<string, string | number>): Promise<ArticleSummary[]> {
@@ -16,20 +15,20 @@ export function Dashboard() {
   const { user } = useSession();
   const [buckets, setBuckets] = useState<Record<BucketId, ArticleSummary[]> | null>(null);
   const [error, setError] = useState('');
-  const defs = bucketsForRoles(user.roles);
+  const defs = bucketsFor(user);
 
   useEffect(() => {
     let cancel = false;
     (async () => {
       try {
-        const writes = hasRole(user.roles, 'writer', 'editor');
-        const reviews = hasRole(user.roles, 'clinical_reviewer', 'editor');
+        const write = writes(user);
+        const review = reviews(user) || publishes(user);
         const [drafts, inReview, approved, published, due] = await Promise.all([
-          writes ? list({ status: 'draft', author: 'me' }) : Promise.resolve([]),
+          write ? list({ status: 'draft', author: 'me' }) : Promise.resolve([]),
           list({ status: 'in_review' }),
-          hasRole(user.roles, 'editor') ? list({ status: 'approved' }) : Promise.resolve([]),
+          publishes(user) ? list({ status: 'approved' }) : Promise.resolve([]),
           list({ status: 'published', limit: 20 }),
-          reviews ? api.get<ListResponse<ArticleSummary>>('/reviews/due').then((r) => r.items ?? []) : Promise.resolve([]),
+          review ? api.get<ListResponse<ArticleSummary>>('/reviews/due').then((r) => r.items ?? []) : Promise.resolve([]),
         ]);
         // "Changes requested" = my drafts whose last transition was request_changes.
         const eventsByArticle: Record<string, AuditEvent[]> = {};
@@ -56,13 +55,13 @@ export function Dashboard() {
     <div className="page">
       <div className="page-head">
         <h1>Dashboard</h1>
-        {hasRole(user.roles, 'writer', 'editor') ? (
+        {writes(user) ? (
           <Link to="/articles/new" className="btn btn-primary">
             New article
           </Link>
         ) : null}
       </div>
-      {hasRole(user.roles, 'clinical_reviewer') ? (
+      {reviews(user) ? (
         <p>
           Your license: <LicenseBadge license={user.license} />
         </p>

@@ -10,7 +10,7 @@ import { nextSlug } from '../lib/slugify';
 import { storeDraft, loadDraft, clearDraft, shouldRestore, tabId } from '../lib/draftStore';
 import { renderMarkdown } from '../lib/markdown';
 import { diffContent } from '../lib/diff';
-import { hasRole } from '../lib/actions';
+import { mayOnArticle } from '../lib/actions';
 import { Alert, DiffView, Spinner, StatusBadge, Time } from '../components/ui';
 import { Dialog } from '../components/Dialog';
 import { ActionsPanel } from '../components/ActionsPanel';
@@ -57,7 +57,7 @@ function Editor({ initial }: { initial: Article | null }) {
   const articleId = article?.id ?? null;
   const c = s.draft;
   const editable = !article || isEditable(article.status);
-  const canEdit = hasRole(user.roles, 'writer', 'editor') && (!article || hasRole(user.roles, 'editor') || article.authorId === user.id);
+  const canEdit = mayOnArticle(user, article, article ? 'edit' : 'create');
 
   // Unsaved work from before a sign-out/reload: restore it (its base version
   // makes the next save meet a 409 if the article moved on meanwhile).
@@ -359,7 +359,7 @@ function Editor({ initial }: { initial: Article | null }) {
                 blockedReason={s.dirty || s.saving ? 'Wait until your changes are saved.' : s.conflict ? 'Resolve the conflict first.' : undefined}
                 onFieldErrors={(e) => setActionErrors(e.fields)}
               />
-              {hasRole(user.roles, 'clinical_reviewer') && article.status === 'in_review' ? (
+              {mayOnArticle(user, article, 'approve') && article.status === 'in_review' ? (
                 <p>
                   <Link className="btn" to={`/articles/${article.id}/review`}>
                     Open the review

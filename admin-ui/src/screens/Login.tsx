@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../lib/api';
 import { navigate } from '../lib/router';
 import { takeReturnTo } from '../lib/draftStore';
-import type { User } from '../lib/types';
+import type { User, Permissions } from '../lib/types';
 import { Alert } from '../components/ui';
 
 export function Login({ expired, onSignedIn }: { expired: boolean; onSignedIn: (u: User, csrf: string) => void }) {
@@ -15,9 +15,9 @@ export function Login({ expired, onSignedIn }: { expired: boolean; onSignedIn: (
     setBusy(true);
     setError('');
     try {
-      const r = await api.post<{ token?: string; csrfToken: string; user: User }>('/session', { email, password }, { no401Redirect: true });
+      const r = await api.post<{ token?: string; csrfToken: string; user: User; permissions?: Permissions }>('/session', { email, password }, { no401Redirect: true });
       const back = takeReturnTo();
-      onSignedIn(r.user, r.csrfToken);
+      onSignedIn({ ...r.user, permissions: r.permissions }, r.csrfToken);
       navigate(back && back !== '/login' ? back : '/', { replace: true });
     } catch (err) {
       if (err instanceof ApiError && (err.status === 401 || err.status === 403 || err.status === 400)) setError('Email or password is not right.');

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, errorMessage, qs } from '../lib/api';
 import type { Article, AuditEvent, DiffResponse, ListResponse, Revision, User } from '../lib/types';
 import { contentOf } from '../lib/content';
-import { actionsFor, approvalSignature, hasRole, type Action } from '../lib/actions';
+import { actionsFor, approvalSignature, mayAnywhere, type Action } from '../lib/actions';
 import { licenseStatus } from '../lib/license';
 import { useSession } from '../session';
 import { ArticlePreview } from '../components/ArticlePreview';
@@ -72,8 +72,8 @@ export function ReviewScreen({ id }: { id: string }) {
   if (error && !article) return <div className="page"><Alert kind="error">{error}</Alert></div>;
   if (!article) return <div className="page"><Spinner /></div>;
 
-  const isReviewer = hasRole(user.roles, 'clinical_reviewer');
-  const views = actionsFor(user.roles, article, ['request_changes', 'approve', 'recertify']).map((v) =>
+  const isReviewer = mayAnywhere(user, 'approve') || mayAnywhere(user, 'request_changes');
+  const views = actionsFor(user, article, ['request_changes', 'approve', 'recertify']).map((v) =>
     staleHash && v.allowed ? { ...v, allowed: false, reason: 'The article changed since you opened it. Reload to review the current content.' } : v,
   );
   const comments = events.filter((e) => e.comment);

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, errorMessage } from '../lib/api';
 import { useList } from '../lib/useList';
 import type { License, Role, User } from '../lib/types';
@@ -7,12 +7,29 @@ import { userPatchBody } from '../lib/userPatch';
 import { Dialog } from '../components/Dialog';
 import { Alert, LicenseBadge, Spinner, Time } from '../components/ui';
 
-const ROLES: { id: Role; label: string }[] = [
-  { id: 'writer', label: 'Writer' },
-  { id: 'clinical_reviewer', label: 'Clinical reviewer' },
-  { id: 'editor', label: 'Editor' },
-  { id: 'admin', label: 'Admin' },
-];
+/** A role's name as people read it: clinical_reviewer → Clinical reviewer. */
+export function roleLabel(r: Role): string {
+  const s = r.replace(/_/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** The roles the server's policy names (an operator's policy may add roles). */
+function usePolicyRoles(): Role[] {
+  const [roles, setRoles] = useState<Role[]>([]);
+  useEffect(() => {
+    let cancel = false;
+    api
+      .get<{ items: Role[] }>('/roles')
+      .then((r) => {
+        if (!cancel) setRoles(r.items ?? []);
+      })
+      .catch(() => {});
+    return () => {
+      cancel = true;
+    };
+  }, []);
+  return roles;
+}
 
 export function UsersScreen() {
   const { items: users, error, setError, reload: load } = useList<User>('/users');
@@ -77,7 +94,7 @@ export function UsersScreen() {
                     {u.credentials ? `, ${u.credentials}` : ''}
                     <div className="small muted">{u.email}</div>
                   </td>
-                  <td>{u.roles.map((r) => ROLES.find((x) => x.id === r)?.label ?? r).join(', ')}</td>
+                  <td>{u.roles.map(roleLabel).join(', ')}</td>
                   <td>
                     {u.license ? (
                       <>
@@ -133,6 +150,9 @@ function UserDialog({ user, onClose, onSaved }: { user: User | null; onClose: ()
   const [name, setName] = useState(user?.name ?? '');
   const [password, setPassword] = useState('');
   const [roles, setRoles] = useState<Role[]>(user?.roles ?? ['writer']);
+  const policyRoles = usePolicyRoles();
+  // A role the user holds stays listed even if the policy no longer names it.
+  const choices = [...policyRoles, ...roles.filter((r) => !policyRoles.includes(r))];
   const [bio, setBio] = useState(user?.bio ?? '');
   const [credentials, setCredentials] = useState(user?.credentials ?? '');
   const [active, setActive] = useState(user?.active !== false);
@@ -188,14 +208,14 @@ function UserDialog({ user, onClose, onSaved }: { user: User | null; onClose: ()
         </div>
         <fieldset className="group">
           <legend>Roles</legend>
-          {ROLES.map((r) => (
-            <label key={r.id} className="check">
+          {choices.map((r) => (
+            <label key={r} className="check">
               <input
                 type="checkbox"
-                checked={roles.includes(r.id)}
-                onChange={(e) => setRoles(e.target.checked ? [...roles, r.id] : roles.filter((x) => x !== r.id))}
+                checked={roles.includes(r)}
+                onChange={(e) => setRoles(e.target.checked ? [...roles, r] : roles.filter((x) => x !== r))}
               />{' '}
-              {r.label}
+              {roleLabel(r)}
             </label>
           ))}
           {fe('roles')}
