@@ -46,6 +46,14 @@ type Users interface {
 type Projection interface {
 	PublishedAll(ctx context.Context) ([]models.PublishedDoc, error)
 	PutPublished(ctx context.Context, d *models.PublishedDoc) error
+	// Published reads one slug's document (by _id); ErrNotFound.
+	Published(ctx context.Context, slug string) (*models.PublishedDoc, error)
+}
+
+// Barrier holds an acknowledgement until every live instance has applied
+// an event (Presence), for a bounded time.
+type Barrier interface {
+	Wait(ctx context.Context, seq int64) bool
 }
 
 // Change tells what happened to what is live; webhooks hang off it.
@@ -128,6 +136,8 @@ type index struct {
 type fallback struct {
 	kind int
 	to   string
+	e    *Entry // kind Found: served from the projection
+	at   time.Time
 }
 
 // Options tune the read model.
@@ -136,6 +146,17 @@ type Options struct {
 	// RetryEvery is how often a change that could not be built (database
 	// down) is tried again.
 	RetryEvery time.Duration
+	// Cursor, when set, is the log follower's position: the read model's
+	// Position is the cursor once every event up to it was applied.
+	Cursor func() int64
+	// MissChecks bounds the database checks a slug this instance does
+	// not serve may cause, per second (default 200): random slugs cannot
+	// hammer the database; past it such slugs answer from memory.
+	MissChecks int
+	// MissTTL is how long the answer of such a check is reused (default
+	// 1 s): a change this instance has not applied yet is seen at most
+	// that late by a request that missed.
+	MissTTL time.Duration
 }
 
 // ReadModel is the delivery read model.
@@ -161,6 +182,17 @@ type ReadModel struct {
 	queue   []*models.Article
 	wake    chan struct{}
 	pending map[string]*models.Article // failed builds, by article
+	busy    int                        // changes being applied by the worker
+
+	cursor  func() int64
+	pos     atomic.Int64
+	misses  missBudget
+	missTTL time.Duration
+
+	// Barrier, when set, holds Published (this instance's own publish,
+	// unpublish or re-certification) until every live instance serves
+	// the change. Set it before Start.
+	Barrier Barrier
 
 	// OnChange, when set, is called after a change to what is live was
 	// applied (on every instance). Set it before Start.
@@ -175,7 +207,14 @@ func New(articles Articles, users Users, proj Projection, o Options) *ReadModel 
 	if o.RetryEvery <= 0 {
 		o.RetryEvery = time.Second
 	}
+	if o.MissChecks <= 0 {
+		o.MissChecks = 200
+	}
+	if o.MissTTL <= 0 {
+		o.MissTTL = time.Second
+	}
 	m := &ReadModel{articles: articles, users: users, proj: proj, log: o.Logger, retry: o.RetryEvery,
+		cursor: o.Cursor, misses: missBudget{perSec: o.MissChecks}, missTTL: o.MissTTL,
 		bases: map[string]*base{}, applied: map[string]int64{}, history: map[string]string{},
 		firstPub: map[string]time.Time{}, entries: map[string]*Entry{}, persisted: map[string]string{},
 		authors: map[string]*models.User{}, wake: make(chan struct{}, 1), pending: map[string]*models.Article{}}
@@ -269,16 +308,41 @@ func (m *ReadModel) drain(ctx context.Context) {
 		}
 		a := m.queue[0]
 		m.queue = m.queue[1:]
+		m.busy++
 		m.qmu.Unlock()
-		if err := m.apply(ctx, a, nil); err != nil {
+		err := m.apply(ctx, a, nil)
+		if err != nil {
 			m.log.Warn("delivery: change not applied yet; will retry", "article", a.ID, "err", err.Error())
-			m.qmu.Lock()
-			if p := m.pending[a.ID]; p == nil || p.Version < a.Version {
-				m.pending[a.ID] = a
-			}
-			m.qmu.Unlock()
+		}
+		m.qmu.Lock()
+		if p := m.pending[a.ID]; err != nil && (p == nil || p.Version < a.Version) {
+			m.pending[a.ID] = a
+		}
+		m.busy--
+		m.qmu.Unlock()
+	}
+}
+
+// Position returns how far this read model has applied the event log:
+// the follower's cursor, read when no change offered up to it is still
+// queued or being applied. (A change whose build failed and waits for a
+// retry does not hold the position back: the instance serves what it
+// could, and says so in its log.)
+func (m *ReadModel) Position() int64 {
+	if m.cursor == nil {
+		return 0
+	}
+	c := m.cursor() // every event up to c has been offered to OnApply
+	m.qmu.Lock()
+	idle := len(m.queue) == 0 && m.busy == 0
+	m.qmu.Unlock()
+	for idle {
+		p := m.pos.Load()
+		if c <= p || m.pos.CompareAndSwap(p, c) {
+			break
 		}
 	}
+	return m.pos.Load()
 }
 
 // OnApply is the ArticleStore hook: every instance sees every article
@@ -311,7 +375,13 @@ func (m *ReadModel) Published(ctx context.Context, a *models.Article) error {
 		cc := a.Content
 		c = &cc
 	}
-	return m.apply(ctx, a, c)
+	if err := m.apply(ctx, a, c); err != nil {
+		return err
+	}
+	if m.Barrier != nil && len(a.Seqs) > 0 {
+		m.Barrier.Wait(ctx, a.Seqs[len(a.Seqs)-1])
+	}
+	return nil
 }
 
 // apply brings one article's live state to a's (when a is newer than
@@ -608,34 +678,83 @@ func (m *ReadModel) Lookup(ctx context.Context, slug string) (*Entry, string, in
 		return nil, to, Moved
 	}
 	if ix.gone[slug] {
-		return nil, "", Gone
+		return m.slowLookup(ctx, ix, slug, Gone)
 	}
-	return m.slowLookup(ctx, ix, slug)
+	return m.slowLookup(ctx, ix, slug, NotFound)
 }
 
-// slowLookup asks the slugs collection about a slug the projection does
-// not know (its history was lost). The owner's events decide: only a
-// slug under which the article was actually published redirects (or is
-// gone); a slug only ever used by a draft stays 404, so that no draft's
-// name leaks. Answers are cached, boundedly, per index.
-func (m *ReadModel) slowLookup(ctx context.Context, ix *index, slug string) (*Entry, string, int) {
+// slowLookup answers a slug this instance does not serve: unknown
+// (NotFound) or unpublished here (Gone). Another instance may already
+// have published it, so the `published` projection is read by _id first
+// (written before any publish is acknowledged): a request that arrives
+// after the acknowledgement is not answered with the old state even by an
+// instance that has not applied the change yet. Then the slugs collection
+// is asked about a slug the projection does not know (its history was
+// lost). The owner's events decide: only a slug under which the article
+// was actually published redirects (or is gone); a slug only ever used by
+// a draft stays 404, so that no draft's name leaks. Answers are cached,
+// boundedly and for MissTTL, per index; database checks are rationed.
+func (m *ReadModel) slowLookup(ctx context.Context, ix *index, slug string, known int) (*Entry, string, int) {
+	now := time.Now()
 	ix.mu.Lock()
 	f, ok := ix.slugs[slug]
 	ix.mu.Unlock()
-	if ok {
-		return nil, f.to, f.kind
+	if ok && now.Sub(f.at) < m.missTTL {
+		return f.e, f.to, f.kind
+	}
+	if !m.misses.take(now) {
+		if ok {
+			return f.e, f.to, f.kind
+		}
+		return nil, "", known
+	}
+	f, cache := m.checkSlug(ctx, ix, slug, known)
+	if !cache {
+		return nil, "", known // database down: do not cache
+	}
+	f.at = now
+	ix.mu.Lock()
+	if _, had := ix.slugs[slug]; had || len(ix.slugs) < maxCached {
+		ix.slugs[slug] = f
+	}
+	ix.mu.Unlock()
+	return f.e, f.to, f.kind
+}
+
+// checkSlug reads what the database knows of a slug; cache is false when
+// it could not be read.
+func (m *ReadModel) checkSlug(ctx context.Context, ix *index, slug string, known int) (f fallback, cache bool) {
+	d, err := m.proj.Published(ctx, slug)
+	switch {
+	case err == nil && d.State == models.SlugLive && d.Doc != "":
+		e := &Entry{Doc: projectedDoc([]byte(d.Doc), d.ETag), ArticleID: d.ArticleID, Slug: slug}
+		return fallback{kind: Found, e: e}, true
+	case err == nil && d.State == models.SlugMoved:
+		var mv struct {
+			MovedTo string `json:"movedTo"`
+		}
+		if json.Unmarshal([]byte(d.Doc), &mv) == nil && mv.MovedTo != "" {
+			return fallback{kind: Moved, to: mv.MovedTo}, true
+		}
+	case err == nil && d.State == models.SlugGone:
+		return fallback{kind: Gone}, true
+	case err != nil && !errors.Is(err, models.ErrNotFound):
+		return fallback{}, false
+	}
+	if known == Gone {
+		return fallback{kind: Gone}, true
 	}
 	f = fallback{kind: NotFound}
 	owner, err := m.articles.SlugOwner(ctx, slug)
 	switch {
 	case err == nil:
-		a, known := m.articles.Known(owner)
-		if !known || !a.EverPublished {
+		a, ok := m.articles.Known(owner)
+		if !ok || !a.EverPublished {
 			break
 		}
 		was, err := m.wasLiveAs(ctx, a, slug)
 		if err != nil {
-			return nil, "", NotFound // database down: do not cache
+			return f, false
 		}
 		if !was {
 			break
@@ -646,14 +765,41 @@ func (m *ReadModel) slowLookup(ctx context.Context, ix *index, slug string) (*En
 			f = fallback{kind: Gone}
 		}
 	case !errors.Is(err, models.ErrNotFound):
-		return nil, "", NotFound
+		return f, false
 	}
-	ix.mu.Lock()
-	if len(ix.slugs) < maxCached {
-		ix.slugs[slug] = f
+	return f, true
+}
+
+// missBudget rations the database checks of slugs not served from
+// memory: at most perSec per second.
+type missBudget struct {
+	perSec int
+	mu     sync.Mutex
+	window time.Time
+	used   int
+}
+
+func (b *missBudget) take(now time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if now.Sub(b.window) >= time.Second {
+		b.window, b.used = now, 0
 	}
-	ix.mu.Unlock()
-	return nil, f.to, f.kind
+	if b.used >= b.perSec {
+		return false
+	}
+	b.used++
+	return true
+}
+
+// projectedDoc is a document read back from the projection, served with
+// the ETag the writing instance gave it.
+func projectedDoc(body []byte, etag string) *Doc {
+	d := newDoc(body, "")
+	if etag != "" {
+		d.ETag, d.ETagHdr = etag, []string{etag}
+	}
+	return d
 }
 
 // wasLiveAs replays the article's events: was it ever published while

@@ -55,8 +55,15 @@ type WebhookOptions struct {
 	// claim stands before another instance may take over the delivery.
 	Timeout, ClaimLease time.Duration
 	Poll                time.Duration
-	Now                 func() time.Time
-	Logger              *slog.Logger
+	// Gate, when set, holds a delivery's first attempt until every live
+	// instance serves its change (Presence.Settled): a site that fetches
+	// the article on receiving the webhook gets the new state from any
+	// instance.
+	Gate interface {
+		Settled(ctx context.Context, seq int64, since time.Time) bool
+	}
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Webhooks creates, signs, sends and retries webhook deliveries. Every
@@ -364,6 +371,9 @@ func (w *Webhooks) attempt(ctx context.Context, id string) (time.Time, bool) {
 	}
 	if d.NextAt != nil && d.NextAt.After(now) {
 		return *d.NextAt, true
+	}
+	if d.Attempts == 0 && w.o.Gate != nil && !w.o.Gate.Settled(ctx, d.Seq, d.CreatedAt) {
+		return now.Add(min(w.o.Poll, 50*time.Millisecond)), true
 	}
 	n := d.Attempts + 1
 	for {

@@ -38,7 +38,7 @@ func newDeliveryApp(t testing.TB, cfg delivery.Config, public bool) *dlApp {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	store := mongostore.NewDeliveryStore(a.DB)
-	sys, err := delivery.Setup(ctx, delivery.Deps{Articles: a.Articles, Users: a.Svc.Users, Store: store, Audit: a.Articles.Log, Tokens: a.Svc}, cfg)
+	sys, err := delivery.Setup(ctx, delivery.Deps{Articles: a.Articles, Users: a.Svc.Users, Store: store, Audit: a.Articles.Log, Tokens: a.Svc, Cursor: a.Articles.Log.Cursor}, cfg)
 	if err != nil {
 		t.Fatalf("delivery setup: %v", err)
 	}
@@ -416,7 +416,7 @@ func (d *dlApp) secondInstance(t *testing.T) *delivery.System {
 	if err := other.Load(d.ctx); err != nil {
 		t.Fatal(err)
 	}
-	sys, err := delivery.Setup(d.ctx, delivery.Deps{Articles: other, Users: d.Svc.Users, Store: d.Store, Audit: other.Log, Tokens: d.Svc}, delivery.Config{})
+	sys, err := delivery.Setup(d.ctx, delivery.Deps{Articles: other, Users: d.Svc.Users, Store: d.Store, Audit: other.Log, Tokens: d.Svc, Cursor: other.Log.Cursor}, delivery.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

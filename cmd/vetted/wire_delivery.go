@@ -18,8 +18,9 @@ import (
 func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server) *handlers.DeliveryAPI {
 	sys, err := delivery.Setup(ctx, delivery.Deps{
 		Articles: a.articles, Users: a.svc.Users, Store: mongostore.NewDeliveryStore(a.db),
-		Audit: a.articles.Log, Tokens: a.svc,
-	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default()})
+		Audit: a.articles.Log, Tokens: a.svc, Cursor: a.articles.Log.Cursor,
+	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(),
+		Presence: delivery.PresenceOptions{MaxWait: cfg.PublishWait}})
 	if err != nil {
 		// Only a database failure during start-up gets here; serve is
 		// about to fail on the same database anyway.
