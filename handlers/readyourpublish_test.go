@@ -212,7 +212,7 @@ func TestWebhookWaitsForEveryInstance(t *testing.T) {
 		select {
 		case s := <-got:
 			if s != step.want {
-				t.Errorf("webhook %s arrived while instance B served the article: %v", s.event, s.serves)
+				t.Errorf("webhook %s arrived while instance B's index had the article: %v; want %v", s.event, s.serves, step.want.serves)
 			}
 		case <-time.After(10 * time.Second):
 			t.Fatalf("%s: webhook not received", step.action)
