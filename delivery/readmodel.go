@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,6 +67,9 @@ type Change struct {
 	Title       string
 	Rev         int64
 	ContentHash string
+	// Tags are the cache tags to purge: the article, every list, the
+	// topic list, and each topic it is or was in.
+	Tags []string
 }
 
 // Doc is one pre-encoded response: JSON, its gzip, its strong ETag, and
@@ -76,6 +80,50 @@ type Doc struct {
 	ETagHdr    []string
 	LenHdr     []string
 	GzipLenHdr []string
+	// Tags are the document's cache tags; SurrogateKeyHdr (space
+	// separated, Fastly, Varnish xkey) and CacheTagHdr (comma separated,
+	// Cloudflare, Akamai) carry them.
+	Tags            []string
+	SurrogateKeyHdr []string
+	CacheTagHdr     []string
+}
+
+// Cache tags. A delivery answer names the article(s) whose content it
+// shows, and the lists it belongs to; a change's webhook names the tags
+// to purge (Change.Tags).
+const (
+	TagArticles = "articles" // every list page (and every article: it appears in lists)
+	TagTopics   = "topics"   // the topic list
+	TagSearch   = "search"   // search answers
+)
+
+// TagArticle names one article (by id: stable across slug changes).
+func TagArticle(id string) string { return "article:" + id }
+
+// TagTopic names a topic's list pages.
+func TagTopic(t string) string { return "topic:" + t }
+
+// setTags prebuilds the tag headers.
+func (d *Doc) setTags(tags []string) *Doc {
+	d.Tags = tags
+	d.SurrogateKeyHdr = []string{strings.Join(tags, " ")}
+	d.CacheTagHdr = []string{strings.Join(tags, ",")}
+	return d
+}
+
+// articleTags are the tags of an article's answer: itself, the articles
+// whose summaries it embeds (related), every list, its topics.
+func articleTags(id string, related []string, topics []string) []string {
+	tags := make([]string, 0, 2+len(related)+len(topics))
+	tags = append(tags, TagArticle(id))
+	for _, r := range related {
+		tags = append(tags, TagArticle(r))
+	}
+	tags = append(tags, TagArticles)
+	for _, t := range topics {
+		tags = append(tags, TagTopic(t))
+	}
+	return tags
 }
 
 func newDoc(body []byte, tag string) *Doc {
@@ -426,6 +474,7 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 	m.mu.Unlock()
 	m.persist(ctx, writes)
 	if ch != nil && hook != nil {
+		ch.Tags = changeTags(a.ID, prev, m.bases[a.ID])
 		ch.ArticleID, ch.At = a.ID, a.UpdatedAt
 		if n := len(a.Seqs); n > 0 {
 			ch.Seq = a.Seqs[n-1]
@@ -433,6 +482,28 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 		hook(*ch)
 	}
 	return nil
+}
+
+// changeTags are the tags a change invalidates: the article, every list,
+// the topic list, and each topic it was or is in.
+func changeTags(id string, prev *Entry, now *base) []string {
+	tags := []string{TagArticle(id), TagArticles, TagTopics}
+	seen := map[string]bool{}
+	add := func(ts []string) {
+		for _, t := range ts {
+			if !seen[t] {
+				seen[t] = true
+				tags = append(tags, TagTopic(t))
+			}
+		}
+	}
+	if prev != nil {
+		add(prev.Topics)
+	}
+	if now != nil {
+		add(now.snap.Topics)
+	}
+	return tags
 }
 
 // buildLocked renders a's live version; c is its content when the caller
@@ -508,6 +579,7 @@ func (m *ReadModel) rebuildLocked() {
 	entries := map[string]*Entry{}
 	for id, b := range m.bases {
 		related := make([]*base, 0, len(b.snap.RelatedSlugs))
+		relatedIDs := make([]string, 0, len(b.snap.RelatedSlugs))
 		sig := ""
 		seen := map[string]bool{b.snap.Slug: true}
 		for _, r := range b.snap.RelatedSlugs {
@@ -517,6 +589,7 @@ func (m *ReadModel) rebuildLocked() {
 			}
 			seen[t.snap.Slug] = true
 			related = append(related, t)
+			relatedIDs = append(relatedIDs, t.snap.ID)
 			sig += t.snap.Slug + "=" + t.liveKey + ";"
 		}
 		if e := m.entries[id]; e != nil && e.base == b && e.relatedSig == sig {
@@ -538,7 +611,7 @@ func (m *ReadModel) rebuildLocked() {
 		if len(tag) > 16 {
 			tag = tag[:16]
 		}
-		entries[id] = &Entry{Doc: newDoc(body, tag+"-"), ArticleID: id, Slug: b.snap.Slug, Summary: b.snap.summarize(),
+		entries[id] = &Entry{Doc: newDoc(body, tag+"-").setTags(articleTags(id, relatedIDs, b.snap.Topics)), ArticleID: id, Slug: b.snap.Slug, Summary: b.snap.summarize(),
 			Topics: b.snap.Topics, base: b, relatedSig: sig}
 	}
 	m.entries = entries
@@ -566,7 +639,7 @@ func (m *ReadModel) rebuildLocked() {
 	body, _ := json.Marshal(struct {
 		Items []topic `json:"items"`
 	}{ts})
-	ix.topics = newDoc(body, "t-")
+	ix.topics = newDoc(body, "t-").setTags([]string{TagTopics})
 	ix.first = ix.page("", 1, DefaultLimit)
 	m.cur.Store(ix)
 }
@@ -604,7 +677,11 @@ func (ix *index) page(topic string, page, limit int) *Doc {
 		Limit int       `json:"limit"`
 		Total int       `json:"total"`
 	}{items, page, limit, total})
-	return newDoc(body, "l-")
+	tags := []string{TagArticles}
+	if topic != "" {
+		tags = append(tags, TagTopic(topic))
+	}
+	return newDoc(body, "l-").setTags(tags)
 }
 
 // projectionWritesLocked lists the `published` documents that differ
@@ -727,7 +804,21 @@ func (m *ReadModel) checkSlug(ctx context.Context, ix *index, slug string, known
 	d, err := m.proj.Published(ctx, slug)
 	switch {
 	case err == nil && d.State == models.SlugLive && d.Doc != "":
-		e := &Entry{Doc: projectedDoc([]byte(d.Doc), d.ETag), ArticleID: d.ArticleID, Slug: slug}
+		var s struct {
+			Topics  []string `json:"topics"`
+			Related []struct {
+				Slug string `json:"slug"`
+			} `json:"related"`
+		}
+		_ = json.Unmarshal([]byte(d.Doc), &s)
+		var related []string
+		for _, r := range s.Related { // tagged by id when this instance knows them
+			if re := ix.bySlug[r.Slug]; re != nil {
+				related = append(related, re.ArticleID)
+			}
+		}
+		e := &Entry{Doc: projectedDoc([]byte(d.Doc), d.ETag).setTags(articleTags(d.ArticleID, related, s.Topics)),
+			ArticleID: d.ArticleID, Slug: slug, Topics: s.Topics}
 		return fallback{kind: Found, e: e}, true
 	case err == nil && d.State == models.SlugMoved:
 		var mv struct {

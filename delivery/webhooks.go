@@ -329,6 +329,9 @@ type PayloadData struct {
 	Rev         int64  `json:"rev,omitempty"`
 	ContentHash string `json:"contentHash,omitempty"`
 	Path        string `json:"path"`
+	// Tags are the cache tags to purge (Surrogate-Key / Cache-Tag of the
+	// delivery answers this change makes stale).
+	Tags []string `json:"tags"`
 }
 
 // enqueue creates the change's delivery for each subscribed webhook of
@@ -341,7 +344,7 @@ func (w *Webhooks) enqueue(ctx context.Context, hooks []models.Webhook, ch Chang
 		}
 		id := strconv.FormatInt(ch.Seq, 10) + "." + h.ID
 		body, _ := json.Marshal(Payload{ID: id, Event: ch.Event, CreatedAt: ch.At, Data: PayloadData{
-			ArticleID: ch.ArticleID, Slug: ch.Slug, Title: ch.Title, Rev: ch.Rev, ContentHash: ch.ContentHash, Path: "/api/v1/articles/" + ch.Slug}})
+			ArticleID: ch.ArticleID, Slug: ch.Slug, Title: ch.Title, Rev: ch.Rev, ContentHash: ch.ContentHash, Path: "/api/v1/articles/" + ch.Slug, Tags: ch.Tags}})
 		d := &models.WebhookDelivery{ID: id, WebhookID: h.ID, Event: ch.Event, Seq: ch.Seq, ArticleID: ch.ArticleID,
 			Payload: string(body), Status: models.DeliveryPending, CreatedAt: ch.At, At: ch.At}
 		if err := w.store.CreateDelivery(ctx, d); err != nil && !errors.Is(err, models.ErrConflict) {

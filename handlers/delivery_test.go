@@ -47,7 +47,7 @@ func newDeliveryApp(t testing.TB, cfg delivery.Config, public bool) *dlApp {
 	a.Svc.Publish = sys.Model
 	sys.Start(ctx)
 	go follow(ctx, a.Articles, 200*time.Millisecond)
-	api := &DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Public: public, MaxAge: time.Minute, StaleWhileRevalidate: 5 * time.Minute,
+	api := &DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Public: public, MaxAge: time.Minute, StaleWhileRevalidate: 5 * time.Minute, StaleIfError: 24 * time.Hour,
 		CORSOrigins: []string{"https://site.example"}}
 	hooks := &WebhookAPI{Hooks: sys.Webhooks}
 	a.Server.Delivery = func(r *gin.Engine) { api.Register(r); RegisterOpenAPI(r) }
@@ -243,7 +243,7 @@ func TestDeliveryHTTP(t *testing.T) {
 	if !strings.HasPrefix(tag, `"`+art.ContentHash[:16]) {
 		t.Errorf("ETag %q is not derived from the content hash %s", tag, art.ContentHash)
 	}
-	if cc := res.Header().Get("Cache-Control"); cc != "private, max-age=60, stale-while-revalidate=300" {
+	if cc := res.Header().Get("Cache-Control"); cc != "private, max-age=60, stale-while-revalidate=300, stale-if-error=86400" {
 		t.Errorf("Cache-Control = %q", cc)
 	}
 	var snap map[string]any
@@ -360,7 +360,7 @@ func TestDeliveryPublicAndProjection(t *testing.T) {
 	d := newDeliveryApp(t, delivery.Config{}, true)
 	art := d.publish(anArticle().slug("open-to-all"))
 	res := d.do(http.MethodGet, "/api/v1/articles/open-to-all", "", nil, asNone)
-	if res.Code != 200 || res.Header().Get("Cache-Control") != "public, max-age=60, stale-while-revalidate=300" {
+	if res.Code != 200 || res.Header().Get("Cache-Control") != "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400" {
 		t.Fatalf("public delivery: %d %v", res.Code, res.Header())
 	}
 	pd, err := d.Store.Published(context.Background(), "open-to-all")

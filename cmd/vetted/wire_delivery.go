@@ -35,7 +35,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server)
 		}
 	}()
 	api := &handlers.DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Public: cfg.PublicDelivery,
-		MaxAge: cfg.DeliveryMaxAge, StaleWhileRevalidate: cfg.DeliverySWR, CORSOrigins: cfg.CORSOrigins}
+		MaxAge: cfg.DeliveryMaxAge, StaleWhileRevalidate: cfg.DeliverySWR, StaleIfError: cfg.DeliverySIE, CORSOrigins: cfg.CORSOrigins}
 	hooks := &handlers.WebhookAPI{Hooks: sys.Webhooks}
 	srv.Delivery = func(r *gin.Engine) {
 		api.Register(r)
