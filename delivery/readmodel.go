@@ -51,6 +51,14 @@ type Projection interface {
 	Published(ctx context.Context, slug string) (*models.PublishedDoc, error)
 }
 
+// SearchIndex is kept current with exactly what is live, from the same
+// verified snapshots delivery serves (the search package).
+type SearchIndex interface {
+	Put(s *Snapshot) error
+	PutAll(ss []*Snapshot) error
+	Remove(id string) error
+}
+
 // Barrier holds an acknowledgement until every live instance has applied
 // an event (Presence), for a bounded time.
 type Barrier interface {
@@ -237,6 +245,10 @@ type ReadModel struct {
 	misses  missBudget
 	missTTL time.Duration
 
+	// Search, when set, is kept current with what is live (set before
+	// Load).
+	Search SearchIndex
+
 	// Barrier, when set, holds Published (this instance's own publish,
 	// unpublish or re-certification) until every live instance serves
 	// the change. Set it before Start.
@@ -317,6 +329,15 @@ func (m *ReadModel) Load(ctx context.Context) error {
 		built++
 	}
 	m.rebuildLocked()
+	if m.Search != nil {
+		snaps := make([]*Snapshot, 0, len(m.bases))
+		for _, b := range m.bases {
+			snaps = append(snaps, b.snap)
+		}
+		if err := m.Search.PutAll(snaps); err != nil {
+			m.log.Error("search: index not built", "err", err.Error())
+		}
+	}
 	writes := m.projectionWritesLocked()
 	m.mu.Unlock()
 	m.persist(ctx, writes)
@@ -444,6 +465,7 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 	var ch *Change
 	if a.Live == nil {
 		delete(m.bases, a.ID)
+		m.unindexLocked(a.ID)
 		if prev != nil {
 			ch = &Change{Event: models.EventArticleUnpublished, Slug: prev.Slug, Title: prev.Summary.Title}
 		}
@@ -460,6 +482,7 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 		}
 		b.version = a.Version
 		m.bases[a.ID] = b
+		m.indexLocked(b.snap)
 		m.history[a.Live.Slug] = a.ID
 		ev := models.EventArticlePublished
 		if old != nil && old.snap.ContentHash == b.snap.ContentHash && old.snap.Rev == b.snap.Rev && old.snap.Review.ReviewedAt.Before(b.snap.Review.ReviewedAt) && old.snap.PublishedAt.Equal(b.snap.PublishedAt) {
@@ -482,6 +505,26 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 		hook(*ch)
 	}
 	return nil
+}
+
+// indexLocked and unindexLocked keep the search index in step with the
+// bases, in the order changes are applied.
+func (m *ReadModel) indexLocked(s *Snapshot) {
+	if m.Search == nil {
+		return
+	}
+	if err := m.Search.Put(s); err != nil {
+		m.log.Error("search: article not indexed", "article", s.ID, "err", err.Error())
+	}
+}
+
+func (m *ReadModel) unindexLocked(id string) {
+	if m.Search == nil {
+		return
+	}
+	if err := m.Search.Remove(id); err != nil {
+		m.log.Error("search: article not removed from the index", "article", id, "err", err.Error())
+	}
 }
 
 // changeTags are the tags a change invalidates: the article, every list,

@@ -38,6 +38,8 @@ type Deps struct {
 	// what is live are acknowledged, and webhooks sent, once every live
 	// instance serves them (Presence).
 	Cursor func() int64
+	// Search, when set, is kept current with what is live.
+	Search SearchIndex
 }
 
 // System is the wired delivery side.
@@ -54,6 +56,7 @@ type System struct {
 // service as its Publisher, then calls Start.
 func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
 	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor})
+	m.Search = d.Search
 	if err := m.Load(ctx); err != nil {
 		return nil, err
 	}

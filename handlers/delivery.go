@@ -33,6 +33,8 @@ type DeliveryAPI struct {
 	Model  DeliveryModel
 	Tokens TokenGate // ignored when Public
 	Public bool
+	// Search, when set, answers GET /api/v1/search.
+	Search Searcher
 	// MaxAge, StaleWhileRevalidate and StaleIfError make the
 	// Cache-Control header (a zero StaleIfError leaves it out).
 	MaxAge, StaleWhileRevalidate, StaleIfError time.Duration
@@ -91,6 +93,11 @@ func (d *DeliveryAPI) Register(r *gin.Engine) {
 	v.HEAD("/articles", d.list)
 	v.GET("/topics", d.topics)
 	v.HEAD("/topics", d.topics)
+	if d.Search != nil {
+		v.OPTIONS("/search", d.preflight)
+		v.GET("/search", d.search)
+		v.HEAD("/search", d.search)
+	}
 }
 
 // cors sets the CORS answer for an allowed Origin.

@@ -23,11 +23,17 @@ import (
 // dead).
 func (d *dlApp) instanceB(t *testing.T, every time.Duration, presence bool) *delivery.System {
 	t.Helper()
+	return d.instanceBWith(t, every, presence, nil)
+}
+
+// instanceBWith is instanceB keeping idx (may be nil) current.
+func (d *dlApp) instanceBWith(t *testing.T, every time.Duration, presence bool, idx delivery.SearchIndex) *delivery.System {
+	t.Helper()
 	other := mongostore.NewArticleStore(d.DB)
 	if err := other.Load(d.ctx); err != nil {
 		t.Fatal(err)
 	}
-	deps := delivery.Deps{Articles: other, Users: d.Svc.Users, Store: d.Store, Audit: other.Log, Tokens: d.Svc}
+	deps := delivery.Deps{Articles: other, Users: d.Svc.Users, Store: d.Store, Audit: other.Log, Tokens: d.Svc, Search: idx}
 	if presence {
 		deps.Cursor = other.Log.Cursor
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/vetted-cms/vetted/delivery"
+	"github.com/vetted-cms/vetted/delivery/search"
 	"github.com/vetted-cms/vetted/handlers"
 	"github.com/vetted-cms/vetted/models/mongostore"
 	"github.com/vetted-cms/vetted/service"
@@ -16,7 +17,12 @@ import (
 // wireDelivery attaches the delivery API (read model, webhooks) to srv
 // and returns it (nil when it could not start).
 func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server) *handlers.DeliveryAPI {
-	sys, err := delivery.Setup(ctx, delivery.Deps{
+	idx, err := search.New()
+	if err != nil {
+		slog.Error("delivery API not started", "err", err.Error())
+		return nil
+	}
+	sys, err := delivery.Setup(ctx, delivery.Deps{Search: idx,
 		Articles: a.articles, Users: a.svc.Users, Store: mongostore.NewDeliveryStore(a.db),
 		Audit: a.articles.Log, Tokens: a.svc, Cursor: a.articles.Log.Cursor,
 	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(),
@@ -34,7 +40,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server)
 			slog.Warn("webhook catch-up", "err", err.Error())
 		}
 	}()
-	api := &handlers.DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Public: cfg.PublicDelivery,
+	api := &handlers.DeliveryAPI{Model: sys.Model, Search: idx, Tokens: sys.Tokens, Public: cfg.PublicDelivery,
 		MaxAge: cfg.DeliveryMaxAge, StaleWhileRevalidate: cfg.DeliverySWR, StaleIfError: cfg.DeliverySIE, CORSOrigins: cfg.CORSOrigins}
 	hooks := &handlers.WebhookAPI{Hooks: sys.Webhooks}
 	srv.Delivery = func(r *gin.Engine) {
