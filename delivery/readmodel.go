@@ -57,6 +57,10 @@ type SearchIndex interface {
 	Put(s *Snapshot) error
 	PutAll(ss []*Snapshot) error
 	Remove(id string) error
+	// Wait returns once every change so far is searchable; Idle says
+	// whether it is (without waiting).
+	Wait()
+	Idle() bool
 }
 
 // Barrier holds an acknowledgement until every live instance has applied
@@ -405,6 +409,9 @@ func (m *ReadModel) Position() int64 {
 	m.qmu.Lock()
 	idle := len(m.queue) == 0 && m.busy == 0
 	m.qmu.Unlock()
+	if idle && m.Search != nil && !m.Search.Idle() {
+		idle = false // searchable too, before this instance counts as caught up
+	}
 	for idle {
 		p := m.pos.Load()
 		if c <= p || m.pos.CompareAndSwap(p, c) {
@@ -446,6 +453,9 @@ func (m *ReadModel) Published(ctx context.Context, a *models.Article) error {
 	}
 	if err := m.apply(ctx, a, c); err != nil {
 		return err
+	}
+	if m.Search != nil {
+		m.Search.Wait()
 	}
 	if m.Barrier != nil && len(a.Seqs) > 0 {
 		m.Barrier.Wait(ctx, a.Seqs[len(a.Seqs)-1])

@@ -11,10 +11,13 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -40,15 +43,39 @@ type doc struct {
 	Topics       []string `json:"topics"`
 }
 
-// Index is the search index; safe for concurrent use.
+// Index is the search index; safe for concurrent use. Changes are
+// applied in order by one worker, off the caller's path: the read model
+// enqueues and returns (indexing 1,000 articles takes seconds, which
+// neither a start-up nor a publish should wait for). Searches read the
+// current bleve index through an atomic pointer.
 type Index struct {
-	idx bleve.Index
+	mapping mapping.IndexMapping
+	cur     atomic.Pointer[bleve.Index]
 
-	mu    sync.RWMutex
+	mu    sync.Mutex
+	cond  *sync.Cond
+	queue []op
+	busy  bool
+
+	// Worker state.
+	docs    map[string]doc // what is indexed, to rebuild from
+	changes int            // single changes since the last full build
+
+	imu   sync.RWMutex
 	items map[string]delivery.Summary // article → its list view
 }
 
-// New returns an empty in-memory index.
+type op struct {
+	put    []*delivery.Snapshot
+	remove string
+}
+
+// rebuildAfter: scorch without a directory never merges segments, and
+// every change adds one; after this many the worker rebuilds the index
+// in one segment, keeping searches fast on a long-running instance.
+const rebuildAfter = 256
+
+// New returns an empty in-memory index and starts its worker.
 func New() (*Index, error) {
 	text := func(store bool) *mapping.FieldMapping {
 		f := mapping.NewTextFieldMapping()
@@ -71,54 +98,143 @@ func New() (*Index, error) {
 	im.DefaultMapping = dm
 	im.DefaultAnalyzer = en.AnalyzerName
 	im.StoreDynamic, im.IndexDynamic, im.DocValuesDynamic = false, false, false
-	idx, err := bleve.NewMemOnly(im)
+	x := &Index{mapping: im, docs: map[string]doc{}, items: map[string]delivery.Summary{}}
+	x.cond = sync.NewCond(&x.mu)
+	idx, err := x.empty()
+	if err != nil {
+		return nil, err
+	}
+	x.cur.Store(&idx)
+	go x.work()
+	return x, nil
+}
+
+// empty returns a new in-memory index (scorch, no directory).
+func (x *Index) empty() (bleve.Index, error) {
+	idx, err := bleve.NewUsing("", x.mapping, scorch.Name, scorch.Name, nil)
 	if err != nil {
 		return nil, fmt.Errorf("search index: %w", err)
 	}
-	return &Index{idx: idx, items: map[string]delivery.Summary{}}, nil
+	return idx, nil
 }
 
 // Put indexes (or re-indexes) a published article (delivery.SearchIndex).
-func (x *Index) Put(s *delivery.Snapshot) error {
-	if err := x.idx.Index(s.ID, toDoc(s)); err != nil {
-		return err
-	}
-	x.mu.Lock()
-	x.items[s.ID] = s.Summarize()
-	x.mu.Unlock()
-	return nil
-}
+func (x *Index) Put(s *delivery.Snapshot) error { return x.PutAll([]*delivery.Snapshot{s}) }
 
-// PutAll indexes many published articles in one batch (start-up).
+// PutAll indexes published articles (delivery.SearchIndex).
 func (x *Index) PutAll(ss []*delivery.Snapshot) error {
-	b := x.idx.NewBatch()
-	for _, s := range ss {
-		if err := b.Index(s.ID, toDoc(s)); err != nil {
-			return err
-		}
-	}
-	if err := x.idx.Batch(b); err != nil {
-		return err
-	}
-	x.mu.Lock()
+	x.imu.Lock()
 	for _, s := range ss {
 		x.items[s.ID] = s.Summarize()
 	}
-	x.mu.Unlock()
+	x.imu.Unlock()
+	x.enqueue(op{put: ss})
 	return nil
 }
 
 // Remove drops an article that is no longer live (delivery.SearchIndex).
 func (x *Index) Remove(id string) error {
-	x.mu.Lock()
+	x.imu.Lock()
 	delete(x.items, id)
+	x.imu.Unlock()
+	x.enqueue(op{remove: id})
+	return nil
+}
+
+func (x *Index) enqueue(o op) {
+	x.mu.Lock()
+	x.queue = append(x.queue, o)
 	x.mu.Unlock()
-	return x.idx.Delete(id)
+	x.cond.Broadcast()
+}
+
+// Wait returns once every change enqueued so far is searchable.
+func (x *Index) Wait() {
+	x.mu.Lock()
+	for len(x.queue) > 0 || x.busy {
+		x.cond.Wait()
+	}
+	x.mu.Unlock()
+}
+
+// Idle reports whether every change enqueued so far is searchable.
+func (x *Index) Idle() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return len(x.queue) == 0 && !x.busy
+}
+
+func (x *Index) work() {
+	for {
+		x.mu.Lock()
+		for len(x.queue) == 0 {
+			x.cond.Wait()
+		}
+		ops := x.queue
+		x.queue, x.busy = nil, true
+		x.mu.Unlock()
+		x.apply(ops)
+		x.mu.Lock()
+		x.busy = false
+		x.mu.Unlock()
+		x.cond.Broadcast()
+	}
+}
+
+// apply indexes a run of changes as one batch, or rebuilds the index.
+func (x *Index) apply(ops []op) {
+	for _, o := range ops {
+		for _, s := range o.put {
+			x.docs[s.ID] = toDoc(s)
+		}
+		if o.remove != "" {
+			delete(x.docs, o.remove)
+		}
+		x.changes++
+	}
+	if x.changes >= rebuildAfter || len(ops) > rebuildAfter {
+		x.rebuild()
+		return
+	}
+	idx := *x.cur.Load()
+	b := idx.NewBatch()
+	for _, o := range ops {
+		for _, s := range o.put {
+			_ = b.Index(s.ID, x.docs[s.ID])
+		}
+		if o.remove != "" {
+			b.Delete(o.remove)
+		}
+	}
+	if err := idx.Batch(b); err != nil {
+		x.rebuild()
+	}
+}
+
+// rebuild indexes every document into a new index and swaps it in.
+func (x *Index) rebuild() {
+	idx, err := x.empty()
+	if err != nil {
+		return
+	}
+	b := idx.NewBatch()
+	for id, d := range x.docs {
+		_ = b.Index(id, d)
+	}
+	if err := idx.Batch(b); err != nil {
+		return
+	}
+	old := x.cur.Swap(&idx)
+	x.changes = 0
+	go func() { // searches still running on the old index finish first
+		time.Sleep(5 * time.Second)
+		_ = (*old).Close()
+	}()
 }
 
 // Len returns how many articles are indexed.
 func (x *Index) Len() int {
-	n, _ := x.idx.DocCount()
+	n, _ := (*x.cur.Load()).DocCount()
 	return int(n)
 }
 
@@ -204,13 +320,13 @@ func (x *Index) Search(in Query) (*Result, error) {
 	req.Highlight = bleve.NewHighlightWithStyle("html")
 	req.Highlight.Fields = highlighted
 	req.AddFacet("topics", bleve.NewFacetRequest("topics", 20))
-	res, err := x.idx.Search(req)
+	res, err := (*x.cur.Load()).Search(req)
 	if err != nil {
 		return nil, err
 	}
 	out := &Result{Items: make([]Hit, 0, len(res.Hits)), Query: in.Q, Topic: in.Topic, Page: in.Page, Limit: in.Limit, Total: int(res.Total)}
 	out.Facets.Topics = []TopicCount{}
-	x.mu.RLock()
+	x.imu.RLock()
 	for _, h := range res.Hits {
 		sum, ok := x.items[h.ID]
 		if !ok {
@@ -224,7 +340,7 @@ func (x *Index) Search(in Query) (*Result, error) {
 		}
 		out.Items = append(out.Items, Hit{Summary: sum, Score: h.Score, Highlights: hl})
 	}
-	x.mu.RUnlock()
+	x.imu.RUnlock()
 	if fr := res.Facets["topics"]; fr != nil {
 		for _, t := range fr.Terms.Terms() {
 			out.Facets.Topics = append(out.Facets.Topics, TopicCount{Topic: t.Term, Count: t.Count})
