@@ -334,8 +334,10 @@ func (x *Index) Search(in Query) (*Result, error) {
 		}
 		hl := map[string][]string{}
 		for _, f := range highlighted {
-			if fr := h.Fragments[f]; len(fr) > 0 {
-				hl[f] = fr
+			for _, fr := range h.Fragments[f] {
+				if strings.Contains(fr, "<mark>") { // bleve also returns fields without a match
+					hl[f] = append(hl[f], fr)
+				}
 			}
 		}
 		out.Items = append(out.Items, Hit{Summary: sum, Score: h.Score, Highlights: hl})
