@@ -376,6 +376,10 @@ func (fc *frontConn) answer(head []byte) bool {
 	}
 	w = append(w, "Cache-Control: "...)
 	w = append(w, d.cache[0]...)
+	if doc.CacheTagHdr != nil {
+		w = append(w, "\r\nCache-Tag: "...)
+		w = append(w, doc.CacheTagHdr[0]...)
+	}
 	if !notModified {
 		if gz {
 			w = append(w, "\r\nContent-Encoding: "...)
@@ -390,6 +394,10 @@ func (fc *frontConn) answer(head []byte) bool {
 	w = append(w, doc.ETag...)
 	w = append(w, "\r\nReferrer-Policy: "...)
 	w = append(w, hdrNoReferrer[0]...)
+	if doc.SurrogateKeyHdr != nil {
+		w = append(w, "\r\nSurrogate-Key: "...)
+		w = append(w, doc.SurrogateKeyHdr[0]...)
+	}
 	w = append(w, "\r\nVary: "...)
 	w = append(w, d.vary[0]...)
 	w = append(w, "\r\nX-Content-Type-Options: "...)
