@@ -52,7 +52,11 @@ func (w *Webhooks) CatchUp(ctx context.Context, log EventSource, articles Articl
 		if a.Live != nil {
 			slug = a.Live.Slug
 		}
-		w.OnChange(Change{Event: kind, Seq: ev.Seq, At: ev.At, ArticleID: ev.ArticleID, Slug: slug, Title: a.Content.Title, Rev: ev.Rev, ContentHash: ev.Data.ContentHash})
+		tags := []string{TagArticle(ev.ArticleID), TagArticles, TagTopics}
+		for _, t := range a.Content.Topics {
+			tags = append(tags, TagTopic(t))
+		}
+		w.OnChange(Change{Event: kind, Seq: ev.Seq, At: ev.At, ArticleID: ev.ArticleID, Slug: slug, Title: a.Content.Title, Rev: ev.Rev, ContentHash: ev.Data.ContentHash, Tags: tags})
 		n++
 	}
 	return n, nil

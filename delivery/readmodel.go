@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,26 @@ type Users interface {
 type Projection interface {
 	PublishedAll(ctx context.Context) ([]models.PublishedDoc, error)
 	PutPublished(ctx context.Context, d *models.PublishedDoc) error
+	// Published reads one slug's document (by _id); ErrNotFound.
+	Published(ctx context.Context, slug string) (*models.PublishedDoc, error)
+}
+
+// SearchIndex is kept current with exactly what is live, from the same
+// verified snapshots delivery serves (the search package).
+type SearchIndex interface {
+	Put(s *Snapshot) error
+	PutAll(ss []*Snapshot) error
+	Remove(id string) error
+	// Wait returns once every change so far is searchable; Idle says
+	// whether it is (without waiting).
+	Wait()
+	Idle() bool
+}
+
+// Barrier holds an acknowledgement until every live instance has applied
+// an event (Presence), for a bounded time.
+type Barrier interface {
+	Wait(ctx context.Context, seq int64) bool
 }
 
 // Change tells what happened to what is live; webhooks hang off it.
@@ -61,6 +82,9 @@ type Change struct {
 	// Data, when set, makes this a notice that is not an article change
 	// (Webhooks.Announce): it is the payload's data.
 	Data any
+	// Tags are the cache tags to purge: the article, every list, the
+	// topic list, and each topic it is or was in.
+	Tags []string
 }
 
 // Doc is one pre-encoded response: JSON, its gzip, its strong ETag, and
@@ -71,6 +95,50 @@ type Doc struct {
 	ETagHdr    []string
 	LenHdr     []string
 	GzipLenHdr []string
+	// Tags are the document's cache tags; SurrogateKeyHdr (space
+	// separated, Fastly, Varnish xkey) and CacheTagHdr (comma separated,
+	// Cloudflare, Akamai) carry them.
+	Tags            []string
+	SurrogateKeyHdr []string
+	CacheTagHdr     []string
+}
+
+// Cache tags. A delivery answer names the article(s) whose content it
+// shows, and the lists it belongs to; a change's webhook names the tags
+// to purge (Change.Tags).
+const (
+	TagArticles = "articles" // every list page (and every article: it appears in lists)
+	TagTopics   = "topics"   // the topic list
+	TagSearch   = "search"   // search answers
+)
+
+// TagArticle names one article (by id: stable across slug changes).
+func TagArticle(id string) string { return "article:" + id }
+
+// TagTopic names a topic's list pages.
+func TagTopic(t string) string { return "topic:" + t }
+
+// setTags prebuilds the tag headers.
+func (d *Doc) setTags(tags []string) *Doc {
+	d.Tags = tags
+	d.SurrogateKeyHdr = []string{strings.Join(tags, " ")}
+	d.CacheTagHdr = []string{strings.Join(tags, ",")}
+	return d
+}
+
+// articleTags are the tags of an article's answer: itself, the articles
+// whose summaries it embeds (related), every list, its topics.
+func articleTags(id string, related []string, topics []string) []string {
+	tags := make([]string, 0, 2+len(related)+len(topics))
+	tags = append(tags, TagArticle(id))
+	for _, r := range related {
+		tags = append(tags, TagArticle(r))
+	}
+	tags = append(tags, TagArticles)
+	for _, t := range topics {
+		tags = append(tags, TagTopic(t))
+	}
+	return tags
 }
 
 func newDoc(body []byte, tag string) *Doc {
@@ -131,6 +199,8 @@ type index struct {
 type fallback struct {
 	kind int
 	to   string
+	e    *Entry // kind Found: served from the projection
+	at   time.Time
 }
 
 // Options tune the read model.
@@ -139,6 +209,17 @@ type Options struct {
 	// RetryEvery is how often a change that could not be built (database
 	// down) is tried again.
 	RetryEvery time.Duration
+	// Cursor, when set, is the log follower's position: the read model's
+	// Position is the cursor once every event up to it was applied.
+	Cursor func() int64
+	// MissChecks bounds the database checks a slug this instance does
+	// not serve may cause, per second (default 200): random slugs cannot
+	// hammer the database; past it such slugs answer from memory.
+	MissChecks int
+	// MissTTL is how long the answer of such a check is reused (default
+	// 1 s): a change this instance has not applied yet is seen at most
+	// that late by a request that missed.
+	MissTTL time.Duration
 }
 
 // ReadModel is the delivery read model.
@@ -164,6 +245,21 @@ type ReadModel struct {
 	queue   []*models.Article
 	wake    chan struct{}
 	pending map[string]*models.Article // failed builds, by article
+	busy    int                        // changes being applied by the worker
+
+	cursor  func() int64
+	pos     atomic.Int64
+	misses  missBudget
+	missTTL time.Duration
+
+	// Search, when set, is kept current with what is live (set before
+	// Load).
+	Search SearchIndex
+
+	// Barrier, when set, holds Published (this instance's own publish,
+	// unpublish or re-certification) until every live instance serves
+	// the change. Set it before Start.
+	Barrier Barrier
 
 	// OnChange, when set, is called after a change to what is live was
 	// applied (on every instance). Set it before Start.
@@ -178,7 +274,14 @@ func New(articles Articles, users Users, proj Projection, o Options) *ReadModel 
 	if o.RetryEvery <= 0 {
 		o.RetryEvery = time.Second
 	}
+	if o.MissChecks <= 0 {
+		o.MissChecks = 200
+	}
+	if o.MissTTL <= 0 {
+		o.MissTTL = time.Second
+	}
 	m := &ReadModel{articles: articles, users: users, proj: proj, log: o.Logger, retry: o.RetryEvery,
+		cursor: o.Cursor, misses: missBudget{perSec: o.MissChecks}, missTTL: o.MissTTL,
 		bases: map[string]*base{}, applied: map[string]int64{}, history: map[string]string{},
 		firstPub: map[string]time.Time{}, entries: map[string]*Entry{}, persisted: map[string]string{},
 		authors: map[string]*models.User{}, wake: make(chan struct{}, 1), pending: map[string]*models.Article{}}
@@ -233,6 +336,15 @@ func (m *ReadModel) Load(ctx context.Context) error {
 		built++
 	}
 	m.rebuildLocked()
+	if m.Search != nil {
+		snaps := make([]*Snapshot, 0, len(m.bases))
+		for _, b := range m.bases {
+			snaps = append(snaps, b.snap)
+		}
+		if err := m.Search.PutAll(snaps); err != nil {
+			m.log.Error("search: index not built", "err", err.Error())
+		}
+	}
 	writes := m.projectionWritesLocked()
 	m.mu.Unlock()
 	m.persist(ctx, writes)
@@ -272,16 +384,44 @@ func (m *ReadModel) drain(ctx context.Context) {
 		}
 		a := m.queue[0]
 		m.queue = m.queue[1:]
+		m.busy++
 		m.qmu.Unlock()
-		if err := m.apply(ctx, a, nil); err != nil {
+		err := m.apply(ctx, a, nil)
+		if err != nil {
 			m.log.Warn("delivery: change not applied yet; will retry", "article", a.ID, "err", err.Error())
-			m.qmu.Lock()
-			if p := m.pending[a.ID]; p == nil || p.Version < a.Version {
-				m.pending[a.ID] = a
-			}
-			m.qmu.Unlock()
+		}
+		m.qmu.Lock()
+		if p := m.pending[a.ID]; err != nil && (p == nil || p.Version < a.Version) {
+			m.pending[a.ID] = a
+		}
+		m.busy--
+		m.qmu.Unlock()
+	}
+}
+
+// Position returns how far this read model has applied the event log:
+// the follower's cursor, read when no change offered up to it is still
+// queued or being applied. (A change whose build failed and waits for a
+// retry does not hold the position back: the instance serves what it
+// could, and says so in its log.)
+func (m *ReadModel) Position() int64 {
+	if m.cursor == nil {
+		return 0
+	}
+	c := m.cursor() // every event up to c has been offered to OnApply
+	m.qmu.Lock()
+	idle := len(m.queue) == 0 && m.busy == 0
+	m.qmu.Unlock()
+	if idle && m.Search != nil && !m.Search.Idle() {
+		idle = false // searchable too, before this instance counts as caught up
+	}
+	for idle {
+		p := m.pos.Load()
+		if c <= p || m.pos.CompareAndSwap(p, c) {
+			break
 		}
 	}
+	return m.pos.Load()
 }
 
 // OnApply is the ArticleStore hook: every instance sees every article
@@ -314,7 +454,16 @@ func (m *ReadModel) Published(ctx context.Context, a *models.Article) error {
 		cc := a.Content
 		c = &cc
 	}
-	return m.apply(ctx, a, c)
+	if err := m.apply(ctx, a, c); err != nil {
+		return err
+	}
+	if m.Search != nil {
+		m.Search.Wait()
+	}
+	if m.Barrier != nil && len(a.Seqs) > 0 {
+		m.Barrier.Wait(ctx, a.Seqs[len(a.Seqs)-1])
+	}
+	return nil
 }
 
 // apply brings one article's live state to a's (when a is newer than
@@ -329,6 +478,7 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 	var ch *Change
 	if a.Live == nil {
 		delete(m.bases, a.ID)
+		m.unindexLocked(a.ID)
 		if prev != nil {
 			ch = &Change{Event: models.EventArticleUnpublished, Slug: prev.Slug, Title: prev.Summary.Title}
 		}
@@ -345,6 +495,7 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 		}
 		b.version = a.Version
 		m.bases[a.ID] = b
+		m.indexLocked(b.snap)
 		m.history[a.Live.Slug] = a.ID
 		ev := models.EventArticlePublished
 		if old != nil && old.snap.ContentHash == b.snap.ContentHash && old.snap.Rev == b.snap.Rev && old.snap.Review.ReviewedAt.Before(b.snap.Review.ReviewedAt) && old.snap.PublishedAt.Equal(b.snap.PublishedAt) {
@@ -359,6 +510,7 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 	m.mu.Unlock()
 	m.persist(ctx, writes)
 	if ch != nil && hook != nil {
+		ch.Tags = changeTags(a.ID, prev, m.bases[a.ID])
 		ch.ArticleID, ch.At = a.ID, a.UpdatedAt
 		if n := len(a.Seqs); n > 0 {
 			ch.Seq = a.Seqs[n-1]
@@ -366,6 +518,48 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 		hook(*ch)
 	}
 	return nil
+}
+
+// indexLocked and unindexLocked keep the search index in step with the
+// bases, in the order changes are applied.
+func (m *ReadModel) indexLocked(s *Snapshot) {
+	if m.Search == nil {
+		return
+	}
+	if err := m.Search.Put(s); err != nil {
+		m.log.Error("search: article not indexed", "article", s.ID, "err", err.Error())
+	}
+}
+
+func (m *ReadModel) unindexLocked(id string) {
+	if m.Search == nil {
+		return
+	}
+	if err := m.Search.Remove(id); err != nil {
+		m.log.Error("search: article not removed from the index", "article", id, "err", err.Error())
+	}
+}
+
+// changeTags are the tags a change invalidates: the article, every list,
+// the topic list, and each topic it was or is in.
+func changeTags(id string, prev *Entry, now *base) []string {
+	tags := []string{TagArticle(id), TagArticles, TagTopics}
+	seen := map[string]bool{}
+	add := func(ts []string) {
+		for _, t := range ts {
+			if !seen[t] {
+				seen[t] = true
+				tags = append(tags, TagTopic(t))
+			}
+		}
+	}
+	if prev != nil {
+		add(prev.Topics)
+	}
+	if now != nil {
+		add(now.snap.Topics)
+	}
+	return tags
 }
 
 // buildLocked renders a's live version; c is its content when the caller
@@ -441,6 +635,7 @@ func (m *ReadModel) rebuildLocked() {
 	entries := map[string]*Entry{}
 	for id, b := range m.bases {
 		related := make([]*base, 0, len(b.snap.RelatedSlugs))
+		relatedIDs := make([]string, 0, len(b.snap.RelatedSlugs))
 		sig := ""
 		seen := map[string]bool{b.snap.Slug: true}
 		for _, r := range b.snap.RelatedSlugs {
@@ -450,6 +645,7 @@ func (m *ReadModel) rebuildLocked() {
 			}
 			seen[t.snap.Slug] = true
 			related = append(related, t)
+			relatedIDs = append(relatedIDs, t.snap.ID)
 			sig += t.snap.Slug + "=" + t.liveKey + ";"
 		}
 		if e := m.entries[id]; e != nil && e.base == b && e.relatedSig == sig {
@@ -471,7 +667,7 @@ func (m *ReadModel) rebuildLocked() {
 		if len(tag) > 16 {
 			tag = tag[:16]
 		}
-		entries[id] = &Entry{Doc: newDoc(body, tag+"-"), ArticleID: id, Slug: b.snap.Slug, Summary: b.snap.summarize(),
+		entries[id] = &Entry{Doc: newDoc(body, tag+"-").setTags(articleTags(id, relatedIDs, b.snap.Topics)), ArticleID: id, Slug: b.snap.Slug, Summary: b.snap.summarize(),
 			Topics: b.snap.Topics, base: b, relatedSig: sig}
 	}
 	m.entries = entries
@@ -499,7 +695,7 @@ func (m *ReadModel) rebuildLocked() {
 	body, _ := json.Marshal(struct {
 		Items []topic `json:"items"`
 	}{ts})
-	ix.topics = newDoc(body, "t-")
+	ix.topics = newDoc(body, "t-").setTags([]string{TagTopics})
 	ix.first = ix.page("", 1, DefaultLimit)
 	m.cur.Store(ix)
 }
@@ -537,7 +733,11 @@ func (ix *index) page(topic string, page, limit int) *Doc {
 		Limit int       `json:"limit"`
 		Total int       `json:"total"`
 	}{items, page, limit, total})
-	return newDoc(body, "l-")
+	tags := []string{TagArticles}
+	if topic != "" {
+		tags = append(tags, TagTopic(topic))
+	}
+	return newDoc(body, "l-").setTags(tags)
 }
 
 // projectionWritesLocked lists the `published` documents that differ
@@ -592,6 +792,13 @@ func (m *ReadModel) persist(ctx context.Context, docs []models.PublishedDoc) {
 	}
 }
 
+// Applied returns the live entry for slug from this instance's memory
+// alone, without Lookup's fallback to the projection: what this instance
+// has applied itself.
+func (m *ReadModel) Applied(slug string) *Entry {
+	return m.cur.Load().bySlug[slug]
+}
+
 // Lookup finds a slug: Found with the entry, Moved with the current slug,
 // Gone (unpublished) or NotFound. The hit path reads one atomic pointer
 // and one map and allocates nothing.
@@ -604,34 +811,97 @@ func (m *ReadModel) Lookup(ctx context.Context, slug string) (*Entry, string, in
 		return nil, to, Moved
 	}
 	if ix.gone[slug] {
-		return nil, "", Gone
+		return m.slowLookup(ctx, ix, slug, Gone)
 	}
-	return m.slowLookup(ctx, ix, slug)
+	return m.slowLookup(ctx, ix, slug, NotFound)
 }
 
-// slowLookup asks the slugs collection about a slug the projection does
-// not know (its history was lost). The owner's events decide: only a
-// slug under which the article was actually published redirects (or is
-// gone); a slug only ever used by a draft stays 404, so that no draft's
-// name leaks. Answers are cached, boundedly, per index.
-func (m *ReadModel) slowLookup(ctx context.Context, ix *index, slug string) (*Entry, string, int) {
+// slowLookup answers a slug this instance does not serve: unknown
+// (NotFound) or unpublished here (Gone). Another instance may already
+// have published it, so the `published` projection is read by _id first
+// (written before any publish is acknowledged): a request that arrives
+// after the acknowledgement is not answered with the old state even by an
+// instance that has not applied the change yet. Then the slugs collection
+// is asked about a slug the projection does not know (its history was
+// lost). The owner's events decide: only a slug under which the article
+// was actually published redirects (or is gone); a slug only ever used by
+// a draft stays 404, so that no draft's name leaks. Answers are cached,
+// boundedly and for MissTTL, per index; database checks are rationed.
+func (m *ReadModel) slowLookup(ctx context.Context, ix *index, slug string, known int) (*Entry, string, int) {
+	now := time.Now()
 	ix.mu.Lock()
 	f, ok := ix.slugs[slug]
 	ix.mu.Unlock()
-	if ok {
-		return nil, f.to, f.kind
+	if ok && now.Sub(f.at) < m.missTTL {
+		return f.e, f.to, f.kind
+	}
+	if !m.misses.take(now) {
+		if ok {
+			return f.e, f.to, f.kind
+		}
+		return nil, "", known
+	}
+	f, cache := m.checkSlug(ctx, ix, slug, known)
+	if !cache {
+		return nil, "", known // database down: do not cache
+	}
+	f.at = now
+	ix.mu.Lock()
+	if _, had := ix.slugs[slug]; had || len(ix.slugs) < maxCached {
+		ix.slugs[slug] = f
+	}
+	ix.mu.Unlock()
+	return f.e, f.to, f.kind
+}
+
+// checkSlug reads what the database knows of a slug; cache is false when
+// it could not be read.
+func (m *ReadModel) checkSlug(ctx context.Context, ix *index, slug string, known int) (f fallback, cache bool) {
+	d, err := m.proj.Published(ctx, slug)
+	switch {
+	case err == nil && d.State == models.SlugLive && d.Doc != "":
+		var s struct {
+			Topics  []string `json:"topics"`
+			Related []struct {
+				Slug string `json:"slug"`
+			} `json:"related"`
+		}
+		_ = json.Unmarshal([]byte(d.Doc), &s)
+		var related []string
+		for _, r := range s.Related { // tagged by id when this instance knows them
+			if re := ix.bySlug[r.Slug]; re != nil {
+				related = append(related, re.ArticleID)
+			}
+		}
+		e := &Entry{Doc: projectedDoc([]byte(d.Doc), d.ETag).setTags(articleTags(d.ArticleID, related, s.Topics)),
+			ArticleID: d.ArticleID, Slug: slug, Topics: s.Topics}
+		return fallback{kind: Found, e: e}, true
+	case err == nil && d.State == models.SlugMoved:
+		var mv struct {
+			MovedTo string `json:"movedTo"`
+		}
+		if json.Unmarshal([]byte(d.Doc), &mv) == nil && mv.MovedTo != "" {
+			return fallback{kind: Moved, to: mv.MovedTo}, true
+		}
+	case err == nil && d.State == models.SlugGone:
+		return fallback{kind: Gone}, true
+	case err != nil && !errors.Is(err, models.ErrNotFound):
+		return fallback{}, false
+	}
+	if known == Gone {
+		return fallback{kind: Gone}, true
 	}
 	f = fallback{kind: NotFound}
 	owner, err := m.articles.SlugOwner(ctx, slug)
 	switch {
 	case err == nil:
-		a, known := m.articles.Known(owner)
-		if !known || !a.EverPublished {
+		a, ok := m.articles.Known(owner)
+		if !ok || !a.EverPublished {
 			break
 		}
 		was, err := m.wasLiveAs(ctx, a, slug)
 		if err != nil {
-			return nil, "", NotFound // database down: do not cache
+			return f, false
 		}
 		if !was {
 			break
@@ -642,14 +912,41 @@ func (m *ReadModel) slowLookup(ctx context.Context, ix *index, slug string) (*En
 			f = fallback{kind: Gone}
 		}
 	case !errors.Is(err, models.ErrNotFound):
-		return nil, "", NotFound
+		return f, false
 	}
-	ix.mu.Lock()
-	if len(ix.slugs) < maxCached {
-		ix.slugs[slug] = f
+	return f, true
+}
+
+// missBudget rations the database checks of slugs not served from
+// memory: at most perSec per second.
+type missBudget struct {
+	perSec int
+	mu     sync.Mutex
+	window time.Time
+	used   int
+}
+
+func (b *missBudget) take(now time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if now.Sub(b.window) >= time.Second {
+		b.window, b.used = now, 0
 	}
-	ix.mu.Unlock()
-	return nil, f.to, f.kind
+	if b.used >= b.perSec {
+		return false
+	}
+	b.used++
+	return true
+}
+
+// projectedDoc is a document read back from the projection, served with
+// the ETag the writing instance gave it.
+func projectedDoc(body []byte, etag string) *Doc {
+	d := newDoc(body, "")
+	if etag != "" {
+		d.ETag, d.ETagHdr = etag, []string{etag}
+	}
+	return d
 }
 
 // wasLiveAs replays the article's events: was it ever published while

@@ -231,3 +231,6 @@ func (s *Snapshot) summarize() Summary {
 	return Summary{Slug: s.Slug, Title: s.Title, Summary: s.Summary, Topics: s.Topics, HeroImage: s.HeroImage,
 		Reviewer: s.Review.Reviewer, LastReviewed: s.Review.ReviewedAt, PublishedAt: s.PublishedAt, UpdatedAt: s.UpdatedAt}
 }
+
+// Summarize returns the list view of a snapshot (search results).
+func (s *Snapshot) Summarize() Summary { return s.summarize() }

@@ -16,6 +16,9 @@ type Config struct {
 	WebhookBackoff time.Duration
 	// TokenTTL is how long an accepted delivery token is trusted from memory.
 	TokenTTL time.Duration
+	// Presence tunes read-your-publish across instances (used when
+	// Deps.Cursor is set).
+	Presence PresenceOptions
 	Logger   *slog.Logger
 	// ObserveWebhooks, when set, counts webhook attempts and failures.
 	ObserveWebhooks interface{ WebhookAttempt(failed bool) }
@@ -28,11 +31,19 @@ type Deps struct {
 	Store    interface {
 		Projection
 		WebhookStore
+		InstanceStore
 	}
 	Audit  AuditLog
 	Tokens TokenChecker
 	// Policy decides who manages webhooks (the admin:webhooks right).
 	Policy Authorizer
+	// Cursor is the log follower's position. When set, this instance
+	// records how far it has applied the log, and its own changes to
+	// what is live are acknowledged, and webhooks sent, once every live
+	// instance serves them (Presence).
+	Cursor func() int64
+	// Search, when set, is kept current with what is live.
+	Search SearchIndex
 }
 
 // System is the wired delivery side.
@@ -40,26 +51,41 @@ type System struct {
 	Model    *ReadModel
 	Webhooks *Webhooks
 	Tokens   *TokenCache
+	// Presence is nil when Deps.Cursor was not set.
+	Presence *Presence
 }
 
 // Setup loads the read model and wires webhooks to its changes. The
 // caller connects Model.OnApply to the article store and Model to the
 // service as its Publisher, then calls Start.
 func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
-	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger})
+	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor})
+	m.Search = d.Search
 	if err := m.Load(ctx); err != nil {
 		return nil, err
 	}
-	w := NewWebhooks(d.Store, d.Audit, WebhookOptions{Policy: d.Policy, AllowPrivate: c.AllowPrivateWebhooks, Backoff: c.WebhookBackoff, Logger: c.Logger,
-		Observe: c.ObserveWebhooks})
+	wo := WebhookOptions{Policy: d.Policy, AllowPrivate: c.AllowPrivateWebhooks, Backoff: c.WebhookBackoff, Logger: c.Logger,
+		Observe: c.ObserveWebhooks}
+	var p *Presence
+	if d.Cursor != nil {
+		if c.Presence.Logger == nil {
+			c.Presence.Logger = c.Logger
+		}
+		p = NewPresence(d.Store, randID("inst"), m.Position, c.Presence)
+		m.Barrier, wo.Gate = p, p
+	}
+	w := NewWebhooks(d.Store, d.Audit, wo)
 	m.OnChange = w.OnChange
-	return &System{Model: m, Webhooks: w, Tokens: NewTokenCache(d.Tokens, c.TokenTTL)}, nil
+	return &System{Model: m, Webhooks: w, Tokens: NewTokenCache(d.Tokens, c.TokenTTL), Presence: p}, nil
 }
 
 // Start runs the read model's worker and the webhook dispatcher.
 func (s *System) Start(ctx context.Context) {
 	s.Model.Start(ctx)
 	s.Webhooks.Start(ctx)
+	if s.Presence != nil {
+		go s.Presence.Run(ctx)
+	}
 }
 
 // OnOther takes the log's non-article events: a token revocation made on

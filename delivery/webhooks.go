@@ -62,8 +62,15 @@ type WebhookOptions struct {
 	// claim stands before another instance may take over the delivery.
 	Timeout, ClaimLease time.Duration
 	Poll                time.Duration
-	Now                 func() time.Time
-	Logger              *slog.Logger
+	// Gate, when set, holds a delivery's first attempt until every live
+	// instance serves its change (Presence.Settled): a site that fetches
+	// the article on receiving the webhook gets the new state from any
+	// instance.
+	Gate interface {
+		Settled(ctx context.Context, seq int64, since time.Time) bool
+	}
+	Now    func() time.Time
+	Logger *slog.Logger
 	// Observe, when set, counts every attempt sent and whether it failed.
 	Observe interface{ WebhookAttempt(failed bool) }
 }
@@ -330,6 +337,9 @@ type PayloadData struct {
 	Rev         int64  `json:"rev,omitempty"`
 	ContentHash string `json:"contentHash,omitempty"`
 	Path        string `json:"path"`
+	// Tags are the cache tags to purge (Surrogate-Key / Cache-Tag of the
+	// delivery answers this change makes stale).
+	Tags []string `json:"tags"`
 }
 
 // Notice is the JSON body of a delivery that is not about an article
@@ -365,7 +375,7 @@ func (w *Webhooks) enqueue(ctx context.Context, hooks []models.Webhook, ch Chang
 			body, _ = json.Marshal(Notice{ID: id, Event: ch.Event, CreatedAt: ch.At, Data: ch.Data})
 		} else {
 			body, _ = json.Marshal(Payload{ID: id, Event: ch.Event, CreatedAt: ch.At, Data: PayloadData{
-				ArticleID: ch.ArticleID, Slug: ch.Slug, Title: ch.Title, Rev: ch.Rev, ContentHash: ch.ContentHash, Path: "/api/v1/articles/" + ch.Slug}})
+				ArticleID: ch.ArticleID, Slug: ch.Slug, Title: ch.Title, Rev: ch.Rev, ContentHash: ch.ContentHash, Path: "/api/v1/articles/" + ch.Slug, Tags: ch.Tags}})
 		}
 		d := &models.WebhookDelivery{ID: id, WebhookID: h.ID, Event: ch.Event, Seq: ch.Seq, ArticleID: ch.ArticleID,
 			Payload: string(body), Status: models.DeliveryPending, CreatedAt: ch.At, At: ch.At}
@@ -396,6 +406,9 @@ func (w *Webhooks) attempt(ctx context.Context, id string) (time.Time, bool) {
 	}
 	if d.NextAt != nil && d.NextAt.After(now) {
 		return *d.NextAt, true
+	}
+	if d.Attempts == 0 && w.o.Gate != nil && !w.o.Gate.Settled(ctx, d.Seq, d.CreatedAt) {
+		return now.Add(min(w.o.Poll, 50*time.Millisecond)), true
 	}
 	n := d.Attempts + 1
 	for {

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/vetted-cms/vetted/delivery"
+	"github.com/vetted-cms/vetted/delivery/search"
 	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
 	"github.com/vetted-cms/vetted/policies"
@@ -68,6 +69,9 @@ var routeAccess = map[string][]string{
 	"OPTIONS /api/v1/articles":                   {public},
 	"OPTIONS /api/v1/articles/:slug":             {public},
 	"OPTIONS /api/v1/topics":                     {public},
+	"OPTIONS /api/v1/search":                     {public},
+	"GET /api/v1/search":                         {deliveryToken},
+	"HEAD /api/v1/search":                        {deliveryToken},
 	"GET /api/v1/articles":                       {deliveryToken},
 	"HEAD /api/v1/articles":                      {deliveryToken},
 	"GET /api/v1/articles/:slug":                 {deliveryToken},
@@ -84,12 +88,16 @@ func newFullApp(t *testing.T) *testApp {
 	a := newTestApp(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
+	idx, err := search.New()
+	if err != nil {
+		t.Fatal(err)
+	}
 	sys, err := delivery.Setup(ctx, delivery.Deps{Articles: a.Articles, Users: a.Svc.Users, Store: mongostore.NewDeliveryStore(a.DB),
-		Audit: a.Articles.Log, Tokens: a.Svc, Policy: a.Policy}, delivery.Config{})
+		Audit: a.Articles.Log, Tokens: a.Svc, Policy: a.Policy, Search: idx}, delivery.Config{})
 	if err != nil {
 		t.Fatalf("delivery setup: %v", err)
 	}
-	api := &DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens}
+	api := &DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Search: idx}
 	a.Server.Delivery = func(r *gin.Engine) { api.Register(r); RegisterOpenAPI(r) }
 	a.Server.Extra = (&WebhookAPI{Hooks: sys.Webhooks}).Register
 	a.Router = a.Server.Router()

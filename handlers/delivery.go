@@ -33,8 +33,11 @@ type DeliveryAPI struct {
 	Model  DeliveryModel
 	Tokens TokenGate // ignored when Public
 	Public bool
-	// MaxAge and StaleWhileRevalidate make the Cache-Control header.
-	MaxAge, StaleWhileRevalidate time.Duration
+	// Search, when set, answers GET /api/v1/search.
+	Search Searcher
+	// MaxAge, StaleWhileRevalidate and StaleIfError make the
+	// Cache-Control header (a zero StaleIfError leaves it out).
+	MaxAge, StaleWhileRevalidate, StaleIfError time.Duration
 	// CORSOrigins are the browser origins allowed to read; "*" allows any.
 	CORSOrigins []string
 	// Observe, when set, counts by-slug answers by status.
@@ -67,6 +70,9 @@ func (d *DeliveryAPI) Register(r *gin.Engine) {
 	}
 	d.cache = []string{scope + ", max-age=" + strconv.Itoa(int(d.MaxAge/time.Second)) +
 		", stale-while-revalidate=" + strconv.Itoa(int(d.StaleWhileRevalidate/time.Second))}
+	if d.StaleIfError > 0 {
+		d.cache[0] += ", stale-if-error=" + strconv.Itoa(int(d.StaleIfError/time.Second))
+	}
 	d.vary = []string{"Accept-Encoding"}
 	d.origins = map[string][]string{}
 	for _, o := range d.CORSOrigins {
@@ -89,6 +95,11 @@ func (d *DeliveryAPI) Register(r *gin.Engine) {
 	v.HEAD("/articles", d.list)
 	v.GET("/topics", d.topics)
 	v.HEAD("/topics", d.topics)
+	if d.Search != nil {
+		v.OPTIONS("/search", d.preflight)
+		v.GET("/search", d.search)
+		v.HEAD("/search", d.search)
+	}
 }
 
 // cors sets the CORS answer for an allowed Origin.
@@ -185,6 +196,10 @@ func (d *DeliveryAPI) serve(c *gin.Context, h http.Header, doc *delivery.Doc) {
 	h["Etag"] = doc.ETagHdr
 	h["Cache-Control"] = d.cache
 	h["Vary"] = d.vary
+	if doc.SurrogateKeyHdr != nil {
+		h["Surrogate-Key"] = doc.SurrogateKeyHdr
+		h["Cache-Tag"] = doc.CacheTagHdr
+	}
 	if inm := c.Request.Header["If-None-Match"]; len(inm) > 0 && etagMatch(inm, doc.ETag) {
 		c.Writer.WriteHeader(http.StatusNotModified)
 		c.Writer.WriteHeaderNow()

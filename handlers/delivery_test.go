@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/vetted-cms/vetted/delivery"
+	"github.com/vetted-cms/vetted/delivery/search"
 	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
 )
@@ -26,6 +27,7 @@ import (
 type dlApp struct {
 	*testApp
 	Sys   *delivery.System
+	Index *search.Index
 	Store *mongostore.DeliveryStore
 	API   *DeliveryAPI
 	Token string // a delivery token
@@ -38,7 +40,12 @@ func newDeliveryApp(t testing.TB, cfg delivery.Config, public bool) *dlApp {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	store := mongostore.NewDeliveryStore(a.DB)
-	sys, err := delivery.Setup(ctx, delivery.Deps{Articles: a.Articles, Users: a.Svc.Users, Store: store, Audit: a.Articles.Log, Tokens: a.Svc, Policy: a.Policy}, cfg)
+	idx, err := search.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := delivery.Setup(ctx, delivery.Deps{Articles: a.Articles, Users: a.Svc.Users, Store: store, Audit: a.Articles.Log, Tokens: a.Svc, Policy: a.Policy,
+		Cursor: a.Articles.Log.Cursor, Search: idx}, cfg)
 	if err != nil {
 		t.Fatalf("delivery setup: %v", err)
 	}
@@ -47,13 +54,13 @@ func newDeliveryApp(t testing.TB, cfg delivery.Config, public bool) *dlApp {
 	a.Svc.Publish = sys.Model
 	sys.Start(ctx)
 	go follow(ctx, a.Articles, 200*time.Millisecond)
-	api := &DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Public: public, MaxAge: time.Minute, StaleWhileRevalidate: 5 * time.Minute,
+	api := &DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Search: idx, Public: public, MaxAge: time.Minute, StaleWhileRevalidate: 5 * time.Minute, StaleIfError: 24 * time.Hour,
 		CORSOrigins: []string{"https://site.example"}}
 	hooks := &WebhookAPI{Hooks: sys.Webhooks}
 	a.Server.Delivery = func(r *gin.Engine) { api.Register(r); RegisterOpenAPI(r) }
 	a.Server.Extra = hooks.Register
 	a.Router = a.Server.Router()
-	d := &dlApp{testApp: a, Sys: sys, Store: store, API: api, ctx: ctx}
+	d := &dlApp{testApp: a, Sys: sys, Index: idx, Store: store, API: api, ctx: ctx}
 	res := a.do(http.MethodPost, "/api/admin/tokens", `{"name":"site"}`, nil, asAdmin)
 	if res.Code != http.StatusCreated {
 		t.Fatalf("create delivery token: %d %s", res.Code, res.Body)
@@ -243,7 +250,7 @@ func TestDeliveryHTTP(t *testing.T) {
 	if !strings.HasPrefix(tag, `"`+art.ContentHash[:16]) {
 		t.Errorf("ETag %q is not derived from the content hash %s", tag, art.ContentHash)
 	}
-	if cc := res.Header().Get("Cache-Control"); cc != "private, max-age=60, stale-while-revalidate=300" {
+	if cc := res.Header().Get("Cache-Control"); cc != "private, max-age=60, stale-while-revalidate=300, stale-if-error=86400" {
 		t.Errorf("Cache-Control = %q", cc)
 	}
 	var snap map[string]any
@@ -360,7 +367,7 @@ func TestDeliveryPublicAndProjection(t *testing.T) {
 	d := newDeliveryApp(t, delivery.Config{}, true)
 	art := d.publish(anArticle().slug("open-to-all"))
 	res := d.do(http.MethodGet, "/api/v1/articles/open-to-all", "", nil, asNone)
-	if res.Code != 200 || res.Header().Get("Cache-Control") != "public, max-age=60, stale-while-revalidate=300" {
+	if res.Code != 200 || res.Header().Get("Cache-Control") != "public, max-age=60, stale-while-revalidate=300, stale-if-error=86400" {
 		t.Fatalf("public delivery: %d %v", res.Code, res.Header())
 	}
 	pd, err := d.Store.Published(context.Background(), "open-to-all")
@@ -416,7 +423,7 @@ func (d *dlApp) secondInstance(t *testing.T) *delivery.System {
 	if err := other.Load(d.ctx); err != nil {
 		t.Fatal(err)
 	}
-	sys, err := delivery.Setup(d.ctx, delivery.Deps{Articles: other, Users: d.Svc.Users, Store: d.Store, Audit: other.Log, Tokens: d.Svc, Policy: d.Policy}, delivery.Config{})
+	sys, err := delivery.Setup(d.ctx, delivery.Deps{Articles: other, Users: d.Svc.Users, Store: d.Store, Audit: other.Log, Tokens: d.Svc, Policy: d.Policy, Cursor: other.Log.Cursor}, delivery.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

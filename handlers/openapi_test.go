@@ -111,6 +111,8 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 		{"GET", "/api/v1/articles/{slug}", "/api/v1/articles/oa-draft", "", asNone, map[string]string{"Authorization": tok}, 404},
 		{"GET", "/api/v1/articles/{slug}", "/api/v1/articles/oa-gone", "", asNone, map[string]string{"Authorization": tok}, 410},
 		{"GET", "/api/v1/topics", "/api/v1/topics", "", asNone, map[string]string{"Authorization": tok}, 200},
+		{"GET", "/api/v1/search", "/api/v1/search?q=summary&limit=5", "", asNone, map[string]string{"Authorization": tok}, 200},
+		{"GET", "/api/v1/search", "/api/v1/search?q=", "", asNone, map[string]string{"Authorization": tok}, 400},
 		{"GET", "/api/openapi.json", "/api/openapi.json", "", asNone, nil, 200},
 		{"GET", "/healthz", "/healthz", "", asNone, nil, 200},
 		{"GET", "/readyz", "/readyz", "", asNone, nil, 200},
@@ -127,7 +129,7 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 		})
 	}
 	// Every delivery operation is exercised.
-	for _, k := range []string{"GET /api/v1/articles", "GET /api/v1/articles/{slug}", "GET /api/v1/topics"} {
+	for _, k := range []string{"GET /api/v1/articles", "GET /api/v1/articles/{slug}", "GET /api/v1/topics", "GET /api/v1/search"} {
 		if !covered[k] {
 			t.Errorf("%s not validated", k)
 		}

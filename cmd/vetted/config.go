@@ -31,9 +31,13 @@ type config struct {
 	Policy        *policies.Enforcer
 	SecureCookies bool
 	SyncInterval  time.Duration
+	// PublishWait bounds how long a change to what is live waits for
+	// every live instance to serve it before it is acknowledged.
+	PublishWait time.Duration
 	// Delivery API (wire_delivery.go).
 	DeliveryMaxAge      time.Duration
 	DeliverySWR         time.Duration
+	DeliverySIE         time.Duration
 	CORSOrigins         []string
 	WebhookAllowPrivate bool
 	TrustedProxies      []string
@@ -164,8 +168,10 @@ var options = []option{
 		return nil
 	}},
 	{"VETTED_SYNC_INTERVAL", "200ms", "how often to follow other instances' changes", durOpt(func(c *config) *time.Duration { return &c.SyncInterval }, 10*time.Millisecond)},
+	{"VETTED_PUBLISH_WAIT", "3s", "how long a publish, unpublish or re-certification waits for every running instance to serve it before answering (and before its webhooks)", durOpt(func(c *config) *time.Duration { return &c.PublishWait }, 0)},
 	{"VETTED_DELIVERY_MAX_AGE", "60s", "delivery API Cache-Control max-age", durOpt(func(c *config) *time.Duration { return &c.DeliveryMaxAge }, 0)},
 	{"VETTED_DELIVERY_SWR", "300s", "delivery API Cache-Control stale-while-revalidate", durOpt(func(c *config) *time.Duration { return &c.DeliverySWR }, 0)},
+	{"VETTED_DELIVERY_SIE", "86400s", "delivery API Cache-Control stale-if-error (0 leaves it out)", durOpt(func(c *config) *time.Duration { return &c.DeliverySIE }, 0)},
 	{"VETTED_CORS_ORIGINS", "", "comma-separated browser origins allowed to read the delivery API (* for any)", func(c *config, v string) error {
 		c.CORSOrigins = nil
 		for _, o := range strings.Split(v, ",") {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vetted-cms/vetted/audit"
 	"github.com/vetted-cms/vetted/delivery"
+	"github.com/vetted-cms/vetted/delivery/search"
 	"github.com/vetted-cms/vetted/handlers"
 	"github.com/vetted-cms/vetted/metrics"
 	"github.com/vetted-cms/vetted/models"
@@ -17,13 +18,22 @@ import (
 	"github.com/vetted-cms/vetted/service"
 )
 
-// wireDelivery attaches the delivery API (read model, webhooks) to srv,
-// its metrics to m and its readiness to /readyz.
+// wireDelivery attaches the delivery API (read model, search, webhooks)
+// to srv, its metrics to m and its readiness to /readyz.
 func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server, m *metrics.Metrics) {
-	sys, err := delivery.Setup(ctx, delivery.Deps{
+	idx, err := search.New()
+	if err != nil {
+		slog.Error("delivery API not started", "err", err.Error())
+		srv.Ready = append(srv.Ready, handlers.ReadyCheck{Name: "delivery", Check: func(context.Context) error {
+			return errors.New("search index not created")
+		}})
+		return
+	}
+	sys, err := delivery.Setup(ctx, delivery.Deps{Search: idx,
 		Articles: a.articles, Users: a.svc.Users, Store: mongostore.NewDeliveryStore(a.db),
-		Audit: a.articles.Log, Tokens: a.svc, Policy: a.policy,
-	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m})
+		Audit: a.articles.Log, Tokens: a.svc, Policy: a.policy, Cursor: a.articles.Log.Cursor,
+	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m,
+		Presence: delivery.PresenceOptions{MaxWait: cfg.PublishWait}})
 	if err != nil {
 		// Only a database failure during start-up gets here; serve is
 		// about to fail on the same database anyway.
@@ -46,8 +56,8 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 			slog.Warn("webhook catch-up", "err", err.Error())
 		}
 	}()
-	api := &handlers.DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Public: cfg.PublicDelivery,
-		MaxAge: cfg.DeliveryMaxAge, StaleWhileRevalidate: cfg.DeliverySWR, CORSOrigins: cfg.CORSOrigins, Observe: m}
+	api := &handlers.DeliveryAPI{Model: sys.Model, Search: idx, Tokens: sys.Tokens, Public: cfg.PublicDelivery,
+		MaxAge: cfg.DeliveryMaxAge, StaleWhileRevalidate: cfg.DeliverySWR, StaleIfError: cfg.DeliverySIE, CORSOrigins: cfg.CORSOrigins, Observe: m}
 	hooks := &handlers.WebhookAPI{Hooks: sys.Webhooks}
 	srv.Delivery = func(r *gin.Engine) {
 		api.Register(r)

@@ -148,3 +148,20 @@ func (s *DeliveryStore) ClaimAttempt(ctx context.Context, deliveryID string, n i
 	}
 	return time.Time{}, err
 }
+
+// PutInstance writes an instance's presence record (by _id: its own).
+func (s *DeliveryStore) PutInstance(ctx context.Context, in *models.Instance) error {
+	return s.db.put(ctx, CollInstances, in.ID, in)
+}
+
+// Instances lists every presence record (a scan of a collection with one
+// small document per running server).
+func (s *DeliveryStore) Instances(ctx context.Context) ([]models.Instance, error) {
+	return all[models.Instance](ctx, s.db, CollInstances, nil)
+}
+
+// DeleteInstance removes an instance's record (clean shutdown).
+func (s *DeliveryStore) DeleteInstance(ctx context.Context, id string) error {
+	_, err := s.db.DB.Collection(CollInstances).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	return mapErr(err)
+}

@@ -1,0 +1,118 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/vetted-cms/vetted/delivery"
+	"github.com/vetted-cms/vetted/delivery/search"
+	"github.com/vetted-cms/vetted/models"
+)
+
+// Searcher answers site search over the published articles.
+type Searcher interface {
+	Search(q search.Query) (*search.Result, error)
+}
+
+// Search limits.
+const (
+	searchMaxQuery = 200
+	searchMaxLimit = 50
+	searchMaxPage  = 100
+)
+
+var (
+	hdrSearchTags    = []string{delivery.TagSearch + " " + delivery.TagArticles}
+	hdrSearchTagsCSV = []string{delivery.TagSearch + "," + delivery.TagArticles}
+)
+
+// search is GET /api/v1/search?q=&topic=&page=&limit=.
+func (d *DeliveryAPI) search(c *gin.Context) {
+	h := c.Writer.Header()
+	d.cors(h, c.Request)
+	if !d.authorized(c) {
+		return
+	}
+	q, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		writeError(c, models.Invalid("the query string is malformed", map[string]string{"query": "malformed"}))
+		return
+	}
+	in, f := searchQuery(q.Get)
+	if f != nil {
+		writeError(c, models.Invalid("the search is not valid", f))
+		return
+	}
+	res, err := d.Search.Search(in)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	body, err := json.Marshal(res)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	sum := sha256.Sum256(body)
+	etag := `"s-` + hex.EncodeToString(sum[:12]) + `"`
+	h["Etag"] = []string{etag}
+	h["Cache-Control"] = d.cache
+	h["Surrogate-Key"], h["Cache-Tag"] = hdrSearchTags, hdrSearchTagsCSV
+	if inm := c.Request.Header["If-None-Match"]; len(inm) > 0 && etagMatch(inm, etag) {
+		c.Status(http.StatusNotModified)
+		return
+	}
+	h["Content-Type"] = hdrJSON
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	c.Writer.WriteHeader(http.StatusOK)
+	if c.Request.Method != http.MethodHead {
+		_, _ = c.Writer.Write(body)
+	}
+}
+
+// searchQuery reads the search parameters: the search, or the fields
+// that are not valid.
+func searchQuery(get func(string) string) (in search.Query, f map[string]string) {
+	bad := func(k, why string) {
+		if f == nil {
+			f = map[string]string{}
+		}
+		f[k] = why
+	}
+	in.Q = strings.TrimSpace(get("q"))
+	switch {
+	case in.Q == "":
+		bad("q", "required: the words to search for")
+	case !utf8.ValidString(in.Q) || utf8.RuneCountInString(in.Q) > searchMaxQuery:
+		bad("q", "at most 200 characters of text")
+	}
+	_, page, limit, lf := listQuery(get)
+	in.Topic = get("topic")
+	for k, v := range lf {
+		bad(k, v)
+	}
+	if lf["limit"] == "" && limit > searchMaxLimit {
+		bad("limit", "a whole number from 1 to 50")
+	}
+	if lf["page"] == "" && page > searchMaxPage {
+		bad("page", "a whole number from 1 to 100")
+	}
+	if f != nil {
+		if _, ok := f["limit"]; ok {
+			f["limit"] = "a whole number from 1 to 50"
+		}
+		if _, ok := f["page"]; ok {
+			f["page"] = "a whole number from 1 to 100"
+		}
+	}
+	in.Page, in.Limit = page, limit
+	return in, f
+}
