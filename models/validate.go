@@ -155,6 +155,13 @@ func checkURL(f map[string]string, path, raw string) {
 	}
 }
 
+// ValidLink reports whether raw is an absolute http(s) URL.
+func ValidLink(raw string) bool {
+	f := map[string]string{}
+	checkURL(f, "x", raw)
+	return len(f) == 0
+}
+
 // checkImageURL allows an http(s) URL or a path in the media library
 // (/media/…); which hosts delivery shows is the sanitizer's decision.
 func checkImageURL(f map[string]string, path, raw string) {
