@@ -34,8 +34,8 @@ const propDefaultChecks = 20
 // for an article to be published, corrected, re-certified by another
 // clinician and published again within one history.
 const (
-	propMinSteps = 60
-	propMaxSteps = 100
+	propMinSteps = 70
+	propMaxSteps = 110
 )
 
 // propUser is one fixture person of the property test with the license
@@ -452,7 +452,7 @@ func (w *propWorld) sequence(rt *rapid.T) {
 	steps := rapid.IntRange(propMinSteps, propMaxSteps).Draw(rt, "steps")
 	for s := 0; s < steps; s++ {
 		arts := read()
-		switch kind := rapid.IntRange(0, 22).Draw(rt, "kind"); {
+		switch kind := rapid.IntRange(0, 24).Draw(rt, "kind"); {
 		case kind >= 19: // an editorial cycle driven to publication
 			w.drive(rt, arts[rapid.IntRange(0, len(arts)-1).Draw(rt, "driveArt")])
 		case kind < 11: // one request
