@@ -22,6 +22,8 @@ type Config struct {
 	Logger   *slog.Logger
 	// ObserveWebhooks, when set, counts webhook attempts and failures.
 	ObserveWebhooks interface{ WebhookAttempt(failed bool) }
+	// ImageHosts: see Options.ImageHosts.
+	ImageHosts []string
 }
 
 // Deps are the stores the delivery side reads and writes.
@@ -44,6 +46,8 @@ type Deps struct {
 	Cursor func() int64
 	// Search, when set, is kept current with what is live.
 	Search SearchIndex
+	// Settings supplies the site settings at start (nil: none yet).
+	Settings SettingsSource
 }
 
 // System is the wired delivery side.
@@ -59,7 +63,7 @@ type System struct {
 // caller connects Model.OnApply to the article store and Model to the
 // service as its Publisher, then calls Start.
 func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
-	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor})
+	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts})
 	m.Search = d.Search
 	if err := m.Load(ctx); err != nil {
 		return nil, err
@@ -89,9 +93,11 @@ func (s *System) Start(ctx context.Context) {
 }
 
 // OnOther takes the log's non-article events: a token revocation made on
-// any instance reaches this one's token cache.
+// any instance reaches this one's token cache; profile and settings
+// changes reach the read model.
 func (s *System) OnOther(ev *models.Event) {
 	if ev.Action == models.ActionTokenRevoke && ev.Subject != "" {
 		s.Tokens.Forget(ev.Subject)
 	}
+	s.Model.OnOther(ev)
 }

@@ -61,6 +61,8 @@ var routeAccess = map[string][]string{
 	"GET /api/admin/audit":                       {asAdmin},
 	"GET /api/admin/audit/verify":                {asAdmin},
 	"GET /api/admin/audit/anchor":                {asAdmin},
+	"GET /api/admin/settings":                    {asAdmin},
+	"PUT /api/admin/settings":                    {asAdmin},
 	"GET /api/admin/webhooks":                    {asAdmin},
 	"POST /api/admin/webhooks":                   {asAdmin},
 	"DELETE /api/admin/webhooks/:id":             {asAdmin},

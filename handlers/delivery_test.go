@@ -45,7 +45,7 @@ func newDeliveryApp(t testing.TB, cfg delivery.Config, public bool) *dlApp {
 		t.Fatal(err)
 	}
 	sys, err := delivery.Setup(ctx, delivery.Deps{Articles: a.Articles, Users: a.Svc.Users, Store: store, Audit: a.Articles.Log, Tokens: a.Svc, Policy: a.Policy,
-		Cursor: a.Articles.Log.Cursor, Search: idx}, cfg)
+		Cursor: a.Articles.Log.Cursor, Search: idx, Settings: mongostore.NewSettingsStore(a.DB)}, cfg)
 	if err != nil {
 		t.Fatalf("delivery setup: %v", err)
 	}
@@ -238,7 +238,7 @@ func TestDeliveryHTTP(t *testing.T) {
 	d := newDeliveryApp(t, delivery.Config{}, false)
 	b := anArticle().slug("caching-basics").title("Caching <basics> & more").topics("sleep", "anxiety")
 	b.c.Sections = []models.Section{{Heading: "Markdown", Body: "**bold** <script>alert(1)</script> [x](javascript:alert(1)) [ok](https://example.org)\n\n<img src=x onerror=alert(1)>"}}
-	b.c.ClinicianTake = &models.ClinicianTake{Body: "Take it *slowly*."}
+	b.c.ClinicianTake = &models.ClinicianTake{Body: "Take it *slowly*.", Clinician: d.Users[asClinician].ID}
 	b.c.HeroImage = &models.Image{URL: "https://img.example.org/a.jpg", Alt: "A calm room"}
 	art := d.publish(b)
 

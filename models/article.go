@@ -32,11 +32,56 @@ type Article struct {
 	NextReviewDue *time.Time `json:"nextReviewDue" bson:"nextReviewDue"`
 	// EverPublished tells 410 (unpublished) from 404 (never published).
 	EverPublished bool `json:"everPublished" bson:"everPublished"`
+	// FirstPublishedAt is the first publication: the first live publish,
+	// or the original date an import brought with it, whichever is
+	// earlier. It never moves, and it is shown only once a signed version
+	// is live.
+	FirstPublishedAt *time.Time `json:"firstPublishedAt" bson:"firstPublishedAt"`
+	// TakeSignatures are the signatures given by a Clinician's take's own
+	// clinician over a take text (one per clinician and text, the newest):
+	// the take is delivered, credited to them, only when one matches the
+	// live take exactly.
+	TakeSignatures []Signature `json:"takeSignatures,omitempty" bson:"takeSignatures,omitempty"`
+	// ChangesRequested is the newest request for changes since the
+	// article was last submitted; nil once it is resubmitted.
+	ChangesRequested *ChangeRequest `json:"changesRequested" bson:"changesRequested"`
+	// SubmittedRevs are the revisions that were ever submitted for review:
+	// the review record; autosaves between them fold (see RevisionGroups).
+	SubmittedRevs []int64 `json:"-" bson:"submittedRevs,omitempty"`
+	// RequestedRev is the revision the newest request for changes was
+	// made on (kept after resubmission: the re-review compares with it).
+	RequestedRev int64 `json:"-" bson:"requestedRev,omitempty"`
 
 	// Revs indexes the article's revisions to the events that hold them.
 	Revs []RevisionRef `json:"-" bson:"revs"`
 	// Seqs lists the article's events in order.
 	Seqs []int64 `json:"-" bson:"seqs"`
+}
+
+// ChangeRequest is a clinician's request for changes, as the writer sees it.
+type ChangeRequest struct {
+	Comment   string    `json:"comment" bson:"comment"`
+	ActorID   string    `json:"actorId" bson:"actorId"`
+	ActorName string    `json:"actorName" bson:"actorName"`
+	At        time.Time `json:"at" bson:"at"`
+	Rev       int64     `json:"rev" bson:"rev"`
+}
+
+// TakeSignature returns the signature by the take's own clinician over
+// exactly the take in c, or nil: only then is the take theirs to deliver.
+func (a *Article) TakeSignature(c *Content) *Signature {
+	t := c.ClinicianTake
+	if !t.Given() || t.Clinician == "" {
+		return nil
+	}
+	h := t.Hash()
+	for i := len(a.TakeSignatures) - 1; i >= 0; i-- {
+		s := &a.TakeSignatures[i]
+		if s.SignerID == t.Clinician && s.TakeHash == h {
+			return s
+		}
+	}
+	return nil
 }
 
 // Live is the published version of an article.
@@ -63,6 +108,10 @@ type Signature struct {
 	At          time.Time       `json:"at" bson:"at"`
 	Rev         int64           `json:"rev" bson:"rev"`
 	ContentHash string          `json:"contentHash" bson:"contentHash"`
+	// TakeHash is set when the signer is the clinician the content's
+	// Clinician's take names: the signature is then also theirs over
+	// exactly that take (ClinicianTake.Hash).
+	TakeHash string `json:"takeHash,omitempty" bson:"takeHash,omitempty"`
 }
 
 // LicenseSnapshot is the signer's license at the moment of signing.
@@ -116,4 +165,63 @@ func (a *Article) Summarize() Summary {
 		HasLive: a.Live != nil, ScheduledAt: a.ScheduledAt, NextReviewDue: a.NextReviewDue,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
+}
+
+// RevisionGroup is one row of the review record: a revision that was
+// submitted for review (or the first or the current one), with how many
+// autosaved revisions before it were folded into it.
+type RevisionGroup struct {
+	RevisionRef
+	Submitted bool `json:"submitted"`
+	// Folded counts the autosaves since the previous row, which this row
+	// stands for; FoldedFrom is the first of them (0 when none).
+	Folded     int   `json:"folded"`
+	FoldedFrom int64 `json:"foldedFrom,omitempty"`
+}
+
+// RevisionGroups lists the revisions newest first. Autosaves between two
+// submissions fold into the next kept revision: kept are the first
+// revision, every submitted one and the current one. all keeps every
+// revision (nothing folded).
+func (a *Article) RevisionGroups(all bool) []RevisionGroup {
+	submitted := map[int64]bool{}
+	for _, r := range a.SubmittedRevs {
+		submitted[r] = true
+	}
+	var out []RevisionGroup
+	folded, from := 0, int64(0)
+	for i, r := range a.Revs {
+		keep := all || i == 0 || i == len(a.Revs)-1 || submitted[r.Rev]
+		if !keep {
+			if folded == 0 {
+				from = r.Rev
+			}
+			folded++
+			continue
+		}
+		out = append(out, RevisionGroup{RevisionRef: r, Submitted: submitted[r.Rev], Folded: folded, FoldedFrom: from})
+		folded, from = 0, 0
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// DiffBase is the revision a re-review compares the current one with by
+// default: the one changes were last requested on, else the last one
+// submitted before the current, else the live one, else the current.
+func (a *Article) DiffBase() int64 {
+	if a.RequestedRev > 0 && a.RequestedRev != a.Rev {
+		return a.RequestedRev
+	}
+	for i := len(a.SubmittedRevs) - 1; i >= 0; i-- {
+		if r := a.SubmittedRevs[i]; r != a.Rev {
+			return r
+		}
+	}
+	if a.Live != nil {
+		return a.Live.Rev
+	}
+	return a.Rev
 }

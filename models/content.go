@@ -25,8 +25,8 @@ type Content struct {
 	Sections      []Section      `json:"sections" bson:"sections" validate:"max=50,dive"`
 	ClinicianTake *ClinicianTake `json:"clinicianTake" bson:"clinicianTake"`
 	HeroImage     *Image         `json:"heroImage" bson:"heroImage"`
-	Topics        []string       `json:"topics" bson:"topics" validate:"max=12,dive,max=60,slug"`
-	Related       []string       `json:"related" bson:"related" validate:"max=6,dive,slug"`
+	Topics        []string       `json:"topics" bson:"topics" field:"list" validate:"max=12,dive,max=60,slug"`
+	Related       []string       `json:"related" bson:"related" field:"list" validate:"max=6,dive,slug"`
 	CTA           *CTA           `json:"cta" bson:"cta"`
 	SEO           *SEO           `json:"seo" bson:"seo"`
 }
@@ -34,24 +34,47 @@ type Content struct {
 // Section is one heading with a Markdown body.
 type Section struct {
 	Heading string `json:"heading" bson:"heading" validate:"max=200"`
-	Body    string `json:"body" bson:"body" validate:"maxbytes=65536"`
+	Body    string `json:"body" bson:"body" field:"markdown" validate:"maxbytes=65536"`
 }
 
-// ClinicianTake is the quote the signing clinician endorses.
+// ClinicianTake is one named clinician's own words. Clinician is that
+// clinician's user id: the take is delivered only once they have signed
+// exactly this text, and always credited to them (see Article.TakeSignatures).
+// Fields added after the first release carry omitempty so that content
+// saved before them keeps its hash (and every signature over it stays valid).
 type ClinicianTake struct {
-	Body string `json:"body" bson:"body" validate:"maxbytes=8000"`
+	Body      string `json:"body" bson:"body" field:"markdown" validate:"maxbytes=8000"`
+	Clinician string `json:"clinician,omitempty" bson:"clinician,omitempty" validate:"max=64"`
 }
 
-// Image is a picture with its required alternative text.
+// Hash returns the sha-256 of the take's canonical JSON (its words and
+// whose words they are): what a take signature is bound to.
+func (t *ClinicianTake) Hash() string {
+	if t == nil {
+		return ""
+	}
+	b, _ := json.Marshal(t)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Given reports whether the take has words.
+func (t *ClinicianTake) Given() bool { return t != nil && t.Body != "" }
+
+// Image is a picture with its required alternative text. MediaID is
+// reserved for the media library.
 type Image struct {
-	URL string `json:"url" bson:"url" validate:"omitempty,httpurl"`
-	Alt string `json:"alt" bson:"alt" validate:"max=300"`
+	MediaID string `json:"mediaId,omitempty" bson:"mediaId,omitempty" validate:"max=64"`
+	URL     string `json:"url" bson:"url" validate:"omitempty,imageurl"`
+	Alt     string `json:"alt" bson:"alt" validate:"max=300"`
+	Caption string `json:"caption,omitempty" bson:"caption,omitempty" validate:"max=500"`
+	Credit  string `json:"credit,omitempty" bson:"credit,omitempty" validate:"max=200"`
 }
 
 // CTA is the call to action at the end of an article.
 type CTA struct {
 	Heading string `json:"heading" bson:"heading" validate:"max=200"`
-	Body    string `json:"body" bson:"body" validate:"max=1000"`
+	Body    string `json:"body" bson:"body" field:"markdown" validate:"maxbytes=4000"`
 	Label   string `json:"label" bson:"label" validate:"max=80"`
 	URL     string `json:"url" bson:"url" validate:"omitempty,httpurl"`
 }
@@ -127,12 +150,22 @@ func (c *Content) Readiness() map[string]string {
 		f["sections"] = "at least one section before review"
 	}
 	for i, s := range c.Sections {
-		req(fmt.Sprintf("sections[%d].heading", i), s.Heading)
+		if i > 0 { // the first section may be a heading-less intro
+			req(fmt.Sprintf("sections[%d].heading", i), s.Heading)
+		}
 		req(fmt.Sprintf("sections[%d].body", i), s.Body)
+		imagesNeedAlt(f, fmt.Sprintf("sections[%d].body", i), s.Body)
+	}
+	if t := c.ClinicianTake; t.Given() {
+		req("clinicianTake.clinician", t.Clinician)
+		imagesNeedAlt(f, "clinicianTake.body", t.Body)
 	}
 	if c.CTA != nil && (c.CTA.Label != "" || c.CTA.URL != "") {
 		req("cta.label", c.CTA.Label)
 		req("cta.url", c.CTA.URL)
+	}
+	if c.CTA != nil {
+		imagesNeedAlt(f, "cta.body", c.CTA.Body)
 	}
 	return f
 }

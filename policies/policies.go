@@ -38,13 +38,14 @@ const (
 	ObjTokens       = "admin:tokens"
 	ObjWebhooks     = "admin:webhooks"
 	ObjAudit        = "admin:audit"
+	ObjSettings     = "admin:settings"
 	// ActManage is the one action on admin objects.
 	ActManage = "manage"
 )
 
 var (
 	httpMethods  = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
-	adminObjects = []string{ObjUsers, ObjTokens, ObjWebhooks, ObjAudit}
+	adminObjects = []string{ObjUsers, ObjTokens, ObjWebhooks, ObjAudit, ObjSettings}
 )
 
 // ArticleActions are the actions a rule on an article object may name:

@@ -47,6 +47,9 @@ func (s *Service) wfArticle(a *models.Article) workflow.Article {
 		Sensitive:       s.Safety.Applies(a.Content.Topics),
 		ReadinessErrors: a.Content.Readiness(),
 	}
+	if a.Status == string(workflow.StateDraft) {
+		w.ReadinessErrors = s.readiness(context.Background(), a)
+	}
 	w.HasCrisisResources = s.Safety.Satisfied(a.Content.Texts()...)
 	if a.Approval != nil {
 		w.ApprovalHash = a.Approval.ContentHash
@@ -54,7 +57,32 @@ func (s *Service) wfArticle(a *models.Article) workflow.Article {
 	if a.Live != nil {
 		w.LiveHash = a.Live.ContentHash
 	}
+	if t := a.Content.ClinicianTake; t.Given() {
+		w.TakeClinician = t.Clinician
+		w.TakeSigned = a.TakeSignature(&a.Content) != nil
+	}
 	return w
+}
+
+// readiness is the content's publish-readiness plus what needs the user
+// store: a Clinician's take must name an active clinical reviewer who is
+// not the article's author (an author can never sign their own article,
+// so the take could never be theirs to sign).
+func (s *Service) readiness(ctx context.Context, a *models.Article) map[string]string {
+	f := a.Content.Readiness()
+	t := a.Content.ClinicianTake
+	if !t.Given() || t.Clinician == "" || f["clinicianTake.clinician"] != "" {
+		return f
+	}
+	switch u, err := s.Users.Get(ctx, t.Clinician); {
+	case err != nil:
+		f["clinicianTake.clinician"] = "no such user"
+	case !slices.Contains(s.rights(u).Others, workflow.ActionApprove) || !u.Active:
+		f["clinicianTake.clinician"] = "must be an active clinical reviewer"
+	case u.ID == a.AuthorID:
+		f["clinicianTake.clinician"] = "the article's author cannot sign it; credit the clinician whose words these are"
+	}
+	return f
 }
 
 // View decorates an article for the caller.
@@ -77,6 +105,12 @@ func (s *Service) GetArticle(ctx context.Context, id string) (*models.Article, e
 
 // CreateArticle starts a draft authored by the caller.
 func (s *Service) CreateArticle(ctx context.Context, actor *models.User, c models.Content) (*models.Article, error) {
+	return s.createArticle(ctx, actor, c, nil, "")
+}
+
+// createArticle starts a draft; firstPublished is an import's original
+// publication date (nil otherwise), recorded on the create event.
+func (s *Service) createArticle(ctx context.Context, actor *models.User, c models.Content, firstPublished *time.Time, comment string) (*models.Article, error) {
 	if !s.Policy.AllowAny(actor.Roles, policies.ObjOwnArticle, string(workflow.ActionCreate)) {
 		return nil, models.Errorf(models.ErrForbidden, "your role may not create articles")
 	}
@@ -98,8 +132,8 @@ func (s *Service) CreateArticle(ctx context.Context, actor *models.User, c model
 	if err := s.Articles.ClaimSlug(ctx, c.Slug, id); err != nil {
 		return nil, err
 	}
-	ev := &models.Event{At: s.now(), Actor: actor.ID, ActorName: actor.Name, Action: models.ActionCreate, ArticleID: id,
-		Version: 1, Rev: 1, To: string(workflow.StateDraft), Data: models.EventData{Content: &c, ContentHash: c.Hash()}}
+	ev := &models.Event{At: s.now(), Actor: actor.ID, ActorName: actor.Name, Action: models.ActionCreate, ArticleID: id, Comment: comment,
+		Version: 1, Rev: 1, To: string(workflow.StateDraft), Data: models.EventData{Content: &c, ContentHash: c.Hash(), FirstPublishedAt: firstPublished}}
 	return s.Articles.Commit(ctx, nil, ev)
 }
 
@@ -219,7 +253,10 @@ func (s *Service) transition(ctx context.Context, actor *models.User, id string,
 			return nil, &models.Error{Err: err, Message: err.Error(), Current: s.View(ctx, actor, a)}
 		}
 		if errors.Is(err, workflow.ErrNotReady) {
-			return nil, &models.Error{Err: err, Message: err.Error(), Fields: a.Content.Readiness()}
+			return nil, &models.Error{Err: err, Message: err.Error(), Fields: s.readiness(ctx, a)}
+		}
+		if errors.Is(err, workflow.ErrTakeUnsigned) {
+			return nil, &models.Error{Err: err, Message: err.Error(), Current: s.View(ctx, actor, a)}
 		}
 		return nil, err
 	}
@@ -261,6 +298,9 @@ func (s *Service) transition(ctx context.Context, actor *models.User, id string,
 func (s *Service) signature(u *models.User, action string, a *models.Article, now time.Time) *models.Signature {
 	sig := &models.Signature{ID: NewID("sig"), Action: action, SignerID: u.ID, SignerName: u.Name, Credentials: u.Credentials,
 		Meaning: workflow.SignatureMeaning, At: now, Rev: a.Rev, ContentHash: a.ContentHash}
+	if t := a.Content.ClinicianTake; t.Given() && t.Clinician == u.ID {
+		sig.TakeHash = t.Hash() // the take's own clinician signs their words
+	}
 	if u.License != nil {
 		sig.License = models.LicenseSnapshot{Type: u.License.Type, Number: u.License.Number, Jurisdiction: u.License.Jurisdiction,
 			ExpiresOn: u.License.ExpiresOn, VerifiedAt: u.License.VerifiedAt}

@@ -22,6 +22,17 @@ type NewUser struct {
 	Bio         string          `json:"bio" validate:"maxbytes=2000"`
 	Credentials string          `json:"credentials" validate:"maxbytes=80"`
 	License     *models.License `json:"license"` // struct-level rules (models/validate.go)
+	Profile
+}
+
+// Profile is the public profile a user edits themselves (admins anyone's):
+// not clinical content, delivered as it is now (signers' names and
+// credentials stay as signed).
+type Profile struct {
+	Title    string `json:"title" validate:"max=80"`
+	PhotoURL string `json:"photoUrl" validate:"omitempty,httpurl"`
+	PhotoAlt string `json:"photoAlt" validate:"required_with=PhotoURL,max=300"`
+	URL      string `json:"url" validate:"omitempty,httpurl"`
 }
 
 // UserPatch changes a user; nil fields stay as they are.
@@ -35,6 +46,10 @@ type UserPatch struct {
 	Credentials     *string         `json:"credentials" validate:"omitnil,maxbytes=80"`
 	License         *models.License `json:"license"`
 	ClearLicense    bool            `json:"clearLicense"`
+	Title           *string         `json:"title" validate:"omitnil,max=80"`
+	PhotoURL        *string         `json:"photoUrl" validate:"omitnil,omitempty,httpurl"`
+	PhotoAlt        *string         `json:"photoAlt" validate:"omitnil,max=300"`
+	URL             *string         `json:"url" validate:"omitnil,omitempty,httpurl"`
 }
 
 // policyRoles adds, to the shape errors in f, every role the policy does
@@ -68,7 +83,7 @@ func (s *Service) CreateUser(ctx context.Context, actor *models.User, in NewUser
 	}
 	now := s.now()
 	u := &models.User{ID: NewID("u"), Email: in.Email, Name: strings.TrimSpace(in.Name), Roles: slices.Compact(slices.Sorted(slices.Values(in.Roles))),
-		Bio: in.Bio, Credentials: in.Credentials, Active: true, PasswordHash: HashPassword(in.Password), CreatedAt: now, UpdatedAt: now}
+		Bio: in.Bio, Credentials: in.Credentials, Title: in.Title, PhotoURL: in.PhotoURL, PhotoAlt: in.PhotoAlt, URL: in.URL, Active: true, PasswordHash: HashPassword(in.Password), CreatedAt: now, UpdatedAt: now}
 	if in.License != nil {
 		l := *in.License
 		l.VerifiedAt, l.VerifiedBy = nil, ""
@@ -130,8 +145,20 @@ func (s *Service) UpdateUser(ctx context.Context, actor *models.User, id string,
 			f["currentPassword"] = "is wrong"
 		}
 	}
+	if photo, alt := pick(p.PhotoURL, u.PhotoURL), pick(p.PhotoAlt, u.PhotoAlt); photo != "" && strings.TrimSpace(alt) == "" {
+		f["photoAlt"] = "required with a photo: describe it for people who cannot see it"
+	}
 	if len(f) > 0 {
 		return nil, models.Invalid("the change is not valid", f)
+	}
+	for _, c := range []struct {
+		name string
+		in   *string
+		to   *string
+	}{{"title", p.Title, &u.Title}, {"photoUrl", p.PhotoURL, &u.PhotoURL}, {"photoAlt", p.PhotoAlt, &u.PhotoAlt}, {"url", p.URL, &u.URL}} {
+		if c.in != nil && strings.TrimSpace(*c.in) != *c.to {
+			*c.to, changes[c.name] = strings.TrimSpace(*c.in), "changed"
+		}
 	}
 	if p.Name != nil {
 		n := strings.TrimSpace(*p.Name)
@@ -210,4 +237,12 @@ func (s *Service) VerifyLicense(ctx context.Context, actor *models.User, id stri
 		return nil, err
 	}
 	return u, nil
+}
+
+// pick is the patched value when the patch names one, else the current.
+func pick(patch *string, current string) string {
+	if patch != nil {
+		return *patch
+	}
+	return current
 }

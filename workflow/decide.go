@@ -93,6 +93,7 @@ func Decide(now time.Time, a Article, r Request) (Decision, error) {
 		err = first(
 			func() error { return from(a, r.Action, StateInReview) },
 			func() error { return CheckSigner(now, a, r) },
+			func() error { return CheckTake(a, actor, true) },
 		)
 	case ActionPublish:
 		d.To, d.SetsLive = StatePublished, true
@@ -104,6 +105,7 @@ func Decide(now time.Time, a Article, r Request) (Decision, error) {
 				}
 				return nil
 			},
+			func() error { return CheckTake(a, actor, false) },
 		)
 		if err == nil && r.PublishAt != nil && r.PublishAt.After(now) {
 			d.To, d.SetsLive, d.Scheduled = StateApproved, false, true
@@ -133,6 +135,7 @@ func Decide(now time.Time, a Article, r Request) (Decision, error) {
 				return nil
 			},
 			func() error { return CheckSigner(now, a, r) },
+			func() error { return CheckTake(a, actor, true) },
 			func() error {
 				if a.ContentHash != a.LiveHash {
 					return refuse(ErrStaleContent, "the working copy differs from the live version; re-certify only unchanged live content")

@@ -42,6 +42,7 @@ type config struct {
 	WebhookAllowPrivate bool
 	TrustedProxies      []string
 	auditConfig         // audit_cmd.go
+	ImageHosts          []string
 }
 
 // option is one row of the options table: variable, default, parser.
@@ -189,6 +190,19 @@ var options = []option{
 	{"VETTED_AUDIT_ANCHOR", "", "file the audit checkpoints are appended to (default: <data dir>-audit-anchor.jsonl)", strOpt(func(c *config) *string { return &c.AuditAnchor })},
 	{"VETTED_AUDIT_INTERVAL", "1m", "longest wait before new audit events are checkpointed (at most 1m)", parseAuditInterval},
 	{"VETTED_AUDIT_TRUSTED_KEYS", "", "comma-separated public keys (ed25519:…) whose checkpoints verify too: other instances', retired keys", parseTrustedKeys},
+	{"VETTED_IMAGE_HOSTS", "", "comma-separated hosts Markdown and hero images may come from besides the media library (/media/)", func(c *config, v string) error {
+		c.ImageHosts = nil
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.ToLower(strings.TrimSpace(h)); h == "" {
+				continue
+			}
+			if strings.ContainsAny(h, "/:*@ ") || !strings.Contains(h, ".") {
+				return fmt.Errorf("%q is not a host name like images.example.org", h)
+			}
+			c.ImageHosts = append(c.ImageHosts, h)
+		}
+		return nil
+	}},
 	{"VETTED_WEBHOOK_ALLOW_PRIVATE", "", "1: webhooks may target loopback, private and link-local addresses", boolOpt(func(c *config) *bool { return &c.WebhookAllowPrivate })},
 }
 

@@ -61,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return auditCmd(ctx, cfg, args, stdout, stderr)
 	case "user":
 		return userCmd(ctx, cfg, args, stdout, stderr)
+	case "import":
+		return importCmd(ctx, cfg, args, stdout, stderr)
 	case "backup":
 		return backupCmd(ctx, cfg, args, stdout, stderr)
 	case "restore":
@@ -83,6 +85,7 @@ func usage(w io.Writer) {
   vetted backup FILE                     a consistent backup (database and media) while the server runs
   vetted restore FILE                    into an empty VETTED_DATA_DIR (or empty MONGODB_URI database)
   vetted user create --email E --name N --role R [--role R2] (password from VETTED_NEW_PASSWORD or stdin)
+  vetted import --author EMAIL FILE      existing articles in as drafts (JSON lines; firstPublishedAt kept)
 configuration (environment):
 `)
 	for _, o := range options {
@@ -132,6 +135,7 @@ func openObserved(ctx context.Context, cfg config, m *metrics.Metrics) (*app, er
 	if m != nil {
 		svc.Observe = m
 	}
+	svc.Settings = mongostore.NewSettingsStore(db)
 	if n, err := svc.RecoverOutbox(ctx); err != nil {
 		closeDB(ctx)
 		return nil, fmt.Errorf("append pending audit events: %w", err)
@@ -169,7 +173,7 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 	}
 	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
 		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies,
-		Metrics: m, MetricsToken: cfg.MetricsToken, AccessLog: accessLog}
+		Metrics: m, MetricsToken: cfg.MetricsToken, AccessLog: accessLog, ImageHosts: cfg.ImageHosts}
 	wireDelivery(ctx, cfg, a, srv, m)
 	wireFollower(cfg, a, srv, m)
 	// Loading decodes every article head, event and snapshot once; hand

@@ -277,6 +277,8 @@ func procContent(slug string, variant int) map[string]any {
 		"keyTakeaways": []string{"Breathe out longer than in.", fmt.Sprint("Variant ", variant)},
 		"sections":     []map[string]string{{"heading": "What helps", "body": fmt.Sprintf("In for four, out for six. (%d)", variant)}},
 		"topics":       []string{"anxiety"},
+		// PUT takes the complete content: the optional parts as empty.
+		"related": []string{}, "clinicianTake": nil, "heroImage": nil, "cta": nil, "seo": nil,
 	}
 }
 

@@ -32,7 +32,8 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 	sys, err := delivery.Setup(ctx, delivery.Deps{Search: idx,
 		Articles: a.articles, Users: a.svc.Users, Store: mongostore.NewDeliveryStore(a.db),
 		Audit: a.articles.Log, Tokens: a.svc, Policy: a.policy, Cursor: a.articles.Log.Cursor,
-	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m,
+		Settings: mongostore.NewSettingsStore(a.db),
+	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m, ImageHosts: cfg.ImageHosts,
 		Presence: delivery.PresenceOptions{MaxWait: cfg.PublishWait}})
 	if err != nil {
 		// Only a database failure during start-up gets here; serve is

@@ -254,7 +254,9 @@ type article struct {
 func content(title, body string) map[string]any {
 	return map[string]any{"title": title, "slug": slugOf(title), "summary": "A test article written for Vetted's system tests.",
 		"keyTakeaways": []string{"Tests keep promises honest."},
-		"sections":     []map[string]string{{"heading": "Body", "body": body}}, "topics": []string{"testing"}}
+		"sections":     []map[string]string{{"heading": "Body", "body": body}}, "topics": []string{"testing"},
+		// PUT takes the complete content: the optional parts as empty.
+		"related": []string{}, "clinicianTake": nil, "heroImage": nil, "cta": nil, "seo": nil}
 }
 
 func slugOf(title string) string {

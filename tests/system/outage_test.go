@@ -111,7 +111,7 @@ func TestDatabaseOutage(t *testing.T) {
 	var revs struct {
 		Items []struct{ Rev int64 } `json:"items"`
 	}
-	if st, _, b := call(t, "GET", srv.URL+"/api/admin/articles/"+art.ID+"/revisions", writer, nil, nil, &revs); st != 200 {
+	if st, _, b := call(t, "GET", srv.URL+"/api/admin/articles/"+art.ID+"/revisions?all=1", writer, nil, nil, &revs); st != 200 {
 		t.Fatalf("revisions after recovery: %d %s", st, b)
 	}
 	have := map[string]bool{}

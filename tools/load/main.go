@@ -100,7 +100,9 @@ type art struct {
 func content(title, slug, body string) map[string]any {
 	return map[string]any{"title": title, "slug": slug, "summary": "A load-test article about sleep and mood.",
 		"keyTakeaways": []string{"Regular wake times help."}, "topics": []string{"sleep"},
-		"sections": []map[string]string{{"heading": "Body", "body": body}, {"heading": "More", "body": "Second section with **Markdown**."}}}
+		"sections": []map[string]string{{"heading": "Body", "body": body}, {"heading": "More", "body": "Second section with **Markdown**."}},
+		// PUT takes the complete content: the optional parts as empty.
+		"related": []string{}, "clinicianTake": nil, "heroImage": nil, "cta": nil, "seo": nil}
 }
 
 func main() {

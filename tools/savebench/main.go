@@ -85,7 +85,9 @@ func main() {
 
 func content(title, body string) map[string]any {
 	return map[string]any{"title": title, "summary": "A load-test article.", "keyTakeaways": []string{"One"},
-		"sections": []map[string]string{{"heading": "Body", "body": body}}, "topics": []string{"load"}}
+		"sections": []map[string]string{{"heading": "Body", "body": body}}, "topics": []string{"load"},
+		// PUT takes the complete content: the optional parts as empty.
+		"related": []string{}, "clinicianTake": nil, "heroImage": nil, "cta": nil, "seo": nil}
 }
 
 func login(base, email, pw string) string {

@@ -1,0 +1,39 @@
+package models
+
+import "time"
+
+// Settings are the site's trust statements, delivered with every article:
+// who publishes it and the editorial promise. Admins change them; every
+// change is an audit event carrying the complete new settings.
+type Settings struct {
+	Publisher       Publisher       `json:"publisher" bson:"publisher"`
+	EditorialPolicy EditorialPolicy `json:"editorialPolicy" bson:"editorialPolicy"`
+	// PreviewURL is the template of a site's preview link ({slug}, {id}).
+	PreviewURL string `json:"previewUrl" bson:"previewUrl"`
+}
+
+// Publisher is the organization that publishes the articles.
+type Publisher struct {
+	Name    string `json:"name" bson:"name"`
+	URL     string `json:"url" bson:"url"`
+	LogoURL string `json:"logoUrl" bson:"logoUrl"`
+}
+
+// EditorialPolicy is the publisher's statement of how content is reviewed.
+type EditorialPolicy struct {
+	Statement string `json:"statement" bson:"statement"`
+	URL       string `json:"url" bson:"url"`
+}
+
+// SettingsDoc is the stored settings document (one, _id "site"), with its
+// audit event as an outbox like users.
+type SettingsDoc struct {
+	ID           string    `bson:"_id"`
+	Settings     Settings  `bson:"settings"`
+	UpdatedAt    time.Time `bson:"updatedAt"`
+	PendingAudit *Event    `bson:"pendingAudit,omitempty"`
+}
+
+// Validate checks settings against settingsRules (validate.go) and
+// returns field paths with reasons.
+func (s *Settings) Validate() map[string]string { return Fields(s) }
