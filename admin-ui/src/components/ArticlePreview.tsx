@@ -1,5 +1,5 @@
 import { memo, useMemo } from 'react';
-import { imageBlockReason, imageHost, renderMarkdown } from '../lib/markdown';
+import { blockedText, imageBlockReason, renderMarkdown } from '../lib/markdown';
 import type { Content } from '../lib/types';
 import type { RelatedInfo } from '../lib/related';
 
@@ -15,9 +15,7 @@ export function PolicyImage({ src, alt, className }: { src: string; alt: string;
   return (
     <>
       {blocked ? (
-        <span className="md-blocked-img">
-          Image not loaded ({blocked}): {alt ? `“${alt}”` : 'no alt text'} — {imageHost(src)}
-        </span>
+        <span className="md-blocked-img">{blockedText(src, alt, blocked)}</span>
       ) : (
         <img className={className} src={src} alt={alt} />
       )}

@@ -36,8 +36,8 @@ export function imageBlockReason(src: string, hosts: string[] = imageHosts): str
   } catch {
     return 'not a web address';
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') return `${u.protocol.replace(':', '')} address`;
-  if (!hosts.includes(u.hostname.toLowerCase())) return `from ${u.hostname}, not an allowed image host`;
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return `a ${u.protocol.replace(':', '')} address is not allowed`;
+  if (!hosts.includes(u.hostname.toLowerCase())) return `${u.hostname} is not an allowed image host`;
   return '';
 }
 
@@ -48,6 +48,11 @@ export function imageHost(src: string): string {
   } catch {
     return 'an unknown host';
   }
+}
+
+/** The placeholder text for an image that is not loaded: its alt text and where it would have come from. */
+export function blockedText(src: string, alt: string, reason: string): string {
+  return `Image not loaded: ${alt ? `“${alt}”` : 'no alt text'} (${reason.includes(imageHost(src)) ? reason : `${imageHost(src)}: ${reason}`})`;
 }
 
 const cache = new Map<string, string>();
@@ -93,7 +98,7 @@ export function sanitizeMarkdownHtml(html: string, hosts: string[] = imageHosts)
     if (blocked) {
       const ph = doc.createElement('span');
       ph.className = 'md-blocked-img';
-      ph.textContent = `Image not loaded (${blocked}): ${alt ? `“${alt}”` : 'no alt text'} — ${imageHost(src)}`;
+      ph.textContent = blockedText(src, alt, blocked);
       figure.appendChild(ph);
     } else {
       const clean = doc.createElement('img');

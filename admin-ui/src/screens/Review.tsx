@@ -157,7 +157,7 @@ export function ReviewScreen({ id }: { id: string }) {
                 </>
               )
             ) : (
-              <RevisionCompare articleId={article.id} revisions={revisions} initialFrom={sinceRequestedRev(events, article.rev)?.toString()} />
+              <RevisionCompare articleId={article.id} revisions={revisions} initialFrom={sinceRequestedRev(events, article.rev)?.toString()} fromNote="since changes were last requested" />
             )}
           </section>
           <section className="card" aria-labelledby="render-h">
