@@ -50,7 +50,7 @@ func signed(c models.Content) *models.Article {
 // signature binds, signed by someone other than the author.
 func TestBuildRefusesUnsignedContent(t *testing.T) {
 	c := models.Content{Slug: "s", Title: "T", Summary: "S", Sections: []models.Section{{Heading: "h", Body: "b"}}}
-	if _, err := delivery.Build(signed(c), c, &models.User{Name: "W"}, time.Time{}); err != nil {
+	if _, err := delivery.Build(signed(c), c, time.Time{}, nil); err != nil {
 		t.Fatalf("valid: %v", err)
 	}
 	other := c
@@ -72,7 +72,7 @@ func TestBuildRefusesUnsignedContent(t *testing.T) {
 	}
 	for name, mk := range cases {
 		a, cc := mk()
-		if _, err := delivery.Build(a, cc, nil, time.Time{}); err == nil {
+		if _, err := delivery.Build(a, cc, time.Time{}, nil); err == nil {
 			t.Errorf("%s: built", name)
 		}
 	}
@@ -81,15 +81,92 @@ func TestBuildRefusesUnsignedContent(t *testing.T) {
 func TestJSONLD(t *testing.T) {
 	c := models.Content{Slug: "s", Title: "Panic </script>", Summary: "S", Topics: []string{"anxiety", "panic"},
 		HeroImage: &models.Image{URL: "https://img.example/a.jpg", Alt: "alt"}, SEO: &models.SEO{CanonicalURL: "https://site.example/s"}}
-	s, err := delivery.Build(signed(c), c, &models.User{Name: "Wren", Bio: "writes"}, time.Time{})
+	a := signed(c)
+	orig := time.Date(2019, 5, 6, 0, 0, 0, 0, time.UTC)
+	a.FirstPublishedAt = &orig
+	s, err := delivery.Build(a, c, time.Time{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.Decorate(delivery.Profiles{People: map[string]*models.User{
+		"u_w": {ID: "u_w", Name: "Wren", Bio: "writes", URL: "https://site.example/people/wren", PhotoURL: "https://site.example/wren.jpg", PhotoAlt: "Wren"},
+		"u_c": {ID: "u_c", Name: "Casey Renamed", Title: "Clinical reviewer", URL: "https://site.example/people/casey"},
+	}, Settings: models.Settings{Publisher: models.Publisher{Name: "Calm Minds", URL: "https://site.example", LogoURL: "https://site.example/logo.png"}}})
 	ld := s.JSONLD
 	if ld.Type != "MedicalWebPage" || ld.ReviewedBy.HonorificSuffix != "MA, LPC" || ld.ReviewedBy.Type != "Person" || ld.Author.Name != "Wren" ||
-		ld.LastReviewed != "2026-01-02" || ld.DatePublished != "2026-01-02T04:04:05Z" || ld.Image.URL != "https://img.example/a.jpg" ||
+		ld.LastReviewed != "2026-01-02" || ld.DatePublished != "2019-05-06T00:00:00Z" || ld.DateModified != "2026-01-02T04:04:05Z" || ld.Image.URL != "https://img.example/a.jpg" ||
 		len(ld.About) != 2 || ld.URL != "https://site.example/s" {
 		t.Errorf("jsonLd = %+v", ld)
+	}
+	if ld.Author.URL != "https://site.example/people/wren" || ld.Author.Image != "https://site.example/wren.jpg" || ld.ReviewedBy.URL != "https://site.example/people/casey" {
+		t.Errorf("profiles missing from jsonLd: author %+v reviewedBy %+v", ld.Author, ld.ReviewedBy)
+	}
+	if ld.ReviewedBy.Name != "Casey" || s.Review.Reviewer.Name != "Casey" || s.Review.Reviewer.Title != "Clinical reviewer" {
+		t.Errorf("the reviewer must be named as signed, with the current title: %+v", s.Review.Reviewer)
+	}
+	if ld.Publisher == nil || ld.Publisher.Type != "Organization" || ld.Publisher.Logo == nil || ld.Publisher.Logo.URL != "https://site.example/logo.png" || s.Publisher == nil {
+		t.Errorf("publisher = %+v / %+v", ld.Publisher, s.Publisher)
+	}
+	if !s.FirstPublishedAt.Equal(orig) || s.PublishedAt.Equal(orig) {
+		t.Errorf("firstPublishedAt %v publishedAt %v", s.FirstPublishedAt, s.PublishedAt)
+	}
+}
+
+// TestTakeDeliveredOnlyUnderItsClinicianSignature: the take appears only
+// when its own clinician's take signature binds exactly its text, and is
+// credited to them (as they signed), never to the live version's signer.
+func TestTakeDeliveredOnlyUnderItsClinicianSignature(t *testing.T) {
+	c := models.Content{Slug: "s", Title: "T", Summary: "S", Sections: []models.Section{{Body: "b"}},
+		ClinicianTake: &models.ClinicianTake{Body: "I have seen therapy help.", Clinician: "u_a"}}
+	takeSig := models.Signature{ID: "sig_a", SignerID: "u_a", SignerName: "Avery", Credentials: "MA, LPC", TakeHash: c.ClinicianTake.Hash()}
+	for name, tc := range map[string]struct {
+		sigs []models.Signature
+		want string
+	}{
+		"no take signature":         {nil, ""},
+		"signed by another":         {[]models.Signature{{ID: "x", SignerID: "u_c", TakeHash: c.ClinicianTake.Hash()}}, ""},
+		"its clinician, other text": {[]models.Signature{{ID: "y", SignerID: "u_a", TakeHash: (&models.ClinicianTake{Body: "Other words.", Clinician: "u_a"}).Hash()}}, ""},
+		"its clinician, this text":  {[]models.Signature{takeSig}, "Avery"},
+	} {
+		a := signed(c) // the live version is signed by Casey (u_c)
+		a.TakeSignatures = tc.sigs
+		s, err := delivery.Build(a, c, time.Time{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if s.ClinicianTake != nil {
+			got = s.ClinicianTake.Clinician.Name
+		}
+		if got != tc.want {
+			t.Errorf("%s: take credited to %q, want %q", name, got, tc.want)
+		}
+	}
+}
+
+// TestNarrowMarkdownPolicy: only what Markdown makes reaches a page.
+func TestNarrowMarkdownPolicy(t *testing.T) {
+	r := delivery.NewRenderer([]string{"images.example.org"})
+	cases := []struct{ in, want, not string }{
+		{`<div class="alert alert-ok" role="status">Approved — <a class="btn btn-primary" href="https://x.example">Sign</a></div>`, "", "class="},
+		{`<button>Sign</button><form><input></form><details><summary>x</summary></details><svg></svg><math></math><video></video>`, "<p>Signx</p>", "<button"},
+		{"![pixel](https://tracker.example/p.gif)", "", "tracker.example"},
+		{"![a chart](/media/chart.png)", `<img src="/media/chart.png" alt="a chart"`, ""},
+		{"![a photo](https://images.example.org/p.jpg)", `src="https://images.example.org/p.jpg"`, ""},
+		{"![a photo](http://images.example.org/p.jpg)", "", "images.example.org"},
+		{"[call](tel:988) [mail](mailto:a@b.org) [top](#top) [x](ftp://x.org/a) [rel](/admin/)", `href="tel:988"`, "ftp:"},
+		{"[rel](/admin/)", "", "/admin/"},
+		{"[top](#top)", `href="#top"`, ""},
+		{"{#id .cls}\n# Heading {#id}", "", `id="`},
+	}
+	for _, c := range cases {
+		got := r.Render(c.in)
+		if c.want != "" && !strings.Contains(got, c.want) {
+			t.Errorf("%q → %q; want it to contain %q", c.in, got, c.want)
+		}
+		if c.not != "" && strings.Contains(got, c.not) {
+			t.Errorf("%q → %q; must not contain %q", c.in, got, c.not)
+		}
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -37,9 +38,16 @@ type Articles interface {
 	SlugOwner(ctx context.Context, slug string) (string, error)
 }
 
-// Users looks up authors.
+// Users looks up the people a snapshot names (author, reviewer, a take's
+// clinician) for their public profiles.
 type Users interface {
 	Get(ctx context.Context, id string) (*models.User, error)
+}
+
+// SettingsSource reads the site settings (start-up only: changes arrive
+// as settings.update events).
+type SettingsSource interface {
+	Settings(ctx context.Context) (*models.Settings, error)
 }
 
 // Projection stores the `published` collection.
@@ -91,6 +99,7 @@ type Entry struct {
 
 	base       *base
 	relatedSig string
+	decSig     string
 }
 
 // base is a live article's snapshot before related articles are resolved.
@@ -98,6 +107,10 @@ type base struct {
 	snap    *Snapshot
 	liveKey string
 	version int64
+	// dec is snap decorated with the profiles and settings named by
+	// decSig; it is redone when they change.
+	dec    *Snapshot
+	decSig string
 }
 
 // Lookup outcomes.
@@ -133,6 +146,10 @@ type fallback struct {
 // Options tune the read model.
 type Options struct {
 	Logger *slog.Logger
+	// ImageHosts are the hosts Markdown images may come from besides /media/.
+	ImageHosts []string
+	// Settings, when set, supplies the site settings at Load.
+	Settings SettingsSource
 	// RetryEvery is how often a change that could not be built (database
 	// down) is tried again.
 	RetryEvery time.Duration
@@ -155,12 +172,20 @@ type ReadModel struct {
 	firstPub  map[string]time.Time // article → first publication
 	entries   map[string]*Entry    // article → entry of the current index
 	persisted map[string]string    // slug → state|etag written to the projection
-	authors   map[string]*models.User
+	people    map[string]*models.User
+	settings  models.Settings
+	setGen    int64 // bumped on every settings change
+	setSrc    SettingsSource
+	render    *Renderer
 
-	qmu     sync.Mutex
-	queue   []*models.Article
-	wake    chan struct{}
-	pending map[string]*models.Article // failed builds, by article
+	qmu   sync.Mutex
+	queue []*models.Article
+	// profiles: user ids whose profile changed; newSettings: settings
+	// changed (both learned from the log, applied by the worker).
+	profiles    map[string]bool
+	newSettings *models.Settings
+	wake        chan struct{}
+	pending     map[string]*models.Article // failed builds, by article
 
 	// OnChange, when set, is called after a change to what is live was
 	// applied (on every instance). Set it before Start.
@@ -178,7 +203,8 @@ func New(articles Articles, users Users, proj Projection, o Options) *ReadModel 
 	m := &ReadModel{articles: articles, users: users, proj: proj, log: o.Logger, retry: o.RetryEvery,
 		bases: map[string]*base{}, applied: map[string]int64{}, history: map[string]string{},
 		firstPub: map[string]time.Time{}, entries: map[string]*Entry{}, persisted: map[string]string{},
-		authors: map[string]*models.User{}, wake: make(chan struct{}, 1), pending: map[string]*models.Article{}}
+		people: map[string]*models.User{}, setSrc: o.Settings, render: NewRenderer(o.ImageHosts), profiles: map[string]bool{},
+		wake: make(chan struct{}, 1), pending: map[string]*models.Article{}}
 	m.mu.Lock()
 	m.rebuildLocked()
 	m.mu.Unlock()
@@ -193,7 +219,16 @@ func (m *ReadModel) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load published projection: %w", err)
 	}
+	var settings *models.Settings
+	if m.setSrc != nil {
+		if settings, err = m.setSrc.Settings(ctx); err != nil {
+			return fmt.Errorf("load site settings: %w", err)
+		}
+	}
 	m.mu.Lock()
+	if settings != nil {
+		m.settings = *settings
+	}
 	stored := map[string]*models.PublishedDoc{}
 	for i := range docs {
 		d := &docs[i]
@@ -213,6 +248,10 @@ func (m *ReadModel) Load(ctx context.Context) error {
 		if d := stored[a.Live.Slug]; d != nil && d.ArticleID == a.ID && d.State == models.SlugLive && d.LiveKey == key {
 			var s Snapshot
 			if err := json.Unmarshal([]byte(d.Base), &s); err == nil && s.ContentHash == a.Live.ContentHash {
+				if err := m.loadPeopleLocked(ctx, s.people()); err != nil {
+					m.mu.Unlock()
+					return err
+				}
 				m.bases[a.ID] = &base{snap: &s, liveKey: key, version: a.Version}
 				m.applied[a.ID] = a.Version
 				reused++
@@ -261,6 +300,7 @@ func (m *ReadModel) Start(ctx context.Context) {
 }
 
 func (m *ReadModel) drain(ctx context.Context) {
+	m.refreshProfiles(ctx)
 	for {
 		m.qmu.Lock()
 		if len(m.queue) == 0 {
@@ -300,6 +340,77 @@ func (m *ReadModel) OnApply(ev *models.Event, a *models.Article) {
 	case m.wake <- struct{}{}:
 	default:
 	}
+}
+
+// OnOther is the hook for the log's other events (every instance sees
+// every one): a profile or settings change re-encodes the affected
+// snapshots without a new publish.
+func (m *ReadModel) OnOther(ev *models.Event) {
+	switch {
+	case ev.Action == models.ActionSettings && ev.Data.Settings != nil:
+		st := *ev.Data.Settings
+		m.qmu.Lock()
+		m.newSettings = &st
+		m.qmu.Unlock()
+	case (ev.Action == models.ActionUserUpdate || ev.Action == models.ActionUserCreate) && ev.Subject != "":
+		m.qmu.Lock()
+		m.profiles[ev.Subject] = true
+		m.qmu.Unlock()
+	default:
+		return
+	}
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// refreshProfiles applies profile and settings changes learned from the
+// log; a profile that cannot be read now is tried again later.
+func (m *ReadModel) refreshProfiles(ctx context.Context) {
+	m.qmu.Lock()
+	ids, st := m.profiles, m.newSettings
+	m.profiles, m.newSettings = map[string]bool{}, nil
+	m.qmu.Unlock()
+	if len(ids) == 0 && st == nil {
+		return
+	}
+	fresh := map[string]*models.User{}
+	for id := range ids {
+		m.mu.Lock()
+		_, named := m.people[id]
+		m.mu.Unlock()
+		if !named {
+			continue // nobody live names them
+		}
+		u, err := m.users.Get(ctx, id)
+		if err != nil {
+			m.qmu.Lock()
+			m.profiles[id] = true
+			m.qmu.Unlock()
+			continue
+		}
+		fresh[id] = u
+	}
+	m.mu.Lock()
+	for id, u := range fresh {
+		m.people[id] = u
+	}
+	if st != nil {
+		m.settings = *st
+		m.setGen++
+	}
+	m.rebuildLocked()
+	writes := m.projectionWritesLocked()
+	m.mu.Unlock()
+	m.persist(ctx, writes)
+}
+
+// SettingsNow returns the settings delivery currently uses.
+func (m *ReadModel) SettingsNow() models.Settings {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.settings
 }
 
 // Published applies a change the service just committed on this
@@ -387,24 +498,60 @@ func (m *ReadModel) buildLocked(ctx context.Context, a *models.Article, c *model
 		}
 		c = ev.Data.Content
 	}
-	author := m.authors[a.AuthorID]
-	if u, err := m.users.Get(ctx, a.AuthorID); err == nil {
-		author = u
-		m.authors[a.AuthorID] = u
-	} else if author == nil && !errors.Is(err, models.ErrNotFound) {
-		return nil, err
-	}
 	first := m.firstPub[a.ID]
 	if first.IsZero() || a.Live.PublishedAt.Before(first) {
 		first = a.Live.PublishedAt
 		m.firstPub[a.ID] = first
 	}
-	s, err := Build(a, *c, author, first)
+	s, err := Build(a, *c, first, m.render)
 	if err != nil {
 		m.log.Error("delivery: refusing to serve a live version", "article", a.ID, "err", err.Error())
 		return nil, err
 	}
+	if err := m.loadPeopleLocked(ctx, s.people()); err != nil {
+		return nil, err
+	}
 	return &base{snap: s, liveKey: liveKey(a)}, nil
+}
+
+// loadPeopleLocked reads the profiles of the people a snapshot names
+// (refreshed on every build; a known profile stands in when the database
+// does not answer).
+func (m *ReadModel) loadPeopleLocked(ctx context.Context, ids []string) error {
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		u, err := m.users.Get(ctx, id)
+		switch {
+		case err == nil:
+			m.people[id] = u
+		case errors.Is(err, models.ErrNotFound):
+			m.people[id] = nil
+		case m.people[id] == nil:
+			if _, known := m.people[id]; !known {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// decoratedLocked returns b's snapshot with current profiles and settings.
+func (m *ReadModel) decoratedLocked(b *base) *Snapshot {
+	sig := strconv.FormatInt(m.setGen, 10)
+	for _, id := range b.snap.people() {
+		if u := m.people[id]; u != nil {
+			sig += "|" + id + "@" + strconv.FormatInt(u.UpdatedAt.UnixNano(), 10)
+		}
+	}
+	if b.dec != nil && b.decSig == sig {
+		return b.dec
+	}
+	d := *b.snap
+	d.Decorate(Profiles{People: m.people, Settings: m.settings})
+	b.dec, b.decSig = &d, sig
+	return b.dec
 }
 
 // rebuildLocked makes a new index from the bases, re-encoding only the
@@ -415,6 +562,7 @@ func (m *ReadModel) rebuildLocked() {
 	// First pass: summaries of everything live, for related resolution.
 	sums := map[string]*base{}
 	for _, b := range m.bases {
+		m.decoratedLocked(b)
 		sums[b.snap.Slug] = b
 	}
 	for slug, id := range m.history {
@@ -447,17 +595,17 @@ func (m *ReadModel) rebuildLocked() {
 			}
 			seen[t.snap.Slug] = true
 			related = append(related, t)
-			sig += t.snap.Slug + "=" + t.liveKey + ";"
+			sig += t.snap.Slug + "=" + t.liveKey + "/" + t.decSig + ";"
 		}
-		if e := m.entries[id]; e != nil && e.base == b && e.relatedSig == sig {
+		if e := m.entries[id]; e != nil && e.base == b && e.relatedSig == sig && e.decSig == b.decSig {
 			entries[id] = e
 			continue
 		}
-		doc := *b.snap
+		doc := *b.dec
 		doc.RelatedSlugs = nil
 		doc.Related = make([]Summary, len(related))
 		for i, t := range related {
-			doc.Related[i] = t.snap.summarize()
+			doc.Related[i] = t.dec.summarize()
 		}
 		body, err := json.Marshal(&doc)
 		if err != nil {
@@ -468,8 +616,8 @@ func (m *ReadModel) rebuildLocked() {
 		if len(tag) > 16 {
 			tag = tag[:16]
 		}
-		entries[id] = &Entry{Doc: newDoc(body, tag+"-"), ArticleID: id, Slug: b.snap.Slug, Summary: b.snap.summarize(),
-			Topics: b.snap.Topics, base: b, relatedSig: sig}
+		entries[id] = &Entry{Doc: newDoc(body, tag+"-"), ArticleID: id, Slug: b.snap.Slug, Summary: b.dec.summarize(),
+			Topics: b.snap.Topics, base: b, relatedSig: sig, decSig: b.decSig}
 	}
 	m.entries = entries
 	for _, e := range entries {
@@ -497,16 +645,33 @@ func (m *ReadModel) rebuildLocked() {
 		Items []topic `json:"items"`
 	}{ts})
 	ix.topics = newDoc(body, "t-")
-	ix.first = ix.page("", 1, DefaultLimit)
+	ix.first = ix.page("", SortPublished, 1, DefaultLimit)
 	m.cur.Store(ix)
 }
 
+// newer is the list order: newest first publication first, so that a
+// correction or re-certification of an old article does not move it to
+// the top (sites that want that ask for sort=updated).
 func newer(a, b *Entry) bool {
-	if !a.Summary.PublishedAt.Equal(b.Summary.PublishedAt) {
-		return a.Summary.PublishedAt.After(b.Summary.PublishedAt)
+	if !a.Summary.FirstPublishedAt.Equal(b.Summary.FirstPublishedAt) {
+		return a.Summary.FirstPublishedAt.After(b.Summary.FirstPublishedAt)
 	}
 	return a.ArticleID < b.ArticleID
 }
+
+// updatedFirst is the sort=updated order: newest UpdatedAt first.
+func updatedFirst(a, b *Entry) bool {
+	if !a.Summary.UpdatedAt.Equal(b.Summary.UpdatedAt) {
+		return a.Summary.UpdatedAt.After(b.Summary.UpdatedAt)
+	}
+	return a.ArticleID < b.ArticleID
+}
+
+// List orders.
+const (
+	SortPublished = "" // first publication, newest first (the default)
+	SortUpdated   = "updated"
+)
 
 // Page limits.
 const (
@@ -516,10 +681,14 @@ const (
 )
 
 // page encodes one list page.
-func (ix *index) page(topic string, page, limit int) *Doc {
+func (ix *index) page(topic, order string, page, limit int) *Doc {
 	l := ix.list
 	if topic != "" {
 		l = ix.byTopic[topic]
+	}
+	if order == SortUpdated {
+		l = slices.Clone(l)
+		sort.SliceStable(l, func(i, j int) bool { return updatedFirst(l[i], l[j]) })
 	}
 	total := len(l)
 	start := min((page-1)*limit, total)
@@ -678,18 +847,23 @@ func (m *ReadModel) wasLiveAs(ctx context.Context, a *models.Article, slug strin
 // List returns the encoded list page (topic may be empty). page ≥ 1,
 // 1 ≤ limit ≤ MaxLimit.
 func (m *ReadModel) List(topic string, page, limit int) *Doc {
+	return m.ListSorted(topic, SortPublished, page, limit)
+}
+
+// ListSorted is List in an order: SortPublished or SortUpdated.
+func (m *ReadModel) ListSorted(topic, order string, page, limit int) *Doc {
 	ix := m.cur.Load()
-	if topic == "" && page == 1 && limit == DefaultLimit {
+	if topic == "" && order == SortPublished && page == 1 && limit == DefaultLimit {
 		return ix.first
 	}
-	key := topic + "|" + strconv.Itoa(page) + "|" + strconv.Itoa(limit)
+	key := topic + "|" + order + "|" + strconv.Itoa(page) + "|" + strconv.Itoa(limit)
 	ix.mu.Lock()
 	d := ix.pages[key]
 	ix.mu.Unlock()
 	if d != nil {
 		return d
 	}
-	d = ix.page(topic, page, limit)
+	d = ix.page(topic, order, page, limit)
 	ix.mu.Lock()
 	if len(ix.pages) < maxCached {
 		ix.pages[key] = d

@@ -2,45 +2,89 @@ package delivery
 
 import (
 	"bytes"
+	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/extension"
+
+	"github.com/vetted-cms/vetted/models"
 )
 
-// Markdown is rendered once, when a version is published: goldmark
-// (CommonMark with GitHub tables, strikethrough and autolinks; raw HTML
-// in the source is dropped), then bluemonday's user-generated-content
-// policy, so what reaches a site's page is safe even if a writer pasted
-// a script tag.
-var (
-	md = goldmark.New(goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify))
-
-	policyOnce sync.Once
-	policy     *bluemonday.Policy
-)
-
-func sanitizer() *bluemonday.Policy {
-	policyOnce.Do(func() {
-		p := bluemonday.UGCPolicy()
-		p.RequireNoFollowOnLinks(false)
-		p.RequireNoReferrerOnLinks(true)
-		p.AllowURLSchemes("http", "https", "mailto", "tel")
-		policy = p
-	})
-	return policy
+// Markdown is rendered once per change of what is live (when a snapshot
+// is built), never per request: goldmark (models.MarkdownParser; raw HTML
+// in the source is dropped), then one narrow bluemonday policy — only the
+// elements Markdown itself produces, no class, id, role or style, no
+// buttons, forms, details, svg, math or media; links only to http(s),
+// mailto, tel or a #fragment; images only from the media library
+// (/media/…) or the vetted image hosts (VETTED_IMAGE_HOSTS), with alt
+// text. The admin UI's previews apply the same rules.
+type Renderer struct {
+	policy *bluemonday.Policy
 }
 
-// RenderMarkdown returns sanitized HTML for a Markdown body.
-func RenderMarkdown(src string) string {
+// NewRenderer returns a renderer whose images may come from /media/ and
+// the given hosts (exact host names, https only).
+func NewRenderer(imageHosts []string) *Renderer {
+	p := bluemonday.NewPolicy()
+	p.AllowElements("p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "li", "pre", "code",
+		"em", "strong", "del", "table", "thead", "tbody", "tr")
+	p.AllowAttrs("start").Matching(regexp.MustCompile(`^[0-9]{1,9}$`)).OnElements("ol")
+	p.AllowElements("ol")
+	p.AllowAttrs("align").Matching(regexp.MustCompile(`^(left|center|right)$`)).OnElements("th", "td")
+	p.AllowElements("th", "td")
+	p.AllowURLSchemes("http", "https", "mailto", "tel")
+	p.AllowRelativeURLs(true) // narrowed per attribute below
+	p.AllowAttrs("href").Matching(regexp.MustCompile(`^(https?://|mailto:|tel:|#)`)).OnElements("a")
+	p.AllowAttrs("title").OnElements("a", "img")
+	p.RequireNoFollowOnLinks(false)
+	p.RequireNoReferrerOnLinks(true)
+	p.RequireParseableURLs(true)
+	p.AllowAttrs("src").Matching(imageSrcRE(imageHosts)).OnElements("img")
+	p.AllowAttrs("alt").OnElements("img")
+	return &Renderer{policy: p}
+}
+
+// imageSrcRE matches the image sources allowed: /media/… or https on a
+// vetted host.
+func imageSrcRE(hosts []string) *regexp.Regexp {
+	alts := []string{`/media/[^\s"'<>\\]*`}
+	for _, h := range hosts {
+		if h = strings.TrimSpace(strings.ToLower(h)); h != "" {
+			alts = append(alts, `https://`+regexp.QuoteMeta(h)+`/[^\s"'<>\\]*`)
+		}
+	}
+	return regexp.MustCompile(`^(` + strings.Join(alts, "|") + `)$`)
+}
+
+var (
+	defaultOnce     sync.Once
+	defaultRenderer *Renderer
+)
+
+// DefaultRenderer allows images from the media library only.
+func DefaultRenderer() *Renderer {
+	defaultOnce.Do(func() { defaultRenderer = NewRenderer(nil) })
+	return defaultRenderer
+}
+
+// Render returns sanitized HTML for a Markdown body. An img left without
+// a src (its source was not allowed) is dropped with it.
+func (r *Renderer) Render(src string) string {
 	if src == "" {
 		return ""
 	}
 	var buf bytes.Buffer
-	if err := md.Convert([]byte(src), &buf); err != nil {
+	if err := models.MarkdownParser.Convert([]byte(src), &buf); err != nil {
 		// goldmark fails only on writer errors; a bytes.Buffer has none.
-		return sanitizer().Sanitize(src)
+		return r.policy.Sanitize(src)
 	}
-	return string(bytes.TrimSpace(sanitizer().SanitizeBytes(buf.Bytes())))
+	out := r.policy.SanitizeBytes(buf.Bytes())
+	out = imgWithoutSrc.ReplaceAll(out, nil)
+	return string(bytes.TrimSpace(out))
 }
+
+var imgWithoutSrc = regexp.MustCompile(`<img(?:\s+(?:alt|title)="[^"]*")*\s*/?>`)
+
+// RenderMarkdown renders with the default renderer (media library images only).
+func RenderMarkdown(src string) string { return DefaultRenderer().Render(src) }

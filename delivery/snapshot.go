@@ -8,16 +8,19 @@ import (
 	"github.com/vetted-cms/vetted/models"
 )
 
-// Person is someone delivery names: an author, a reviewer, a clinician.
+// Person is someone delivery names: an author, a reviewer, a take's
+// clinician. ID, name and (for clinicians) credentials identify them —
+// for a signer, as they signed; title, bio, photo and profile URL are
+// the current public profile, re-encoded when it changes.
 type Person struct {
+	ID          string `json:"id,omitempty"`
 	Name        string `json:"name"`
 	Credentials string `json:"credentials,omitempty"`
-}
-
-// Author is the article's author as sites show them.
-type Author struct {
-	Name string `json:"name"`
-	Bio  string `json:"bio"`
+	Title       string `json:"title,omitempty"`
+	Bio         string `json:"bio,omitempty"`
+	PhotoURL    string `json:"photoUrl,omitempty"`
+	PhotoAlt    string `json:"photoAlt,omitempty"`
+	URL         string `json:"url,omitempty"`
 }
 
 // Review is the clinical sign-off behind the live version.
@@ -35,48 +38,69 @@ type Section struct {
 	HTML    string `json:"html"`
 }
 
-// ClinicianTake is the quote endorsed by the signing clinician, who is
-// named with it.
+// ClinicianTake is one clinician's own words, credited to them: present
+// only when they signed exactly this text (models.Article.TakeSignature),
+// whoever signed the live version.
 type ClinicianTake struct {
 	Body      string `json:"body"`
 	HTML      string `json:"html"`
 	Clinician Person `json:"clinician"`
 }
 
-// Summary is a published article in lists and in `related`.
-type Summary struct {
-	Slug         string        `json:"slug"`
-	Title        string        `json:"title"`
-	Summary      string        `json:"summary"`
-	Topics       []string      `json:"topics"`
-	HeroImage    *models.Image `json:"heroImage"`
-	Reviewer     Person        `json:"reviewer"`
-	LastReviewed time.Time     `json:"lastReviewed"`
-	PublishedAt  time.Time     `json:"publishedAt"`
-	UpdatedAt    time.Time     `json:"updatedAt"`
+// CTA is the call to action with its Markdown body rendered.
+type CTA struct {
+	Heading string `json:"heading"`
+	Body    string `json:"body"`
+	HTML    string `json:"html"`
+	Label   string `json:"label"`
+	URL     string `json:"url"`
 }
 
-// Snapshot is the delivery document of one published article.
+// Summary is a published article in lists and in `related`.
+type Summary struct {
+	Slug             string        `json:"slug"`
+	Title            string        `json:"title"`
+	Summary          string        `json:"summary"`
+	Topics           []string      `json:"topics"`
+	HeroImage        *models.Image `json:"heroImage"`
+	Reviewer         Person        `json:"reviewer"`
+	LastReviewed     time.Time     `json:"lastReviewed"`
+	FirstPublishedAt time.Time     `json:"firstPublishedAt"`
+	PublishedAt      time.Time     `json:"publishedAt"`
+	UpdatedAt        time.Time     `json:"updatedAt"`
+}
+
+// Snapshot is the delivery document of one published article. Dates,
+// one meaning each: FirstPublishedAt the first publication (an import's
+// original date; never moves), PublishedAt when this live version went
+// live, LastReviewed the newest sign-off or re-certification of it,
+// UpdatedAt the later of those two (when what readers get last changed),
+// NextReviewDue when re-review is due.
 type Snapshot struct {
-	ID            string         `json:"id"`
-	Slug          string         `json:"slug"`
-	Title         string         `json:"title"`
-	Summary       string         `json:"summary"`
-	KeyTakeaways  []string       `json:"keyTakeaways"`
-	Sections      []Section      `json:"sections"`
-	ClinicianTake *ClinicianTake `json:"clinicianTake"`
-	HeroImage     *models.Image  `json:"heroImage"`
-	Topics        []string       `json:"topics"`
-	Related       []Summary      `json:"related"`
-	CTA           *models.CTA    `json:"cta"`
-	SEO           *models.SEO    `json:"seo"`
-	Author        Author         `json:"author"`
-	Review        Review         `json:"review"`
-	Rev           int64          `json:"rev"`
-	ContentHash   string         `json:"contentHash"`
-	PublishedAt   time.Time      `json:"publishedAt"`
-	UpdatedAt     time.Time      `json:"updatedAt"`
-	JSONLD        JSONLD         `json:"jsonLd"`
+	ID               string                  `json:"id"`
+	Slug             string                  `json:"slug"`
+	Title            string                  `json:"title"`
+	Summary          string                  `json:"summary"`
+	KeyTakeaways     []string                `json:"keyTakeaways"`
+	Sections         []Section               `json:"sections"`
+	ClinicianTake    *ClinicianTake          `json:"clinicianTake"`
+	HeroImage        *models.Image           `json:"heroImage"`
+	Topics           []string                `json:"topics"`
+	Related          []Summary               `json:"related"`
+	CTA              *CTA                    `json:"cta"`
+	SEO              *models.SEO             `json:"seo"`
+	Author           Person                  `json:"author"`
+	Review           Review                  `json:"review"`
+	Publisher        *models.Publisher       `json:"publisher"`
+	EditorialPolicy  *models.EditorialPolicy `json:"editorialPolicy"`
+	Rev              int64                   `json:"rev"`
+	ContentHash      string                  `json:"contentHash"`
+	FirstPublishedAt time.Time               `json:"firstPublishedAt"`
+	PublishedAt      time.Time               `json:"publishedAt"`
+	UpdatedAt        time.Time               `json:"updatedAt"`
+	LastReviewed     time.Time               `json:"lastReviewed"`
+	NextReviewDue    *time.Time              `json:"nextReviewDue"`
+	JSONLD           JSONLD                  `json:"jsonLd"`
 
 	// RelatedSlugs are the slugs the writer listed; they are resolved to
 	// published summaries, and dropped, when the document is encoded.
@@ -95,6 +119,7 @@ type JSONLD struct {
 	Image         *LDImage  `json:"image,omitempty"`
 	Author        LDPerson  `json:"author"`
 	ReviewedBy    LDPerson  `json:"reviewedBy"`
+	Publisher     *LDOrg    `json:"publisher,omitempty"`
 	LastReviewed  string    `json:"lastReviewed"`
 	DatePublished string    `json:"datePublished"`
 	DateModified  string    `json:"dateModified"`
@@ -106,7 +131,18 @@ type LDPerson struct {
 	Type            string `json:"@type"`
 	Name            string `json:"name"`
 	HonorificSuffix string `json:"honorificSuffix,omitempty"`
+	JobTitle        string `json:"jobTitle,omitempty"`
 	Description     string `json:"description,omitempty"`
+	URL             string `json:"url,omitempty"`
+	Image           string `json:"image,omitempty"`
+}
+
+// LDOrg is a schema.org Organization.
+type LDOrg struct {
+	Type string   `json:"@type"`
+	Name string   `json:"name"`
+	URL  string   `json:"url,omitempty"`
+	Logo *LDImage `json:"logo,omitempty"`
 }
 
 // LDImage is a schema.org ImageObject.
@@ -155,15 +191,25 @@ func liveKey(a *models.Article) string {
 	if a.NextReviewDue != nil {
 		k += fmt.Sprintf("|%d", a.NextReviewDue.UnixMilli())
 	}
+	if a.FirstPublishedAt != nil {
+		k += fmt.Sprintf("|f%d", a.FirstPublishedAt.UnixMilli())
+	}
+	if n := len(a.TakeSignatures); n > 0 {
+		k += "|t" + a.TakeSignatures[n-1].ID
+	}
 	return k
 }
 
 // Build renders the snapshot of a's live version with content c, which
-// must pass Verify. author may be nil (shown as unnamed). Markdown is
-// rendered here, once per published version.
-func Build(a *models.Article, c models.Content, author *models.User, firstPublished time.Time) (*Snapshot, error) {
+// must pass Verify. Markdown is rendered and sanitized here, once per
+// change of what is live. People carry what the signatures recorded (and
+// the author's id); r is the Markdown policy (nil: DefaultRenderer); Decorate adds the current profiles and site settings.
+func Build(a *models.Article, c models.Content, firstPublished time.Time, r *Renderer) (*Snapshot, error) {
 	if err := Verify(a, &c); err != nil {
 		return nil, err
+	}
+	if r == nil {
+		r = DefaultRenderer()
 	}
 	c.Normalize()
 	l := a.Live
@@ -175,40 +221,46 @@ func Build(a *models.Article, c models.Content, author *models.User, firstPublis
 	if reviewedAt.After(updated) {
 		updated = reviewedAt
 	}
+	if a.FirstPublishedAt != nil && (firstPublished.IsZero() || a.FirstPublishedAt.Before(firstPublished)) {
+		firstPublished = *a.FirstPublishedAt
+	}
 	if firstPublished.IsZero() || firstPublished.After(l.PublishedAt) {
 		firstPublished = l.PublishedAt
 	}
-	reviewer := Person{Name: l.Signature.SignerName, Credentials: l.Signature.Credentials}
+	reviewer := Person{ID: l.Signature.SignerID, Name: l.Signature.SignerName, Credentials: l.Signature.Credentials}
 	s := &Snapshot{
 		ID: a.ID, Slug: l.Slug, Title: c.Title, Summary: c.Summary,
 		KeyTakeaways: append([]string{}, c.KeyTakeaways...),
 		Sections:     make([]Section, len(c.Sections)),
 		HeroImage:    c.HeroImage, Topics: append([]string{}, c.Topics...),
-		Related: []Summary{}, CTA: c.CTA, SEO: c.SEO,
+		Related: []Summary{}, SEO: c.SEO,
+		Author: Person{ID: a.AuthorID},
 		Review: Review{Reviewer: reviewer, ReviewedAt: reviewedAt, NextReviewDue: a.NextReviewDue},
 		Rev:    l.Rev, ContentHash: l.ContentHash,
-		PublishedAt: l.PublishedAt, UpdatedAt: updated,
+		FirstPublishedAt: firstPublished, PublishedAt: l.PublishedAt, UpdatedAt: updated,
+		LastReviewed: reviewedAt, NextReviewDue: a.NextReviewDue,
 		RelatedSlugs: append([]string{}, c.Related...),
 	}
 	if s.HeroImage != nil && s.HeroImage.URL == "" {
 		s.HeroImage = nil
 	}
-	if author != nil {
-		s.Author = Author{Name: author.Name, Bio: author.Bio}
-	}
 	for i, sec := range c.Sections {
-		s.Sections[i] = Section{Heading: sec.Heading, Body: sec.Body, HTML: RenderMarkdown(sec.Body)}
+		s.Sections[i] = Section{Heading: sec.Heading, Body: sec.Body, HTML: r.Render(sec.Body)}
 	}
-	if c.ClinicianTake != nil && c.ClinicianTake.Body != "" {
-		s.ClinicianTake = &ClinicianTake{Body: c.ClinicianTake.Body, HTML: RenderMarkdown(c.ClinicianTake.Body), Clinician: reviewer}
+	if c.CTA != nil {
+		s.CTA = &CTA{Heading: c.CTA.Heading, Body: c.CTA.Body, HTML: r.Render(c.CTA.Body), Label: c.CTA.Label, URL: c.CTA.URL}
+	}
+	// The take is its clinician's words: delivered only under their own
+	// signature over exactly this text, credited as they signed.
+	if sig := a.TakeSignature(&c); sig != nil {
+		s.ClinicianTake = &ClinicianTake{Body: c.ClinicianTake.Body, HTML: r.Render(c.ClinicianTake.Body),
+			Clinician: Person{ID: sig.SignerID, Name: sig.SignerName, Credentials: sig.Credentials}}
 	}
 	ld := JSONLD{
 		Context: "https://schema.org", Type: "MedicalWebPage", Headline: c.Title, Description: c.Summary,
-		Author:        LDPerson{Type: "Person", Name: s.Author.Name, Description: s.Author.Bio},
-		ReviewedBy:    LDPerson{Type: "Person", Name: reviewer.Name, HonorificSuffix: reviewer.Credentials},
 		LastReviewed:  reviewedAt.UTC().Format(time.DateOnly),
 		DatePublished: firstPublished.UTC().Format(time.RFC3339),
-		DateModified:  updated.UTC().Format(time.RFC3339),
+		DateModified:  l.PublishedAt.UTC().Format(time.RFC3339),
 	}
 	if c.SEO != nil {
 		if c.SEO.Description != "" {
@@ -217,7 +269,11 @@ func Build(a *models.Article, c models.Content, author *models.User, firstPublis
 		ld.URL = c.SEO.CanonicalURL
 	}
 	if s.HeroImage != nil {
-		ld.Image = &LDImage{Type: "ImageObject", URL: s.HeroImage.URL, Caption: s.HeroImage.Alt}
+		caption := s.HeroImage.Caption
+		if caption == "" {
+			caption = s.HeroImage.Alt
+		}
+		ld.Image = &LDImage{Type: "ImageObject", URL: s.HeroImage.URL, Caption: caption}
 	}
 	for _, t := range c.Topics {
 		ld.About = append(ld.About, LDThing{Type: "Thing", Name: t})
@@ -226,8 +282,69 @@ func Build(a *models.Article, c models.Content, author *models.User, firstPublis
 	return s, nil
 }
 
+// Profiles are the people and the site settings a snapshot is decorated with.
+type Profiles struct {
+	People   map[string]*models.User
+	Settings models.Settings
+}
+
+// Decorate fills in current profiles and settings on a copy's people,
+// publisher and JSON-LD: these are not clinical content, so they change
+// without a new sign-off; names and credentials of signers stay as signed.
+func (s *Snapshot) Decorate(p Profiles) {
+	if u := p.People[s.Author.ID]; u != nil {
+		s.Author = profile(Person{ID: u.ID, Name: u.Name}, u)
+	}
+	s.Review.Reviewer = profile(s.Review.Reviewer, p.People[s.Review.Reviewer.ID])
+	if s.ClinicianTake != nil {
+		t := *s.ClinicianTake
+		t.Clinician = profile(t.Clinician, p.People[t.Clinician.ID])
+		s.ClinicianTake = &t
+	}
+	ld := s.JSONLD
+	ld.Author = ldPerson(s.Author)
+	ld.ReviewedBy = ldPerson(s.Review.Reviewer)
+	ld.Publisher = nil
+	s.Publisher, s.EditorialPolicy = nil, nil
+	if pub := p.Settings.Publisher; pub.Name != "" {
+		s.Publisher = &pub
+		ld.Publisher = &LDOrg{Type: "Organization", Name: pub.Name, URL: pub.URL}
+		if pub.LogoURL != "" {
+			ld.Publisher.Logo = &LDImage{Type: "ImageObject", URL: pub.LogoURL}
+		}
+	}
+	if ep := p.Settings.EditorialPolicy; ep.Statement != "" || ep.URL != "" {
+		s.EditorialPolicy = &ep
+	}
+	s.JSONLD = ld
+}
+
+func profile(p Person, u *models.User) Person {
+	if u == nil {
+		return p
+	}
+	p.Title, p.Bio, p.PhotoURL, p.PhotoAlt, p.URL = u.Title, u.Bio, u.PhotoURL, u.PhotoAlt, u.URL
+	if p.PhotoURL == "" {
+		p.PhotoAlt = ""
+	}
+	return p
+}
+
+func ldPerson(p Person) LDPerson {
+	return LDPerson{Type: "Person", Name: p.Name, HonorificSuffix: p.Credentials, JobTitle: p.Title, Description: p.Bio, URL: p.URL, Image: p.PhotoURL}
+}
+
+// people lists the user ids a snapshot names.
+func (s *Snapshot) people() []string {
+	out := []string{s.Author.ID, s.Review.Reviewer.ID}
+	if s.ClinicianTake != nil {
+		out = append(out, s.ClinicianTake.Clinician.ID)
+	}
+	return out
+}
+
 // summarize returns the list view of a snapshot.
 func (s *Snapshot) summarize() Summary {
 	return Summary{Slug: s.Slug, Title: s.Title, Summary: s.Summary, Topics: s.Topics, HeroImage: s.HeroImage,
-		Reviewer: s.Review.Reviewer, LastReviewed: s.Review.ReviewedAt, PublishedAt: s.PublishedAt, UpdatedAt: s.UpdatedAt}
+		Reviewer: s.Review.Reviewer, LastReviewed: s.Review.ReviewedAt, FirstPublishedAt: s.FirstPublishedAt, PublishedAt: s.PublishedAt, UpdatedAt: s.UpdatedAt}
 }

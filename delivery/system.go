@@ -17,6 +17,8 @@ type Config struct {
 	// TokenTTL is how long an accepted delivery token is trusted from memory.
 	TokenTTL time.Duration
 	Logger   *slog.Logger
+	// ImageHosts: see Options.ImageHosts.
+	ImageHosts []string
 }
 
 // Deps are the stores the delivery side reads and writes.
@@ -29,6 +31,8 @@ type Deps struct {
 	}
 	Audit  AuditLog
 	Tokens TokenChecker
+	// Settings supplies the site settings at start (nil: none yet).
+	Settings SettingsSource
 }
 
 // System is the wired delivery side.
@@ -42,7 +46,7 @@ type System struct {
 // caller connects Model.OnApply to the article store and Model to the
 // service as its Publisher, then calls Start.
 func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
-	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger})
+	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Settings: d.Settings, ImageHosts: c.ImageHosts})
 	if err := m.Load(ctx); err != nil {
 		return nil, err
 	}
@@ -58,9 +62,11 @@ func (s *System) Start(ctx context.Context) {
 }
 
 // OnOther takes the log's non-article events: a token revocation made on
-// any instance reaches this one's token cache.
+// any instance reaches this one's token cache; profile and settings
+// changes reach the read model.
 func (s *System) OnOther(ev *models.Event) {
 	if ev.Action == models.ActionTokenRevoke && ev.Subject != "" {
 		s.Tokens.Forget(ev.Subject)
 	}
+	s.Model.OnOther(ev)
 }

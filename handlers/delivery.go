@@ -19,6 +19,7 @@ import (
 type DeliveryModel interface {
 	Lookup(ctx context.Context, slug string) (*delivery.Entry, string, int)
 	List(topic string, page, limit int) *delivery.Doc
+	ListSorted(topic, order string, page, limit int) *delivery.Doc
 	Topics() *delivery.Doc
 }
 
@@ -268,7 +269,7 @@ func (d *DeliveryAPI) list(c *gin.Context) {
 	if !d.authorized(c) {
 		return
 	}
-	topic, page, limit := "", 1, delivery.DefaultLimit
+	topic, order, page, limit := "", delivery.SortPublished, 1, delivery.DefaultLimit
 	if raw := c.Request.URL.RawQuery; raw != "" {
 		q, err := url.ParseQuery(raw)
 		if err != nil {
@@ -276,12 +277,25 @@ func (d *DeliveryAPI) list(c *gin.Context) {
 			return
 		}
 		var f map[string]string
-		if topic, page, limit, f = listQuery(q.Get); f != nil {
+		topic, page, limit, f = listQuery(q.Get)
+		// sort: "published" (the default: first publication, newest
+		// first) or "updated" (newest change for readers first).
+		switch v := q.Get("sort"); v {
+		case "", "published":
+		case "updated":
+			order = delivery.SortUpdated
+		default:
+			if f == nil {
+				f = map[string]string{}
+			}
+			f["sort"] = "published or updated"
+		}
+		if f != nil {
 			writeError(c, models.Invalid("the query is not valid", f))
 			return
 		}
 	}
-	d.serve(c, h, d.Model.List(topic, page, limit))
+	d.serve(c, h, d.Model.ListSorted(topic, order, page, limit))
 }
 
 // listQuery reads the list parameters (the router and the front share

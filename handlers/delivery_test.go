@@ -38,7 +38,7 @@ func newDeliveryApp(t testing.TB, cfg delivery.Config, public bool) *dlApp {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	store := mongostore.NewDeliveryStore(a.DB)
-	sys, err := delivery.Setup(ctx, delivery.Deps{Articles: a.Articles, Users: a.Svc.Users, Store: store, Audit: a.Articles.Log, Tokens: a.Svc}, cfg)
+	sys, err := delivery.Setup(ctx, delivery.Deps{Articles: a.Articles, Users: a.Svc.Users, Store: store, Audit: a.Articles.Log, Tokens: a.Svc, Settings: mongostore.NewSettingsStore(a.DB)}, cfg)
 	if err != nil {
 		t.Fatalf("delivery setup: %v", err)
 	}

@@ -47,6 +47,7 @@ var statusOf = []struct {
 	{workflow.ErrFrozen, http.StatusConflict, "frozen"},
 	{workflow.ErrStaleContent, http.StatusConflict, "stale_content"},
 	{workflow.ErrNoLive, http.StatusConflict, "no_live"},
+	{workflow.ErrTakeUnsigned, http.StatusConflict, "take_unsigned"},
 	{workflow.ErrCommentRequired, http.StatusBadRequest, "comment_required"},
 	{workflow.ErrNotReady, http.StatusBadRequest, "not_ready"},
 }

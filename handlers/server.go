@@ -42,6 +42,10 @@ type Server struct {
 	// TrustedProxies may set X-Forwarded-For; empty: the peer address is
 	// the client, whatever the headers say.
 	TrustedProxies []string
+	// ImageHosts are the hosts Markdown and hero images may come from
+	// besides the media library (VETTED_IMAGE_HOSTS); the admin CSP's
+	// img-src allows exactly these.
+	ImageHosts []string
 	// Extra, when set, registers further management routes on the
 	// authenticated /api/admin group (webhooks…).
 	Extra func(g *gin.RouterGroup)
@@ -95,6 +99,8 @@ func (s *Server) Router() *gin.Engine {
 	a.DELETE("/tokens/:id", s.revokeToken)
 	a.GET("/audit", s.audit)
 	a.GET("/audit/verify", s.auditVerify)
+	a.GET("/settings", s.getSettings)
+	a.PUT("/settings", s.putSettings)
 	if s.Extra != nil {
 		s.Extra(a)
 	}
@@ -121,7 +127,7 @@ func (s *Server) engine() *gin.Engine {
 	// pages, topics) without passing through these: a middleware added
 	// here must be mirrored there (TestFrontAnswersLikeTheRouter compares
 	// the two answers).
-	r.Use(recoverer(), securityHeaders())
+	r.Use(recoverer(), securityHeaders(s.ImageHosts))
 	return r
 }
 
@@ -145,7 +151,19 @@ var (
 	hdrNoReferrer = []string{"no-referrer"}
 )
 
-func securityHeaders() gin.HandlerFunc {
+// AdminCSP is the admin UI's Content-Security-Policy: images only from
+// this origin (the media library) and the vetted image hosts, so that a
+// writer's Markdown cannot make a reviewer's browser fetch from anywhere.
+func AdminCSP(imageHosts []string) string {
+	img := "'self' data:"
+	for _, h := range imageHosts {
+		img += " https://" + h
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src " + img + "; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+}
+
+func securityHeaders(imageHosts []string) gin.HandlerFunc {
+	csp := AdminCSP(imageHosts)
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
 		// Shared, never-mutated values: no allocation per request (the
@@ -154,7 +172,7 @@ func securityHeaders() gin.HandlerFunc {
 		h["Referrer-Policy"] = hdrNoReferrer
 		if !strings.HasPrefix(c.Request.URL.Path, "/api/v1/") {
 			h.Set("X-Frame-Options", "DENY")
-			h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+			h.Set("Content-Security-Policy", csp)
 			h.Set("Cache-Control", "no-store")
 		}
 		c.Next()
@@ -274,5 +292,32 @@ func (s *Server) logout(c *gin.Context) {
 }
 
 func (s *Server) me(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"user": user(c), "csrfToken": service.CSRFToken(c.GetString(ctxToken))})
+	hosts := s.ImageHosts
+	if hosts == nil {
+		hosts = []string{}
+	}
+	c.JSON(http.StatusOK, gin.H{"user": user(c), "csrfToken": service.CSRFToken(c.GetString(ctxToken)), "imageHosts": hosts})
+}
+
+func (s *Server) getSettings(c *gin.Context) {
+	st, err := s.Svc.GetSettings(c.Request.Context(), user(c))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, st)
+}
+
+func (s *Server) putSettings(c *gin.Context) {
+	var in models.Settings
+	if err := decodeJSON(c, &in); err != nil {
+		writeError(c, err)
+		return
+	}
+	st, err := s.Svc.PutSettings(c.Request.Context(), user(c), in)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, st)
 }

@@ -68,6 +68,7 @@ func newTestApp(t testing.TB) *testApp {
 		t.Fatalf("load policy: %v", err)
 	}
 	svc := service.New(arts, mongostore.NewUserStore(db), arts.Log, pol)
+	svc.Settings = mongostore.NewSettingsStore(db)
 	srv := &Server{Svc: svc, Policy: pol, DB: db}
 	a := &testApp{t: t, DB: db, Articles: arts, Svc: svc, Policy: pol, Server: srv, Router: srv.Router(),
 		Users: map[string]*models.User{}, Tokens: map[string]string{}}

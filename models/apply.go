@@ -11,6 +11,8 @@ func Apply(a *Article, ev *Event) *Article {
 		n.Revs = slices.Clone(a.Revs)
 		n.Seqs = slices.Clone(a.Seqs)
 		n.EditorsSinceSignoff = slices.Clone(a.EditorsSinceSignoff)
+		n.TakeSignatures = slices.Clone(a.TakeSignatures)
+		n.SubmittedRevs = slices.Clone(a.SubmittedRevs)
 	}
 	n.Version = ev.Version
 	n.UpdatedAt = ev.At
@@ -22,6 +24,7 @@ func Apply(a *Article, ev *Event) *Article {
 	case ActionCreate, ActionEdit:
 		if ev.Action == ActionCreate {
 			n.ID, n.AuthorID, n.CreatedAt = ev.ArticleID, ev.Actor, ev.At
+			n.FirstPublishedAt = ev.Data.FirstPublishedAt // an import's original date
 		}
 		n.Content = *ev.Data.Content
 		n.ContentHash = ev.Data.ContentHash
@@ -35,6 +38,7 @@ func Apply(a *Article, ev *Event) *Article {
 	case "approve":
 		n.Approval = ev.Data.Signature
 		n.EditorsSinceSignoff = []string{}
+		n.addTakeSignature(ev.Data.Signature)
 	case "publish":
 		if ev.Data.PublishAt != nil {
 			n.ScheduledAt, n.ScheduledBy = ev.Data.PublishAt, ev.Actor
@@ -49,6 +53,10 @@ func Apply(a *Article, ev *Event) *Article {
 		n.NextReviewDue = ev.Data.NextReviewDue
 		n.ScheduledAt, n.ScheduledBy = nil, ""
 		n.EverPublished = true
+		if n.FirstPublishedAt == nil || ev.At.Before(*n.FirstPublishedAt) {
+			at := ev.At
+			n.FirstPublishedAt = &at
+		}
 	case "recertify":
 		if n.Live != nil {
 			live := *n.Live
@@ -59,12 +67,31 @@ func Apply(a *Article, ev *Event) *Article {
 		n.LastReviewed = &at
 		n.NextReviewDue = ev.Data.NextReviewDue
 		n.EditorsSinceSignoff = []string{}
+		n.addTakeSignature(ev.Data.Signature)
 	case "unpublish":
 		n.Live = nil
 		n.ScheduledAt, n.ScheduledBy = nil, ""
 		n.NextReviewDue = nil
-	case "submit", "withdraw", "request_changes", "archive":
+	case "submit":
+		n.ScheduledAt, n.ScheduledBy = nil, ""
+		n.ChangesRequested = nil
+		if !slices.Contains(n.SubmittedRevs, n.Rev) {
+			n.SubmittedRevs = append(n.SubmittedRevs, n.Rev)
+		}
+	case "request_changes":
+		n.ScheduledAt, n.ScheduledBy = nil, ""
+		n.ChangesRequested = &ChangeRequest{Comment: ev.Comment, ActorID: ev.Actor, ActorName: ev.ActorName, At: ev.At, Rev: n.Rev}
+	case "withdraw", "archive":
 		n.ScheduledAt, n.ScheduledBy = nil, ""
 	}
 	return &n
+}
+
+// addTakeSignature keeps a take signature: the newest per signer and take.
+func (n *Article) addTakeSignature(s *Signature) {
+	if s == nil || s.TakeHash == "" {
+		return
+	}
+	n.TakeSignatures = slices.DeleteFunc(n.TakeSignatures, func(o Signature) bool { return o.SignerID == s.SignerID && o.TakeHash == s.TakeHash })
+	n.TakeSignatures = append(n.TakeSignatures, *s)
 }

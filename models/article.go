@@ -32,11 +32,53 @@ type Article struct {
 	NextReviewDue *time.Time `json:"nextReviewDue" bson:"nextReviewDue"`
 	// EverPublished tells 410 (unpublished) from 404 (never published).
 	EverPublished bool `json:"everPublished" bson:"everPublished"`
+	// FirstPublishedAt is the first publication: the first live publish,
+	// or the original date an import brought with it, whichever is
+	// earlier. It never moves, and it is shown only once a signed version
+	// is live.
+	FirstPublishedAt *time.Time `json:"firstPublishedAt" bson:"firstPublishedAt"`
+	// TakeSignatures are the signatures given by a Clinician's take's own
+	// clinician over a take text (one per clinician and text, the newest):
+	// the take is delivered, credited to them, only when one matches the
+	// live take exactly.
+	TakeSignatures []Signature `json:"takeSignatures,omitempty" bson:"takeSignatures,omitempty"`
+	// ChangesRequested is the newest request for changes since the
+	// article was last submitted; nil once it is resubmitted.
+	ChangesRequested *ChangeRequest `json:"changesRequested" bson:"changesRequested"`
+	// SubmittedRevs are the revisions that were ever submitted for review:
+	// the review record; autosaves between them fold (see RevisionGroups).
+	SubmittedRevs []int64 `json:"-" bson:"submittedRevs,omitempty"`
 
 	// Revs indexes the article's revisions to the events that hold them.
 	Revs []RevisionRef `json:"-" bson:"revs"`
 	// Seqs lists the article's events in order.
 	Seqs []int64 `json:"-" bson:"seqs"`
+}
+
+// ChangeRequest is a clinician's request for changes, as the writer sees it.
+type ChangeRequest struct {
+	Comment   string    `json:"comment" bson:"comment"`
+	ActorID   string    `json:"actorId" bson:"actorId"`
+	ActorName string    `json:"actorName" bson:"actorName"`
+	At        time.Time `json:"at" bson:"at"`
+	Rev       int64     `json:"rev" bson:"rev"`
+}
+
+// TakeSignature returns the signature by the take's own clinician over
+// exactly the take in c, or nil: only then is the take theirs to deliver.
+func (a *Article) TakeSignature(c *Content) *Signature {
+	t := c.ClinicianTake
+	if !t.Given() || t.Clinician == "" {
+		return nil
+	}
+	h := t.Hash()
+	for i := len(a.TakeSignatures) - 1; i >= 0; i-- {
+		s := &a.TakeSignatures[i]
+		if s.SignerID == t.Clinician && s.TakeHash == h {
+			return s
+		}
+	}
+	return nil
 }
 
 // Live is the published version of an article.
@@ -63,6 +105,10 @@ type Signature struct {
 	At          time.Time       `json:"at" bson:"at"`
 	Rev         int64           `json:"rev" bson:"rev"`
 	ContentHash string          `json:"contentHash" bson:"contentHash"`
+	// TakeHash is set when the signer is the clinician the content's
+	// Clinician's take names: the signature is then also theirs over
+	// exactly that take (ClinicianTake.Hash).
+	TakeHash string `json:"takeHash,omitempty" bson:"takeHash,omitempty"`
 }
 
 // LicenseSnapshot is the signer's license at the moment of signing.

@@ -16,8 +16,8 @@ type Content struct {
 	Sections      []Section      `json:"sections" bson:"sections"`
 	ClinicianTake *ClinicianTake `json:"clinicianTake" bson:"clinicianTake"`
 	HeroImage     *Image         `json:"heroImage" bson:"heroImage"`
-	Topics        []string       `json:"topics" bson:"topics"`
-	Related       []string       `json:"related" bson:"related"`
+	Topics        []string       `json:"topics" bson:"topics" field:"list"`
+	Related       []string       `json:"related" bson:"related" field:"list"`
 	CTA           *CTA           `json:"cta" bson:"cta"`
 	SEO           *SEO           `json:"seo" bson:"seo"`
 }
@@ -25,24 +25,47 @@ type Content struct {
 // Section is one heading with a Markdown body.
 type Section struct {
 	Heading string `json:"heading" bson:"heading"`
-	Body    string `json:"body" bson:"body"`
+	Body    string `json:"body" bson:"body" field:"markdown"`
 }
 
-// ClinicianTake is the quote the signing clinician endorses.
+// ClinicianTake is one named clinician's own words. Clinician is that
+// clinician's user id: the take is delivered only once they have signed
+// exactly this text, and always credited to them (see Article.TakeSignatures).
+// Fields added after the first release carry omitempty so that content
+// saved before them keeps its hash (and every signature over it stays valid).
 type ClinicianTake struct {
-	Body string `json:"body" bson:"body"`
+	Body      string `json:"body" bson:"body" field:"markdown"`
+	Clinician string `json:"clinician,omitempty" bson:"clinician,omitempty"`
 }
 
-// Image is a picture with its required alternative text.
+// Hash returns the sha-256 of the take's canonical JSON (its words and
+// whose words they are): what a take signature is bound to.
+func (t *ClinicianTake) Hash() string {
+	if t == nil {
+		return ""
+	}
+	b, _ := json.Marshal(t)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// Given reports whether the take has words.
+func (t *ClinicianTake) Given() bool { return t != nil && t.Body != "" }
+
+// Image is a picture with its required alternative text. MediaID is
+// reserved for the media library.
 type Image struct {
-	URL string `json:"url" bson:"url"`
-	Alt string `json:"alt" bson:"alt"`
+	MediaID string `json:"mediaId,omitempty" bson:"mediaId,omitempty"`
+	URL     string `json:"url" bson:"url"`
+	Alt     string `json:"alt" bson:"alt"`
+	Caption string `json:"caption,omitempty" bson:"caption,omitempty"`
+	Credit  string `json:"credit,omitempty" bson:"credit,omitempty"`
 }
 
 // CTA is the call to action at the end of an article.
 type CTA struct {
 	Heading string `json:"heading" bson:"heading"`
-	Body    string `json:"body" bson:"body"`
+	Body    string `json:"body" bson:"body" field:"markdown"`
 	Label   string `json:"label" bson:"label"`
 	URL     string `json:"url" bson:"url"`
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -38,36 +39,71 @@ func TestHashIsSHA256OfCanonicalJSON(t *testing.T) {
 	}
 }
 
-// TestHashSeesEveryField: changing any one field changes the hash.
+// TestHashSeesEveryField: changing any one leaf of the content type —
+// the list derived from the type itself, not written out here — changes
+// the hash and shows up in Diff under that path.
 func TestHashSeesEveryField(t *testing.T) {
-	base := readyContent()
-	h := base.Hash()
-	edits := map[string]func(*Content){
-		"slug":          func(c *Content) { c.Slug = "other" },
-		"title":         func(c *Content) { c.Title += "!" },
-		"summary":       func(c *Content) { c.Summary = "" },
-		"takeaway":      func(c *Content) { c.KeyTakeaways = append(c.KeyTakeaways, "more") },
-		"section order": func(c *Content) { c.Sections = append([]Section{{Heading: "x"}}, c.Sections...) },
-		"section body": func(c *Content) {
-			c.Sections = []Section{{Heading: "A two-way street", Body: "Short sleep\nlow mood "}}
-		},
-		"take":    func(c *Content) { c.ClinicianTake = &ClinicianTake{Body: "x"} },
-		"hero":    func(c *Content) { c.HeroImage = &Image{} },
-		"topics":  func(c *Content) { c.Topics = []string{"sleep", "mood"} },
-		"related": func(c *Content) { c.Related = []string{"x"} },
-		"cta":     func(c *Content) { c.CTA = &CTA{Label: "go"} },
-		"seo":     func(c *Content) { c.SEO = &SEO{CanonicalURL: "https://x.org"} },
+	fields := HashedFields()
+	if len(fields) < 20 {
+		t.Fatalf("HashedFields found only %d fields: %v", len(fields), fields)
 	}
-	for name, edit := range edits {
+	h := readyContent().Hash()
+	for _, f := range fields {
 		c := readyContent()
-		c.KeyTakeaways = slices.Clone(c.KeyTakeaways)
-		edit(&c)
+		setLeaf(reflect.ValueOf(&c).Elem(), strings.Split(strings.ReplaceAll(f.Path, "[]", ".[]"), "."), "changed-value")
 		if c.Hash() == h {
-			t.Errorf("%s: hash unchanged", name)
+			t.Errorf("%s: hash unchanged", f.Path)
+		}
+		want := strings.ReplaceAll(f.Path, "[]", "[0]")
+		found := false
+		for _, d := range Diff(readyContent(), c) {
+			found = found || d.Path == want
+		}
+		if !found {
+			t.Errorf("%s: Diff does not show %s: %v", f.Path, want, Diff(readyContent(), c))
 		}
 	}
 	if readyContent().Hash() != h {
 		t.Error("hash not stable")
+	}
+	for _, p := range []string{"clinicianTake.clinician", "heroImage.caption", "heroImage.credit", "heroImage.mediaId", "cta.url", "seo.canonicalUrl"} {
+		if !slices.ContainsFunc(fields, func(f Field) bool { return f.Path == p }) {
+			t.Errorf("HashedFields misses %s", p)
+		}
+	}
+}
+
+// setLeaf sets the leaf at path (JSON names, "[]" for the first list
+// item) to v, allocating pointers and a first list item on the way.
+func setLeaf(v reflect.Value, path []string, s string) {
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		v = v.Elem()
+	}
+	if v.Kind() == reflect.Slice && (len(path) == 0 || path[0] != "[]") { // a list compared whole (topics, related)
+		v.Set(reflect.Append(v, reflect.ValueOf(s)))
+		return
+	}
+	if len(path) == 0 {
+		v.SetString(s)
+		return
+	}
+	switch v.Kind() {
+	case reflect.Slice:
+		if v.Len() == 0 {
+			v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))
+		}
+		setLeaf(v.Index(0), path[1:], s)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if jsonName(v.Type().Field(i)) == path[0] {
+				setLeaf(v.Field(i), path[1:], s)
+				return
+			}
+		}
+		panic("no field " + path[0])
 	}
 }
 
@@ -109,10 +145,20 @@ func TestReadiness(t *testing.T) {
 	}
 	c := Content{Sections: []Section{{Heading: " "}}, KeyTakeaways: []string{""}, CTA: &CTA{URL: "https://x.org"}}
 	f := c.Readiness()
-	for _, p := range []string{"slug", "title", "summary", "keyTakeaways[0]", "sections[0].heading", "sections[0].body", "cta.label"} {
+	for _, p := range []string{"slug", "title", "summary", "keyTakeaways[0]", "sections[0].body", "cta.label"} {
 		if f[p] == "" {
 			t.Errorf("no readiness error at %s; got %v", p, f)
 		}
+	}
+	intro := readyContent()
+	intro.Sections = []Section{{Body: "An intro without a heading."}, {Heading: "", Body: "x"}, {Heading: "Pictures", Body: "See ![](/media/a.png) and ![a chart](/media/b.png)"}}
+	intro.ClinicianTake = &ClinicianTake{Body: "My words."}
+	f = intro.Readiness()
+	if f["sections[0].heading"] != "" || f["sections[1].heading"] == "" {
+		t.Errorf("the first section must be allowed without a heading, the others not: %v", f)
+	}
+	if !strings.Contains(f["sections[2].body"], "/media/a.png") || f["clinicianTake.clinician"] == "" {
+		t.Errorf("an image without alt text, or a take without its clinician, passes readiness: %v", f)
 	}
 	if f := (&Content{}).Readiness(); f["sections"] == "" || f["keyTakeaways"] == "" {
 		t.Errorf("empty lists pass readiness: %v", f)

@@ -1,7 +1,6 @@
 package models
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -20,88 +19,29 @@ type DiffLine struct {
 	Text string `json:"text"`
 }
 
-// Diff compares two contents field by field; sections are matched by
-// position and Markdown bodies get a line diff.
+// Diff compares two contents leaf by leaf, over the fields the
+// contentHash covers (derived from the type: see HashedFields); list
+// items such as sections are matched by position and Markdown bodies get
+// a line diff.
 func Diff(a, b Content) []Change {
 	out := []Change{}
-	str := func(path, x, y string, lines bool) {
+	for _, p := range pairs(a, b) {
+		x, y := p[0].Value, p[1].Value
 		if x == y {
-			return
+			continue
 		}
-		c := Change{Path: path, Kind: "changed", Before: x, After: y}
+		c := Change{Path: p[0].Path, Kind: "changed", Before: x, After: y}
 		if x == "" {
 			c.Kind = "added"
 		} else if y == "" {
 			c.Kind = "removed"
 		}
-		if lines {
+		if p[0].Markdown {
 			c.Lines = LineDiff(x, y)
 		}
 		out = append(out, c)
 	}
-	str("slug", a.Slug, b.Slug, false)
-	str("title", a.Title, b.Title, false)
-	str("summary", a.Summary, b.Summary, false)
-	for i := 0; i < max(len(a.KeyTakeaways), len(b.KeyTakeaways)); i++ {
-		str(fmt.Sprintf("keyTakeaways[%d]", i), at(a.KeyTakeaways, i), at(b.KeyTakeaways, i), false)
-	}
-	for i := 0; i < max(len(a.Sections), len(b.Sections)); i++ {
-		var x, y Section
-		if i < len(a.Sections) {
-			x = a.Sections[i]
-		}
-		if i < len(b.Sections) {
-			y = b.Sections[i]
-		}
-		str(fmt.Sprintf("sections[%d].heading", i), x.Heading, y.Heading, false)
-		str(fmt.Sprintf("sections[%d].body", i), x.Body, y.Body, true)
-	}
-	take := func(c *ClinicianTake) string {
-		if c == nil {
-			return ""
-		}
-		return c.Body
-	}
-	str("clinicianTake.body", take(a.ClinicianTake), take(b.ClinicianTake), true)
-	img := func(i *Image) Image {
-		if i == nil {
-			return Image{}
-		}
-		return *i
-	}
-	str("heroImage.url", img(a.HeroImage).URL, img(b.HeroImage).URL, false)
-	str("heroImage.alt", img(a.HeroImage).Alt, img(b.HeroImage).Alt, false)
-	str("topics", strings.Join(a.Topics, ", "), strings.Join(b.Topics, ", "), false)
-	str("related", strings.Join(a.Related, ", "), strings.Join(b.Related, ", "), false)
-	cta := func(c *CTA) CTA {
-		if c == nil {
-			return CTA{}
-		}
-		return *c
-	}
-	ca, cb := cta(a.CTA), cta(b.CTA)
-	str("cta.heading", ca.Heading, cb.Heading, false)
-	str("cta.body", ca.Body, cb.Body, false)
-	str("cta.label", ca.Label, cb.Label, false)
-	str("cta.url", ca.URL, cb.URL, false)
-	seo := func(s *SEO) SEO {
-		if s == nil {
-			return SEO{}
-		}
-		return *s
-	}
-	sa, sb := seo(a.SEO), seo(b.SEO)
-	str("seo.title", sa.Title, sb.Title, false)
-	str("seo.description", sa.Description, sb.Description, false)
-	str("seo.canonicalUrl", sa.CanonicalURL, sb.CanonicalURL, false)
 	return out
-}
-
-func at(xs []string, i int) string {
-	if i < len(xs) {
-		return xs[i]
-	}
-	return ""
 }
 
 // LineDiff is a longest-common-subsequence diff of two texts by line.

@@ -42,6 +42,11 @@ type EventData struct {
 	PublishAt      *time.Time `json:"publishAt,omitempty" bson:"publishAt,omitempty"`
 	NextReviewDue  *time.Time `json:"nextReviewDue,omitempty" bson:"nextReviewDue,omitempty"`
 	VoidedApproval *Signature `json:"voidedApproval,omitempty" bson:"voidedApproval,omitempty"`
+	// FirstPublishedAt, on an imported article's create, is the date it
+	// was first published elsewhere (kept for display once it is live here).
+	FirstPublishedAt *time.Time `json:"firstPublishedAt,omitempty" bson:"firstPublishedAt,omitempty"`
+	// Settings, on settings.update, is the complete new site settings.
+	Settings *Settings `json:"settings,omitempty" bson:"settings,omitempty"`
 	// Changes names what a user/token event changed (never secrets).
 	Changes map[string]string `json:"changes,omitempty" bson:"changes,omitempty"`
 }
@@ -56,6 +61,7 @@ const (
 	ActionTokenCreate = "token.create"
 	ActionTokenRevoke = "token.revoke"
 	ActionWebhook     = "webhook.change"
+	ActionSettings    = "settings.update"
 )
 
 // ID is the event's _id: its sequence number zero-padded, a string so that

@@ -19,11 +19,17 @@ var AllRoles = []string{RoleWriter, RoleClinicalReviewer, RoleEditor, RoleAdmin}
 // User is a person who signs in. PasswordHash never leaves the server:
 // it has no JSON name.
 type User struct {
-	ID           string   `json:"id" bson:"_id"`
-	Email        string   `json:"email" bson:"email"`
-	Name         string   `json:"name" bson:"name"`
-	Roles        []string `json:"roles" bson:"roles"`
-	Bio          string   `json:"bio" bson:"bio"`
+	ID    string   `json:"id" bson:"_id"`
+	Email string   `json:"email" bson:"email"`
+	Name  string   `json:"name" bson:"name"`
+	Roles []string `json:"roles" bson:"roles"`
+	Bio   string   `json:"bio" bson:"bio"`
+	// Title, PhotoURL, PhotoAlt and URL are the public profile (with Bio):
+	// not clinical content, they reach delivery when they change.
+	Title        string   `json:"title" bson:"title"`
+	PhotoURL     string   `json:"photoUrl" bson:"photoUrl"`
+	PhotoAlt     string   `json:"photoAlt" bson:"photoAlt"`
+	URL          string   `json:"url" bson:"url"`
 	Credentials  string   `json:"credentials" bson:"credentials"`
 	License      *License `json:"license" bson:"license"`
 	Active       bool     `json:"active" bson:"active"`

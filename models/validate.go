@@ -54,14 +54,20 @@ func (c *Content) Validate() map[string]string {
 	if c.ClinicianTake != nil && len(c.ClinicianTake.Body) > 8000 {
 		f["clinicianTake.body"] = "at most 8000 bytes"
 	}
+	if c.ClinicianTake != nil {
+		maxLen("clinicianTake.clinician", c.ClinicianTake.Clinician, 64)
+	}
 	if c.HeroImage != nil {
 		if c.HeroImage.URL != "" {
-			checkURL(f, "heroImage.url", c.HeroImage.URL)
+			checkImageURL(f, "heroImage.url", c.HeroImage.URL)
 			if strings.TrimSpace(c.HeroImage.Alt) == "" {
 				f["heroImage.alt"] = "required when the image is set: describe the picture for people who cannot see it"
 			}
 		}
 		maxLen("heroImage.alt", c.HeroImage.Alt, 300)
+		maxLen("heroImage.caption", c.HeroImage.Caption, 500)
+		maxLen("heroImage.credit", c.HeroImage.Credit, 200)
+		maxLen("heroImage.mediaId", c.HeroImage.MediaID, 64)
 	}
 	if len(c.Topics) > MaxTopics {
 		f["topics"] = fmt.Sprintf("at most %d", MaxTopics)
@@ -122,12 +128,22 @@ func (c *Content) Readiness() map[string]string {
 		f["sections"] = "at least one section before review"
 	}
 	for i, s := range c.Sections {
-		req(fmt.Sprintf("sections[%d].heading", i), s.Heading)
+		if i > 0 { // the first section may be a heading-less intro
+			req(fmt.Sprintf("sections[%d].heading", i), s.Heading)
+		}
 		req(fmt.Sprintf("sections[%d].body", i), s.Body)
+		imagesNeedAlt(f, fmt.Sprintf("sections[%d].body", i), s.Body)
+	}
+	if t := c.ClinicianTake; t.Given() {
+		req("clinicianTake.clinician", t.Clinician)
+		imagesNeedAlt(f, "clinicianTake.body", t.Body)
 	}
 	if c.CTA != nil && (c.CTA.Label != "" || c.CTA.URL != "") {
 		req("cta.label", c.CTA.Label)
 		req("cta.url", c.CTA.URL)
+	}
+	if c.CTA != nil {
+		imagesNeedAlt(f, "cta.body", c.CTA.Body)
 	}
 	return f
 }
@@ -137,6 +153,22 @@ func checkURL(f map[string]string, path, raw string) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > 2000 {
 		f[path] = "must be an http(s) URL"
 	}
+}
+
+// ValidLink reports whether raw is an absolute http(s) URL.
+func ValidLink(raw string) bool {
+	f := map[string]string{}
+	checkURL(f, "x", raw)
+	return len(f) == 0
+}
+
+// checkImageURL allows an http(s) URL or a path in the media library
+// (/media/…); which hosts delivery shows is the sanitizer's decision.
+func checkImageURL(f map[string]string, path, raw string) {
+	if strings.HasPrefix(raw, "/media/") && !strings.Contains(raw, "..") && len(raw) < 2000 {
+		return
+	}
+	checkURL(f, path, raw)
 }
 
 // Slugify turns a title into a kebab-case slug.

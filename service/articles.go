@@ -45,6 +45,9 @@ func (s *Service) wfArticle(a *models.Article) workflow.Article {
 		Sensitive:       s.Safety.Applies(a.Content.Topics),
 		ReadinessErrors: a.Content.Readiness(),
 	}
+	if a.Status == string(workflow.StateDraft) {
+		w.ReadinessErrors = s.readiness(context.Background(), a)
+	}
 	w.HasCrisisResources = s.Safety.Satisfied(a.Content.Texts()...)
 	if a.Approval != nil {
 		w.ApprovalHash = a.Approval.ContentHash
@@ -52,7 +55,32 @@ func (s *Service) wfArticle(a *models.Article) workflow.Article {
 	if a.Live != nil {
 		w.LiveHash = a.Live.ContentHash
 	}
+	if t := a.Content.ClinicianTake; t.Given() {
+		w.TakeClinician = t.Clinician
+		w.TakeSigned = a.TakeSignature(&a.Content) != nil
+	}
 	return w
+}
+
+// readiness is the content's publish-readiness plus what needs the user
+// store: a Clinician's take must name an active clinical reviewer who is
+// not the article's author (an author can never sign their own article,
+// so the take could never be theirs to sign).
+func (s *Service) readiness(ctx context.Context, a *models.Article) map[string]string {
+	f := a.Content.Readiness()
+	t := a.Content.ClinicianTake
+	if !t.Given() || t.Clinician == "" || f["clinicianTake.clinician"] != "" {
+		return f
+	}
+	switch u, err := s.Users.Get(ctx, t.Clinician); {
+	case err != nil:
+		f["clinicianTake.clinician"] = "no such user"
+	case !s.Policy.AllowAny(u.Roles, "article", string(workflow.ActionApprove)) || !u.Active:
+		f["clinicianTake.clinician"] = "must be an active clinical reviewer"
+	case u.ID == a.AuthorID:
+		f["clinicianTake.clinician"] = "the article's author cannot sign it; credit the clinician whose words these are"
+	}
+	return f
 }
 
 // View decorates an article for the caller.
@@ -214,7 +242,10 @@ func (s *Service) Transition(ctx context.Context, actor *models.User, id string,
 			return nil, &models.Error{Err: err, Message: err.Error(), Current: s.View(ctx, actor, a)}
 		}
 		if errors.Is(err, workflow.ErrNotReady) {
-			return nil, &models.Error{Err: err, Message: err.Error(), Fields: a.Content.Readiness()}
+			return nil, &models.Error{Err: err, Message: err.Error(), Fields: s.readiness(ctx, a)}
+		}
+		if errors.Is(err, workflow.ErrTakeUnsigned) {
+			return nil, &models.Error{Err: err, Message: err.Error(), Current: s.View(ctx, actor, a)}
 		}
 		return nil, err
 	}
@@ -256,6 +287,9 @@ func (s *Service) Transition(ctx context.Context, actor *models.User, id string,
 func (s *Service) signature(u *models.User, action string, a *models.Article, now time.Time) *models.Signature {
 	sig := &models.Signature{ID: NewID("sig"), Action: action, SignerID: u.ID, SignerName: u.Name, Credentials: u.Credentials,
 		Meaning: workflow.SignatureMeaning, At: now, Rev: a.Rev, ContentHash: a.ContentHash}
+	if t := a.Content.ClinicianTake; t.Given() && t.Clinician == u.ID {
+		sig.TakeHash = t.Hash() // the take's own clinician signs their words
+	}
 	if u.License != nil {
 		sig.License = models.LicenseSnapshot{Type: u.License.Type, Number: u.License.Number, Jurisdiction: u.License.Jurisdiction,
 			ExpiresOn: u.License.ExpiresOn, VerifiedAt: u.License.VerifiedAt}

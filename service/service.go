@@ -48,6 +48,8 @@ type Service struct {
 	Log      EventLog
 	Policy   Authorizer
 	Publish  Publisher
+	// Settings keeps the site settings (nil: the settings routes answer 500).
+	Settings SettingsStore
 
 	Now            func() time.Time
 	ReviewInterval time.Duration
@@ -164,6 +166,22 @@ func (s *Service) RecoverOutbox(ctx context.Context) (int, error) {
 			return n, err
 		}
 		n++
+	}
+	if s.Settings != nil {
+		d, err := s.Settings.Doc(ctx)
+		if err != nil {
+			return n, err
+		}
+		if d.PendingAudit != nil {
+			if err := s.appendPending(ctx, d.PendingAudit); err != nil {
+				return n, err
+			}
+			d.PendingAudit = nil
+			if err := s.Settings.Put(ctx, d); err != nil {
+				return n, err
+			}
+			n++
+		}
 	}
 	tokens, err := s.Users.Tokens(ctx)
 	if err != nil {

@@ -22,6 +22,35 @@ type NewUser struct {
 	Bio         string          `json:"bio" validate:"max=2000"`
 	Credentials string          `json:"credentials" validate:"max=80"`
 	License     *models.License `json:"license"`
+	Profile
+}
+
+// Profile is the public profile a user edits themselves (admins anyone's):
+// not clinical content, delivered as it is now (signers' names and
+// credentials stay as signed).
+type Profile struct {
+	Title    string `json:"title" validate:"max=80"`
+	PhotoURL string `json:"photoUrl" validate:"omitempty,url,max=2000"`
+	PhotoAlt string `json:"photoAlt" validate:"max=300"`
+	URL      string `json:"url" validate:"omitempty,url,max=2000"`
+}
+
+// validateProfile checks profile fields; "" means unchanged-or-empty.
+func validateProfile(title, photoURL, photoAlt, url *string, f map[string]string) {
+	if title != nil && utf8.RuneCountInString(*title) > 80 {
+		f["title"] = "at most 80 characters"
+	}
+	if photoAlt != nil && utf8.RuneCountInString(*photoAlt) > 300 {
+		f["photoAlt"] = "at most 300 characters"
+	}
+	for path, v := range map[string]*string{"photoUrl": photoURL, "url": url} {
+		if v != nil && *v != "" && !models.ValidLink(*v) {
+			f[path] = "must be an http(s) URL"
+		}
+	}
+	if photoURL != nil && *photoURL != "" && (photoAlt == nil || strings.TrimSpace(*photoAlt) == "") {
+		f["photoAlt"] = "required with a photo: describe it for people who cannot see it"
+	}
 }
 
 // UserPatch changes a user; nil fields stay as they are.
@@ -35,6 +64,10 @@ type UserPatch struct {
 	Credentials     *string         `json:"credentials"`
 	License         *models.License `json:"license"`
 	ClearLicense    bool            `json:"clearLicense"`
+	Title           *string         `json:"title"`
+	PhotoURL        *string         `json:"photoUrl"`
+	PhotoAlt        *string         `json:"photoAlt"`
+	URL             *string         `json:"url"`
 }
 
 func validateLicense(l *models.License, f map[string]string) {
@@ -91,12 +124,13 @@ func (s *Service) CreateUser(ctx context.Context, actor *models.User, in NewUser
 		f["credentials"] = "at most 80 characters"
 	}
 	validateLicense(in.License, f)
+	validateProfile(&in.Title, &in.PhotoURL, &in.PhotoAlt, &in.URL, f)
 	if len(f) > 0 {
 		return nil, models.Invalid("the user is not valid", f)
 	}
 	now := s.now()
 	u := &models.User{ID: NewID("u"), Email: in.Email, Name: strings.TrimSpace(in.Name), Roles: slices.Compact(slices.Sorted(slices.Values(in.Roles))),
-		Bio: in.Bio, Credentials: in.Credentials, Active: true, PasswordHash: HashPassword(in.Password), CreatedAt: now, UpdatedAt: now}
+		Bio: in.Bio, Credentials: in.Credentials, Title: in.Title, PhotoURL: in.PhotoURL, PhotoAlt: in.PhotoAlt, URL: in.URL, Active: true, PasswordHash: HashPassword(in.Password), CreatedAt: now, UpdatedAt: now}
 	if in.License != nil {
 		l := *in.License
 		l.VerifiedAt, l.VerifiedBy = nil, ""
@@ -170,6 +204,25 @@ func (s *Service) UpdateUser(ctx context.Context, actor *models.User, id string,
 			f["bio"] = "at most 2000 characters"
 		} else {
 			u.Bio, changes["bio"] = *p.Bio, "changed"
+		}
+	}
+	if p.Title != nil || p.PhotoURL != nil || p.PhotoAlt != nil || p.URL != nil {
+		photo, alt := &u.PhotoURL, &u.PhotoAlt
+		if p.PhotoURL != nil {
+			photo = p.PhotoURL
+		}
+		if p.PhotoAlt != nil {
+			alt = p.PhotoAlt
+		}
+		validateProfile(p.Title, photo, alt, p.URL, f)
+		for _, c := range []struct {
+			name string
+			in   *string
+			to   *string
+		}{{"title", p.Title, &u.Title}, {"photoUrl", p.PhotoURL, &u.PhotoURL}, {"photoAlt", p.PhotoAlt, &u.PhotoAlt}, {"url", p.URL, &u.URL}} {
+			if c.in != nil && strings.TrimSpace(*c.in) != *c.to {
+				*c.to, changes[c.name] = strings.TrimSpace(*c.in), "changed"
+			}
 		}
 	}
 	if p.Password != nil {

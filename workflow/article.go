@@ -23,6 +23,13 @@ type Article struct {
 	// HasCrisisResources reports whether the content carries a
 	// crisis-resources block (see SafetyRule.Satisfied).
 	HasCrisisResources bool
+	// TakeClinician is the user id of the clinician a Clinician's take in
+	// the working content credits, or "" when there is no take.
+	TakeClinician string
+	// TakeSigned reports whether TakeClinician has signed exactly the
+	// working content's take text (on any earlier approval or
+	// re-certification, or on the current approval).
+	TakeSigned bool
 	// ReadinessErrors are the publish-readiness validation errors by field
 	// path, computed by the caller; any error blocks submit.
 	ReadinessErrors map[string]string

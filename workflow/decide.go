@@ -94,6 +94,7 @@ func Decide(now time.Time, a Article, r Request) (Decision, error) {
 			func() error { return role(actor, RoleClinicalReviewer, "a clinical reviewer", "sign off") },
 			func() error { return from(a, r.Action, StateInReview) },
 			func() error { return CheckSigner(now, a, r) },
+			func() error { return CheckTake(a, actor, true) },
 		)
 	case ActionPublish:
 		d.To, d.SetsLive = StatePublished, true
@@ -106,6 +107,7 @@ func Decide(now time.Time, a Article, r Request) (Decision, error) {
 				}
 				return nil
 			},
+			func() error { return CheckTake(a, actor, false) },
 		)
 		if err == nil && r.PublishAt != nil && r.PublishAt.After(now) {
 			d.To, d.SetsLive, d.Scheduled = StateApproved, false, true
@@ -137,6 +139,7 @@ func Decide(now time.Time, a Article, r Request) (Decision, error) {
 				return nil
 			},
 			func() error { return CheckSigner(now, a, r) },
+			func() error { return CheckTake(a, actor, true) },
 			func() error {
 				if a.ContentHash != a.LiveHash {
 					return refuse(ErrStaleContent, "the working copy differs from the live version; re-certify only unchanged live content")

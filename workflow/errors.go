@@ -31,6 +31,9 @@ var (
 	// ErrNotReady: the content fails publish-readiness validation or lacks
 	// a required crisis-resources block.
 	ErrNotReady = errors.New("workflow: not ready")
+	// ErrTakeUnsigned: the Clinician's take names a clinician who has not
+	// signed exactly its words; only they can.
+	ErrTakeUnsigned = errors.New("workflow: clinician's take not signed by its clinician")
 	// ErrNoLive: the action needs a live version and there is none.
 	ErrNoLive = errors.New("workflow: no live version")
 )

@@ -56,3 +56,18 @@ func CheckLicense(now time.Time, l *License) error {
 	}
 	return nil
 }
+
+// CheckTake is the Clinician's take rule: a take is one named clinician's
+// words, so content carrying a take may be signed (approve, recertify) by
+// another clinician only once the take's own clinician has signed exactly
+// that text; until then only they can sign it, and their signature is
+// then also theirs over the take. Publishing needs the same.
+func CheckTake(a Article, actor Actor, signing bool) error {
+	if a.TakeClinician == "" || a.TakeSigned {
+		return nil
+	}
+	if signing && actor.ID == a.TakeClinician {
+		return nil
+	}
+	return refuse(ErrTakeUnsigned, "the Clinician's take is credited to a clinician who has not signed these words; they must sign off on this version themselves")
+}

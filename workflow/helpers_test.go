@@ -16,7 +16,7 @@ const (
 )
 
 var sentinels = []error{ErrForbidden, ErrInvalidState, ErrFrozen, ErrStaleContent, ErrBadPassword,
-	ErrLicense, ErrSelfReview, ErrCommentRequired, ErrNotReady, ErrNoLive}
+	ErrLicense, ErrSelfReview, ErrCommentRequired, ErrNotReady, ErrNoLive, ErrTakeUnsigned}
 
 // sentinelOf returns the one sentinel err wraps, or nil.
 func sentinelOf(err error) error {

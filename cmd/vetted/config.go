@@ -30,6 +30,7 @@ type config struct {
 	CORSOrigins         []string
 	WebhookAllowPrivate bool
 	TrustedProxies      []string
+	ImageHosts          []string
 }
 
 // option is one row of the options table: variable, default, parser.
@@ -153,6 +154,19 @@ var options = []option{
 				return fmt.Errorf("%q is not an origin like https://www.example.org", o)
 			}
 			c.CORSOrigins = append(c.CORSOrigins, strings.TrimRight(o, "/"))
+		}
+		return nil
+	}},
+	{"VETTED_IMAGE_HOSTS", "", "comma-separated hosts Markdown and hero images may come from besides the media library (/media/)", func(c *config, v string) error {
+		c.ImageHosts = nil
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.ToLower(strings.TrimSpace(h)); h == "" {
+				continue
+			}
+			if strings.ContainsAny(h, "/:*@ ") || !strings.Contains(h, ".") {
+				return fmt.Errorf("%q is not a host name like images.example.org", h)
+			}
+			c.ImageHosts = append(c.ImageHosts, h)
 		}
 		return nil
 	}},

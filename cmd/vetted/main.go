@@ -104,6 +104,7 @@ func open(ctx context.Context, cfg config) (*app, error) {
 	}
 	svc := service.New(articles, mongostore.NewUserStore(db), articles.Log, pol)
 	svc.ReviewInterval = cfg.ReviewInterval
+	svc.Settings = mongostore.NewSettingsStore(db)
 	if n, err := svc.RecoverOutbox(ctx); err != nil {
 		closeDB(ctx)
 		return nil, fmt.Errorf("append pending audit events: %w", err)
@@ -126,7 +127,7 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 		return 1
 	}
 	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
-		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies}
+		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies, ImageHosts: cfg.ImageHosts}
 	api := wireDelivery(ctx, cfg, a, srv)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

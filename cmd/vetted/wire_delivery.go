@@ -18,8 +18,8 @@ import (
 func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server) *handlers.DeliveryAPI {
 	sys, err := delivery.Setup(ctx, delivery.Deps{
 		Articles: a.articles, Users: a.svc.Users, Store: mongostore.NewDeliveryStore(a.db),
-		Audit: a.articles.Log, Tokens: a.svc,
-	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default()})
+		Audit: a.articles.Log, Tokens: a.svc, Settings: mongostore.NewSettingsStore(a.db),
+	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ImageHosts: cfg.ImageHosts})
 	if err != nil {
 		// Only a database failure during start-up gets here; serve is
 		// about to fail on the same database anyway.
