@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"encoding/json"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -10,34 +9,20 @@ import (
 	"github.com/vetted-cms/vetted/models"
 )
 
-// contentLeaves lists the leaf fields of a Go type by their JSON names, as
-// paths: "seo.title", "sections[].heading", "keyTakeaways[]". It is derived
-// from the type itself, so a field added to models.Content appears here
-// without anyone writing it down.
-func contentLeaves(t reflect.Type, prefix string) []string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		var out []string
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if !f.IsExported() || name == "-" {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			out = append(out, contentLeaves(f.Type, join(prefix, name))...)
+// hashedPaths lists the leaf fields the contentHash covers, from
+// models.HashedFields (derived from the Content type by reflection, the one
+// derivation the hash test and the diff use too), written as the schema walk
+// writes them: list positions as [].
+func hashedPaths() []string {
+	var out []string
+	for _, f := range models.HashedFields() {
+		if f.List {
+			out = append(out, f.Path+"[]")
+		} else {
+			out = append(out, f.Path)
 		}
-		return out
-	case reflect.Slice, reflect.Array:
-		return contentLeaves(t.Elem(), prefix+"[]")
-	default:
-		return []string{prefix}
 	}
+	return out
 }
 
 // schemaLeaves lists the leaf properties of an OpenAPI schema the same way,
@@ -107,7 +92,7 @@ func TestOpenAPIContentSchemaHasEveryHashedField(t *testing.T) {
 	if !ok {
 		t.Fatal("openapi.json has no Content schema")
 	}
-	want := contentLeaves(reflect.TypeFor[models.Content](), "")
+	want := hashedPaths()
 	got := schemaLeaves(t, doc.Components.Schemas, content, "")
 	slices.Sort(want)
 	slices.Sort(got)
@@ -125,26 +110,4 @@ func TestOpenAPIContentSchemaHasEveryHashedField(t *testing.T) {
 		t.Fatalf("only %d leaves derived from models.Content: %v", len(want), want)
 	}
 	t.Logf("%d hashed leaf fields: %s", len(want), strings.Join(want, ", "))
-}
-
-// TestContentLeavesDerivation checks the derivation itself on a small type.
-func TestContentLeavesDerivation(t *testing.T) {
-	type inner struct {
-		A string `json:"a"`
-		B string `json:"b,omitempty"`
-	}
-	type outer struct {
-		X      string   `json:"x"`
-		List   []string `json:"list"`
-		Nested *inner   `json:"nested"`
-		Many   []inner  `json:"many"`
-		Hidden string   `json:"-"`
-		hidden string
-	}
-	_ = outer{}.hidden
-	got := contentLeaves(reflect.TypeFor[outer](), "")
-	want := []string{"x", "list[]", "nested.a", "nested.b", "many[].a", "many[].b"}
-	if !slices.Equal(got, want) {
-		t.Fatalf("got %v, want %v", got, want)
-	}
 }
