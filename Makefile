@@ -23,7 +23,7 @@ build: ui
 
 # run: build everything and start on the embedded database with demo data.
 run: build
-	VETTED_DEMO=1 VETTED_DATA_DIR=$(DATA) VETTED_ADDR=$(ADDR) ./$(BIN)
+	VETTED_DEMO=1 VETTED_IMAGE_HOSTS=images.example.org VETTED_DATA_DIR=$(DATA) VETTED_ADDR=$(ADDR) ./$(BIN)
 
 vet:
 	$(GO) vet ./...

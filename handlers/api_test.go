@@ -128,13 +128,13 @@ func TestRevisionsAndHashes(t *testing.T) {
 	contents := []models.Content{b.content()}
 	for i := 2; i <= 4; i++ {
 		b.title(fmt.Sprintf("Title %d", i))
-		b.c.ClinicianTake = &models.ClinicianTake{Body: fmt.Sprintf("take <%d> & more", i)}
+		b.c.ClinicianTake = &models.ClinicianTake{Body: fmt.Sprintf("take <%d> & more", i), Clinician: a.Users[asClinician].ID}
 		if res := a.updateArticle(asWriter, art.ID, int64(i-1), b); res.Code != http.StatusOK {
 			t.Fatalf("save %d: %d %s", i, res.Code, res.Body)
 		}
 		contents = append(contents, b.content())
 	}
-	res := a.do(http.MethodGet, "/api/admin/articles/"+art.ID+"/revisions", "", nil, asClinician)
+	res := a.do(http.MethodGet, "/api/admin/articles/"+art.ID+"/revisions?all=1", "", nil, asClinician)
 	var list struct {
 		Items []struct {
 			Rev          int64  `json:"rev"`

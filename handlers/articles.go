@@ -154,15 +154,22 @@ func (s *Server) revisions(c *gin.Context) {
 		return
 	}
 	type row struct {
-		models.RevisionRef
+		models.RevisionGroup
 		EditedByName string `json:"editedByName"`
 	}
-	out := make([]row, 0, len(a.Revs))
-	for i := len(a.Revs) - 1; i >= 0; i-- {
-		r := row{RevisionRef: a.Revs[i]}
-		if u, err := s.Svc.Users.Get(c.Request.Context(), r.EditedBy); err == nil {
-			r.EditedByName = u.Name
+	groups := a.RevisionGroups(c.Query("all") == "1")
+	out := make([]row, 0, len(groups))
+	names := map[string]string{}
+	for _, g := range groups {
+		r := row{RevisionGroup: g}
+		name, ok := names[r.EditedBy]
+		if !ok {
+			if u, err := s.Svc.Users.Get(c.Request.Context(), r.EditedBy); err == nil {
+				name = u.Name
+			}
+			names[r.EditedBy] = name
 		}
+		r.EditedByName = name
 		out = append(out, r)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
@@ -192,10 +199,15 @@ func (s *Server) diff(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	from, err := s.Svc.ResolveRev(ctx, a, c.Query("from"))
-	if err != nil {
-		writeError(c, err)
-		return
+	// Without from: "since changes were last requested" (else since the
+	// last submission): see models.Article.DiffBase.
+	from := a.DiffBase()
+	if q := c.Query("from"); q != "" {
+		var err error
+		if from, err = s.Svc.ResolveRev(ctx, a, q); err != nil {
+			writeError(c, err)
+			return
+		}
 	}
 	to, err := s.Svc.ResolveRev(ctx, a, c.DefaultQuery("to", "current"))
 	if err != nil {

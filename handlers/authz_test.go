@@ -56,6 +56,8 @@ var routeAccess = map[string][]string{
 	"DELETE /api/admin/tokens/:id":               {asAdmin},
 	"GET /api/admin/audit":                       {asAdmin},
 	"GET /api/admin/audit/verify":                {asAdmin},
+	"GET /api/admin/settings":                    {asAdmin},
+	"PUT /api/admin/settings":                    {asAdmin},
 	"GET /api/admin/webhooks":                    {asAdmin},
 	"POST /api/admin/webhooks":                   {asAdmin},
 	"DELETE /api/admin/webhooks/:id":             {asAdmin},

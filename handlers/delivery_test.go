@@ -231,7 +231,7 @@ func TestDeliveryHTTP(t *testing.T) {
 	d := newDeliveryApp(t, delivery.Config{}, false)
 	b := anArticle().slug("caching-basics").title("Caching <basics> & more").topics("sleep", "anxiety")
 	b.c.Sections = []models.Section{{Heading: "Markdown", Body: "**bold** <script>alert(1)</script> [x](javascript:alert(1)) [ok](https://example.org)\n\n<img src=x onerror=alert(1)>"}}
-	b.c.ClinicianTake = &models.ClinicianTake{Body: "Take it *slowly*."}
+	b.c.ClinicianTake = &models.ClinicianTake{Body: "Take it *slowly*.", Clinician: d.Users[asClinician].ID}
 	b.c.HeroImage = &models.Image{URL: "https://img.example.org/a.jpg", Alt: "A calm room"}
 	art := d.publish(b)
 

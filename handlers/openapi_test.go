@@ -43,8 +43,8 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 	rel := d.publish(anArticle().slug("oa-related"))
 	b := anArticle().slug("oa-main").topics("anxiety", "sleep")
 	b.c.Related = []string{"oa-related"}
-	b.c.ClinicianTake = &models.ClinicianTake{Body: "Take *care*."}
-	b.c.HeroImage = &models.Image{URL: "https://img.example/x.jpg", Alt: "x"}
+	b.c.ClinicianTake = &models.ClinicianTake{Body: "Take *care*.", Clinician: d.Users[asClinician].ID}
+	b.c.HeroImage = &models.Image{URL: "https://img.example/x.jpg", Alt: "x", Caption: "c", Credit: "cr"}
 	b.c.CTA = &models.CTA{Heading: "h", Body: "b", Label: "l", URL: "https://example.org"}
 	b.c.SEO = &models.SEO{Title: "t", Description: "d", CanonicalURL: "https://site.example/oa-main"}
 	main := d.publish(b)
@@ -94,6 +94,7 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 		{"GET", "/api/admin/webhooks/{id}/deliveries", "/api/admin/webhooks/" + wh.ID + "/deliveries", "", asAdmin, nil, 200},
 		{"GET", "/api/admin/audit", "/api/admin/audit?limit=20", "", asAdmin, nil, 200},
 		{"GET", "/api/admin/audit/verify", "/api/admin/audit/verify", "", asAdmin, nil, 200},
+		{"GET", "/api/v1/articles", "/api/v1/articles?sort=updated", "", asNone, map[string]string{"Authorization": tok}, 200},
 		{"GET", "/api/v1/articles", "/api/v1/articles", "", asNone, map[string]string{"Authorization": tok}, 200},
 		{"GET", "/api/v1/articles", "/api/v1/articles?topic=sleep&page=1&limit=2", "", asNone, map[string]string{"Authorization": tok}, 200},
 		{"GET", "/api/v1/articles", "/api/v1/articles?limit=500", "", asNone, map[string]string{"Authorization": tok}, 400},
@@ -107,6 +108,11 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 		{"GET", "/api/openapi.json", "/api/openapi.json", "", asNone, nil, 200},
 		{"GET", "/healthz", "/healthz", "", asNone, nil, 200},
 		{"GET", "/readyz", "/readyz", "", asNone, nil, 200},
+		// Last: a settings change re-encodes every snapshot (new ETags).
+		{"PUT", "/api/admin/settings", "/api/admin/settings", `{"publisher":{"name":"Calm Minds","url":"https://calm.example","logoUrl":"https://calm.example/l.png"},"editorialPolicy":{"statement":"Reviewed.","url":""},"previewUrl":""}`, asAdmin, nil, 200},
+		{"PUT", "/api/admin/settings", "/api/admin/settings", `{"publisher":{"name":"","url":"ftp://x","logoUrl":""},"editorialPolicy":{"statement":"","url":""},"previewUrl":""}`, asAdmin, nil, 400},
+		{"GET", "/api/admin/settings", "/api/admin/settings", "", asAdmin, nil, 200},
+		{"GET", "/api/admin/settings", "/api/admin/settings", "", asEditor, nil, 403},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

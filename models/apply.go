@@ -81,6 +81,7 @@ func Apply(a *Article, ev *Event) *Article {
 	case "request_changes":
 		n.ScheduledAt, n.ScheduledBy = nil, ""
 		n.ChangesRequested = &ChangeRequest{Comment: ev.Comment, ActorID: ev.Actor, ActorName: ev.ActorName, At: ev.At, Rev: n.Rev}
+		n.RequestedRev = n.Rev
 	case "withdraw", "archive":
 		n.ScheduledAt, n.ScheduledBy = nil, ""
 	}

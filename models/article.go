@@ -48,6 +48,9 @@ type Article struct {
 	// SubmittedRevs are the revisions that were ever submitted for review:
 	// the review record; autosaves between them fold (see RevisionGroups).
 	SubmittedRevs []int64 `json:"-" bson:"submittedRevs,omitempty"`
+	// RequestedRev is the revision the newest request for changes was
+	// made on (kept after resubmission: the re-review compares with it).
+	RequestedRev int64 `json:"-" bson:"requestedRev,omitempty"`
 
 	// Revs indexes the article's revisions to the events that hold them.
 	Revs []RevisionRef `json:"-" bson:"revs"`
@@ -162,4 +165,63 @@ func (a *Article) Summarize() Summary {
 		HasLive: a.Live != nil, ScheduledAt: a.ScheduledAt, NextReviewDue: a.NextReviewDue,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
+}
+
+// RevisionGroup is one row of the review record: a revision that was
+// submitted for review (or the first or the current one), with how many
+// autosaved revisions before it were folded into it.
+type RevisionGroup struct {
+	RevisionRef
+	Submitted bool `json:"submitted"`
+	// Folded counts the autosaves since the previous row, which this row
+	// stands for; FoldedFrom is the first of them (0 when none).
+	Folded     int   `json:"folded"`
+	FoldedFrom int64 `json:"foldedFrom,omitempty"`
+}
+
+// RevisionGroups lists the revisions newest first. Autosaves between two
+// submissions fold into the next kept revision: kept are the first
+// revision, every submitted one and the current one. all keeps every
+// revision (nothing folded).
+func (a *Article) RevisionGroups(all bool) []RevisionGroup {
+	submitted := map[int64]bool{}
+	for _, r := range a.SubmittedRevs {
+		submitted[r] = true
+	}
+	var out []RevisionGroup
+	folded, from := 0, int64(0)
+	for i, r := range a.Revs {
+		keep := all || i == 0 || i == len(a.Revs)-1 || submitted[r.Rev]
+		if !keep {
+			if folded == 0 {
+				from = r.Rev
+			}
+			folded++
+			continue
+		}
+		out = append(out, RevisionGroup{RevisionRef: r, Submitted: submitted[r.Rev], Folded: folded, FoldedFrom: from})
+		folded, from = 0, 0
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// DiffBase is the revision a re-review compares the current one with by
+// default: the one changes were last requested on, else the last one
+// submitted before the current, else the live one, else the current.
+func (a *Article) DiffBase() int64 {
+	if a.RequestedRev > 0 && a.RequestedRev != a.Rev {
+		return a.RequestedRev
+	}
+	for i := len(a.SubmittedRevs) - 1; i >= 0; i-- {
+		if r := a.SubmittedRevs[i]; r != a.Rev {
+			return r
+		}
+	}
+	if a.Live != nil {
+		return a.Live.Rev
+	}
+	return a.Rev
 }

@@ -108,6 +108,12 @@ func (s *Service) GetArticle(ctx context.Context, id string) (*models.Article, e
 
 // CreateArticle starts a draft authored by the caller.
 func (s *Service) CreateArticle(ctx context.Context, actor *models.User, c models.Content) (*models.Article, error) {
+	return s.createArticle(ctx, actor, c, nil, "")
+}
+
+// createArticle starts a draft; firstPublished is an import's original
+// publication date (nil otherwise), recorded on the create event.
+func (s *Service) createArticle(ctx context.Context, actor *models.User, c models.Content, firstPublished *time.Time, comment string) (*models.Article, error) {
 	if !s.Policy.AllowAny(actor.Roles, "article", "create") {
 		return nil, models.Errorf(models.ErrForbidden, "your role may not create articles")
 	}
@@ -129,8 +135,8 @@ func (s *Service) CreateArticle(ctx context.Context, actor *models.User, c model
 	if err := s.Articles.ClaimSlug(ctx, c.Slug, id); err != nil {
 		return nil, err
 	}
-	ev := &models.Event{At: s.now(), Actor: actor.ID, ActorName: actor.Name, Action: models.ActionCreate, ArticleID: id,
-		Version: 1, Rev: 1, To: string(workflow.StateDraft), Data: models.EventData{Content: &c, ContentHash: c.Hash()}}
+	ev := &models.Event{At: s.now(), Actor: actor.ID, ActorName: actor.Name, Action: models.ActionCreate, ArticleID: id, Comment: comment,
+		Version: 1, Rev: 1, To: string(workflow.StateDraft), Data: models.EventData{Content: &c, ContentHash: c.Hash(), FirstPublishedAt: firstPublished}}
 	return s.Articles.Commit(ctx, nil, ev)
 }
 

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -14,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/argon2"
 	"pgregory.net/rapid"
 
+	"github.com/vetted-cms/vetted/delivery"
 	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
 	"github.com/vetted-cms/vetted/service"
@@ -23,9 +26,17 @@ import (
 )
 
 // propDefaultChecks is how many sequences the property test runs when
-// neither -rapid.checks nor RAPID_CHECKS says otherwise: about 30 s with
-// -race on two idle cores (argon2 password checks at sign-off dominate).
-const propDefaultChecks = 15
+// neither -rapid.checks nor RAPID_CHECKS says otherwise. Fixture users get
+// cheap argon2 parameters (cheapHash), so the run's cost is the database.
+const propDefaultChecks = 36
+
+// propMinSteps and propMaxSteps bound the steps of one sequence: enough
+// for an article to be published, corrected, re-certified by another
+// clinician and published again within one history.
+const (
+	propMinSteps = 40
+	propMaxSteps = 80
+)
 
 // propUser is one fixture person of the property test with the license
 // history the test itself asked for, by the audit event's sequence number
@@ -59,13 +70,16 @@ func (p *propUser) has(role string) bool { return slices.Contains(p.roles, role)
 
 // propWorld is shared by every sequence: one database, two instances.
 type propWorld struct {
-	e       *flowEnv
-	users   []*propUser
-	byID    map[string]*propUser
-	stats   propStats
-	licNum  int
-	mu      sync.Mutex
-	tallies map[string]int
+	e      *flowEnv
+	users  []*propUser
+	byID   map[string]*propUser
+	stats  propStats
+	licNum int
+	// chainSeq and chainHash: the last event whose chain was verified.
+	chainSeq  int64
+	chainHash string
+	mu        sync.Mutex
+	tallies   map[string]int
 }
 
 func (w *propWorld) tally(r propResult) {
@@ -90,6 +104,10 @@ func (w *propWorld) tally(r propResult) {
 
 type propStats struct {
 	seqs, ops, races, ok, publishes, signatures, scheduled, unavailable atomic.Int64
+	// recertOther: re-certifications by someone other than the live
+	// version's signer; takes: live versions checked for take attribution
+	// with a take credited to someone other than the live signer.
+	recertOther, takesOther atomic.Int64
 }
 
 func (w *propWorld) tail() int64 {
@@ -109,6 +127,18 @@ func (w *propWorld) addUser(t *testing.T, key string, roles []string, expires st
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A cheap argon2id hash of the same password: sign-offs check it on
+	// every approve and re-certify, and the default parameters (19 MiB)
+	// would make the run's thousands of operations take minutes.
+	us := mongostore.NewUserStore(w.e.db)
+	stored, err := us.Get(ctx, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored.PasswordHash = cheapHash(flowPW)
+	if err := us.Put(ctx, stored); err != nil {
+		t.Fatal(err)
+	}
 	p := &propUser{key: key, u: u, roles: roles}
 	if expires != "" {
 		p.lic = append(p.lic, propLic{seq: w.tail(), expires: expires})
@@ -123,6 +153,14 @@ func (w *propWorld) addUser(t *testing.T, key string, roles []string, expires st
 	w.byID[u.ID] = p
 }
 
+// cheapHash encodes pw as argon2id with the smallest parameters: the
+// format CheckPassword reads, for tests only.
+func cheapHash(pw string) string {
+	salt := []byte("prop-test-salt!!")
+	key := argon2.IDKey([]byte(pw), salt, 1, 8, 1, 32)
+	return fmt.Sprintf("$argon2id$v=19$m=8,t=1,p=1$%s$%s", base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
 func (w *propWorld) user(key string) *propUser {
 	for _, p := range w.users {
 		if p.key == key {
@@ -132,10 +170,26 @@ func (w *propWorld) user(key string) *propUser {
 	panic(key)
 }
 
-// propVariant is content number v of an article: 0–3 ready, 4 sensitive
-// without a crisis block, 5 sensitive with one, 6 not ready.
+// propTakes are the Clinician's takes the variants carry, by variant:
+// clin1's words (0 and 3: the same take beside different other content,
+// so clin1's signature on it carries over), clin2's words (1), none (2).
+var propTakes = map[int]struct{ who, words string }{
+	0: {"clin1", "I have seen a fixed wake-up time help."},
+	1: {"clin2", "In my practice, sleep comes first."},
+	3: {"clin1", "I have seen a fixed wake-up time help."},
+}
+
+// propTakeBy maps the take's clinician key to a user id (set at start).
+var propTakeBy = map[string]string{}
+
+// propVariant is content number v of an article: 0–3 ready (with or
+// without a Clinician's take, see propTakes), 4 sensitive without a
+// crisis block, 5 sensitive with one, 6 not ready.
 func propVariant(slug string, v int) models.Content {
 	c := flowContent(slug, fmt.Sprint("variant ", v))
+	if t, ok := propTakes[v]; ok && propTakeBy[t.who] != "" {
+		c.ClinicianTake = &models.ClinicianTake{Body: t.words, Clinician: propTakeBy[t.who]}
+	}
 	switch v {
 	case 4:
 		c.Topics = []string{"self-harm"}
@@ -173,20 +227,20 @@ var propActions = []string{"submit", "withdraw", "request_changes", "approve", "
 var plausible = map[string][]string{
 	"draft":       {"submit", "submit", "edit"},
 	"in_review":   {"approve", "approve", "approve", "request_changes", "withdraw"},
-	"approved":    {"publish", "publish", "publish", "edit", "archive"},
+	"approved":    {"publish", "publish", "publish", "publish", "edit"},
 	"published":   {"recertify", "edit", "edit", "unpublish"},
-	"unpublished": {"edit", "edit", "archive"},
-	"archived":    {"edit"},
+	"unpublished": {"edit", "edit", "edit", "archive"},
+	"archived":    {"edit"}, // refused: archived is final
 }
 
 var plausibleActors = map[string][]string{
-	"submit":          {"$author", "$author", "editor", "writer2"},
+	"submit":          {"$author", "$author", "$author", "editor", "writer2"},
 	"edit":            {"$author", "$author", "editor", "edClin", "edClin", "writer2", "clin1"},
 	"approve":         {"clin1", "clin1", "clin2", "clinSoon", "edClin", "edClin", "adminClin", "clinUnv", "clinExp", "authorClin"},
 	"recertify":       {"clin1", "clin2", "clinSoon", "edClin", "adminClin"},
 	"request_changes": {"clin1", "authorClin"},
 	"withdraw":        {"$author", "editor"},
-	"publish":         {"editor", "edClin", "editor", "admin"},
+	"publish":         {"editor", "edClin", "editor", "editor", "admin"},
 	"unpublish":       {"editor"},
 	"archive":         {"editor"},
 }
@@ -197,12 +251,12 @@ func (w *propWorld) drawOp(rt *rapid.T, arts []*models.Article, label string) pr
 		art:       rapid.IntRange(0, len(arts)-1).Draw(rt, label+"art"),
 		variant:   rapid.SampledFrom([]int{0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6}).Draw(rt, label+"variant"),
 		base:      rapid.SampledFrom([]int{0, 0, 0, 0, 1, 2}).Draw(rt, label+"base"),
-		pw:        rapid.IntRange(0, 4).Draw(rt, label+"pw") > 0,
-		hash:      rapid.SampledFrom([]int{0, 0, 0, 0, 1, 2}).Draw(rt, label+"hash"),
+		pw:        rapid.IntRange(0, 7).Draw(rt, label+"pw") > 0,
+		hash:      rapid.SampledFrom([]int{0, 0, 0, 0, 0, 0, 0, 0, 1, 2}).Draw(rt, label+"hash"),
 		publishAt: rapid.SampledFrom([]int{0, 0, 0, 1, 2}).Draw(rt, label+"publishAt"),
 	}
 	status := arts[op.art].Status
-	if rapid.IntRange(0, 4).Draw(rt, label+"helpful") > 0 {
+	if rapid.IntRange(0, 9).Draw(rt, label+"helpful") > 0 {
 		what := rapid.SampledFrom(plausible[status]).Draw(rt, label+"what")
 		op.edit = what == "edit"
 		op.action = what
@@ -213,6 +267,13 @@ func (w *propWorld) drawOp(rt *rapid.T, arts []*models.Article, label string) pr
 		}
 		if who == "$author" {
 			who = w.byID[arts[op.art].AuthorID].key
+		}
+		if t := arts[op.art].Content.ClinicianTake; (what == "approve" || what == "recertify") && t.Given() && rapid.Bool().Draw(rt, label+"takeSigner") {
+			// The take's own clinician: only they can sign a take of
+			// theirs that they have not signed yet.
+			if p := w.byID[t.Clinician]; p != nil {
+				who = p.key
+			}
 		}
 		op.actor = w.index(who)
 	} else {
@@ -277,7 +338,8 @@ func (w *propWorld) run(op propOp, cur *models.Article) propResult {
 func knownErr(err error) bool {
 	for _, s := range []error{models.ErrConflict, models.ErrForbidden, models.ErrInvalid, models.ErrPrecondition, models.ErrLocked,
 		models.ErrNotFound, workflow.ErrForbidden, workflow.ErrInvalidState, workflow.ErrFrozen, workflow.ErrStaleContent,
-		workflow.ErrBadPassword, workflow.ErrLicense, workflow.ErrSelfReview, workflow.ErrCommentRequired, workflow.ErrNotReady, workflow.ErrNoLive} {
+		workflow.ErrBadPassword, workflow.ErrLicense, workflow.ErrSelfReview, workflow.ErrCommentRequired, workflow.ErrNotReady, workflow.ErrNoLive,
+		workflow.ErrTakeUnsigned} {
 		if errors.Is(err, s) {
 			return true
 		}
@@ -324,12 +386,19 @@ func TestPropertyEverythingLiveWasSignedByAnEligibleClinician(t *testing.T) {
 	} {
 		w.addUser(t, u.key, u.roles, u.expires, u.ok)
 	}
+	propTakeBy["clin1"], propTakeBy["clin2"] = w.user("clin1").u.ID, w.user("clin2").u.ID
+	t.Cleanup(func() { clear(propTakeBy) })
 
 	rapid.Check(t, func(rt *rapid.T) { w.sequence(rt) })
+	if evs, err := e.stores[0].Log.Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	} else if res := mongostore.VerifyChain(evs); !res.OK {
+		t.Fatalf("audit chain does not verify: %+v", res)
+	}
 
-	t.Logf("property: %d sequences, %d operations (%d in races, %d succeeded), %d immediate publishes, %d signatures, %d scheduled publishes run, %d unavailable; %s",
+	t.Logf("property: %d sequences, %d operations (%d in races, %d succeeded), %d immediate publishes, %d signatures, %d scheduled publishes run, %d re-certifications by another clinician, %d live takes credited to someone other than the live signer, %d unavailable; %s",
 		w.stats.seqs.Load(), w.stats.ops.Load(), w.stats.races.Load(), w.stats.ok.Load(), w.stats.publishes.Load(),
-		w.stats.signatures.Load(), w.stats.scheduled.Load(), w.stats.unavailable.Load(), time.Since(started).Round(time.Millisecond))
+		w.stats.signatures.Load(), w.stats.scheduled.Load(), w.stats.recertOther.Load(), w.stats.takesOther.Load(), w.stats.unavailable.Load(), time.Since(started).Round(time.Millisecond))
 	if testing.Verbose() {
 		keys := make([]string, 0, len(w.tallies))
 		for k := range w.tallies {
@@ -351,7 +420,7 @@ func (w *propWorld) sequence(rt *rapid.T) {
 	e := w.e
 	w.stats.seqs.Add(1)
 	authors := []string{"author", "authorClin", "editor", "edClin"}
-	n := rapid.IntRange(1, 2).Draw(rt, "articles")
+	n := rapid.IntRange(1, 3).Draw(rt, "articles")
 	ids := make([]string, n)
 	for i := range ids {
 		au := w.user(rapid.SampledFrom(authors).Draw(rt, "author"))
@@ -372,7 +441,7 @@ func (w *propWorld) sequence(rt *rapid.T) {
 		}
 		return out
 	}
-	steps := rapid.IntRange(8, 24).Draw(rt, "steps")
+	steps := rapid.IntRange(propMinSteps, propMaxSteps).Draw(rt, "steps")
 	for s := 0; s < steps; s++ {
 		arts := read()
 		switch kind := rapid.IntRange(0, 19).Draw(rt, "kind"); {
@@ -518,6 +587,12 @@ type propFold struct {
 	approval   string
 	live       *models.Live
 	liveSigned map[string]bool
+	// takeSigned: "<clinician>|<take hash>" for every take its own
+	// clinician signed; approvalBy and liveBy: who signed the approval
+	// and the live version; liveContent: the content that went live.
+	takeSigned         map[string]bool
+	approvalBy, liveBy string
+	liveContent        models.Content
 }
 
 // verify checks the invariants of the whole database after a sequence.
@@ -529,12 +604,22 @@ func (w *propWorld) verify(rt *rapid.T, ids []string) {
 			rt.Fatalf("sync: %v", err)
 		}
 	}
-	evs, err := e.stores[1].Log.Scan(ctx)
-	if err != nil {
-		rt.Fatal(err)
-	}
-	if res := mongostore.VerifyChain(evs); !res.OK {
-		rt.Fatalf("audit chain does not verify: %+v", res)
+	// The events since the last verified one, read by _id from the
+	// second instance's log, must continue the chain; the whole chain is
+	// verified once more at the end of the run (scanning it after every
+	// sequence made the run quadratic).
+	tail := e.stores[1].Log.Cursor()
+	var evs []models.Event
+	for seq := w.chainSeq + 1; seq <= tail; seq++ {
+		ev, err := e.stores[1].Log.Get(ctx, seq)
+		if err != nil {
+			rt.Fatalf("event %d: %v", seq, err)
+		}
+		if ev.Seq != seq || ev.PrevHash != w.chainHash || ev.ComputeHash() != ev.Hash {
+			rt.Fatalf("audit chain broken at event %d", seq)
+		}
+		w.chainSeq, w.chainHash = ev.Seq, ev.Hash
+		evs = append(evs, *ev)
 	}
 	versions := map[string]int64{}
 	for _, ev := range evs {
@@ -563,7 +648,7 @@ func (w *propWorld) verify(rt *rapid.T, ids []string) {
 }
 
 func (w *propWorld) fold(rt *rapid.T, evs []models.Event) *propFold {
-	f := &propFold{editors: map[string]bool{}, liveSigned: map[string]bool{}}
+	f := &propFold{editors: map[string]bool{}, liveSigned: map[string]bool{}, takeSigned: map[string]bool{}}
 	bad := func(ev models.Event, format string, args ...any) {
 		rt.Fatalf("event %d (%s %s %s→%s by %s): %s", ev.Seq, ev.ArticleID, ev.Action, ev.From, ev.To, ev.Actor, fmt.Sprintf(format, args...))
 	}
@@ -680,10 +765,34 @@ func (w *propWorld) foldTransition(rt *rapid.T, f *propFold, ev models.Event, ac
 		if sig.License.ExpiresOn != lic.expires {
 			bad(ev, "license snapshot %+v differs from the license on file %+v", sig.License, lic)
 		}
+		// The take rule: a take is its clinician's words. Content with a
+		// take its clinician has not signed is signed by them or nobody;
+		// their signature records the take, nobody else's does.
+		if t := f.content.ClinicianTake; t.Given() {
+			key := t.Clinician + "|" + t.Hash()
+			if !f.takeSigned[key] && ev.Actor != t.Clinician {
+				bad(ev, "signed content whose Clinician's take its clinician %s never signed", t.Clinician)
+			}
+			if ev.Actor == t.Clinician {
+				if sig.TakeHash != t.Hash() {
+					bad(ev, "the take's clinician signed without the take recorded (%q)", sig.TakeHash)
+				}
+				f.takeSigned[key] = true
+			} else if sig.TakeHash != "" {
+				bad(ev, "a signature by someone else than the take's clinician claims the take")
+			}
+		} else if sig.TakeHash != "" {
+			bad(ev, "a take signature on content without a take")
+		}
+		if ev.Action == "recertify" && f.liveBy != ev.Actor {
+			w.stats.recertOther.Add(1)
+		}
 		w.stats.signatures.Add(1)
 		f.editors = map[string]bool{}
 		if ev.Action == "approve" {
-			f.approval = f.hash
+			f.approval, f.approvalBy = f.hash, ev.Actor
+		} else {
+			f.liveBy = ev.Actor
 		}
 		f.liveSigned[f.hash] = true
 		if ev.Action == "recertify" {
@@ -706,6 +815,10 @@ func (w *propWorld) foldTransition(rt *rapid.T, f *propFold, ev models.Event, ac
 		if ev.Data.ContentHash != f.hash || ev.To != "published" {
 			bad(ev, "publish recorded hash %q for content %q", ev.Data.ContentHash, f.hash)
 		}
+		if t := f.content.ClinicianTake; t.Given() && !f.takeSigned[t.Clinician+"|"+t.Hash()] {
+			bad(ev, "published a Clinician's take its clinician never signed")
+		}
+		f.liveBy, f.liveContent = f.approvalBy, f.content
 		if ev.Actor == "system:scheduler" {
 			w.stats.scheduled.Add(1)
 		}
@@ -754,6 +867,9 @@ func (w *propWorld) compareHeads(rt *rapid.T, id string, f *propFold, evs []mode
 			if !f.liveSigned[got.Live.ContentHash] || got.Live.Signature.ContentHash != got.Live.ContentHash {
 				rt.Fatalf("live content %s carries no eligible signature for exactly it (signature %+v)", got.Live.ContentHash, got.Live.Signature)
 			}
+			if i == 0 {
+				w.checkDelivered(rt, svc, got, f)
+			}
 		}
 		if k, ok := w.e.stores[i].Known(id); !ok || k.Version != f.version || k.Status != f.status {
 			rt.Fatalf("instance %d catalog: %+v", i, k)
@@ -765,6 +881,42 @@ func (w *propWorld) compareHeads(rt *rapid.T, id string, f *propFold, evs []mode
 	}
 	if g := propJSON(raw); g != want {
 		rt.Fatalf("head document of %s differs from its events:\n got %s\nwant %s", id, g, want)
+	}
+}
+
+// checkDelivered: what delivery would serve is, field for field, the
+// content signed (every hashed field, derived from the type), and a take
+// is there exactly when its clinician signed its words, credited to them
+// whoever signed the live version.
+func (w *propWorld) checkDelivered(rt *rapid.T, svc *service.Service, a *models.Article, f *propFold) {
+	rev, err := svc.Revision(context.Background(), a, a.Live.Rev)
+	if err != nil {
+		rt.Fatalf("live revision: %v", err)
+	}
+	if d := models.Diff(f.liveContent, rev.Content); len(d) > 0 || rev.Content.Hash() != a.Live.Signature.ContentHash {
+		rt.Fatalf("the live revision differs from the content the log says went live: %v", d)
+	}
+	snap, err := delivery.Build(a, rev.Content, time.Time{}, nil)
+	if err != nil {
+		rt.Fatalf("delivery refuses the live version: %v", err)
+	}
+	if snap.Review.Reviewer.ID != f.liveBy {
+		rt.Fatalf("reviewer %s delivered; the log says %s signed the live version", snap.Review.Reviewer.ID, f.liveBy)
+	}
+	t := rev.Content.ClinicianTake
+	switch {
+	case !t.Given():
+		if snap.ClinicianTake != nil {
+			rt.Fatalf("a take delivered for content without one")
+		}
+	case snap.ClinicianTake == nil:
+		rt.Fatalf("the live take, signed by its clinician, is not delivered")
+	case snap.ClinicianTake.Clinician.ID != t.Clinician || snap.ClinicianTake.Clinician.Name != w.byID[t.Clinician].u.Name:
+		rt.Fatalf("the take by %s is credited to %+v (live signer %s)", t.Clinician, snap.ClinicianTake.Clinician, f.liveBy)
+	default:
+		if t.Clinician != f.liveBy {
+			w.stats.takesOther.Add(1)
+		}
 	}
 }
 

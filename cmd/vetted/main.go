@@ -55,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return auditCmd(ctx, cfg, args, stdout, stderr)
 	case "user":
 		return userCmd(ctx, cfg, args, stdout, stderr)
+	case "import":
+		return importCmd(ctx, cfg, args, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0
@@ -70,6 +72,7 @@ func usage(w io.Writer) {
   vetted db [--addr 127.0.0.1:27018]     run only the embedded database
   vetted audit verify                    check the audit chain
   vetted user create --email E --name N --role R [--role R2] (password from VETTED_NEW_PASSWORD or stdin)
+  vetted import --author EMAIL FILE      existing articles in as drafts (JSON lines; firstPublishedAt kept)
 configuration (environment):
 `)
 	for _, o := range options {

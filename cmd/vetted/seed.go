@@ -51,8 +51,17 @@ func seed(ctx context.Context, cfg config, a *app, stdout io.Writer) error {
 
 func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 	svc := a.svc
+	profile := func(key, title string) service.Profile {
+		return service.Profile{Title: title, URL: "https://example.org/people/" + key,
+			PhotoURL: "https://images.example.org/people/" + key + ".jpg", PhotoAlt: "Portrait of " + strings.ToUpper(key[:1]) + key[1:]}
+	}
+	profiles := map[string]service.Profile{
+		"writer@vetted.local":    profile("wren", "Staff writer"),
+		"clinician@vetted.local": profile("casey", "Clinical reviewer"),
+		"reviewer@vetted.local":  profile("morgan", "Clinical reviewer"),
+	}
 	mk := func(email, name string, roles []string, bio, creds string, lic *models.License) (*models.User, error) {
-		u, err := svc.CreateUser(ctx, nil, service.NewUser{Email: email, Name: name, Password: DemoPassword, Roles: roles, Bio: bio, Credentials: creds, License: lic})
+		u, err := svc.CreateUser(ctx, nil, service.NewUser{Email: email, Name: name, Password: DemoPassword, Roles: roles, Bio: bio, Credentials: creds, License: lic, Profile: profiles[email]})
 		if err != nil {
 			return nil, fmt.Errorf("demo user %s: %s", email, describeErr(err))
 		}
@@ -74,6 +83,12 @@ func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	reviewer, err := mk("reviewer@vetted.local", "Morgan Reviewer", []string{models.RoleClinicalReviewer},
+		"Morgan is a licensed clinical social worker who re-reviews published articles on a yearly cycle.", "LCSW",
+		&models.License{Type: "LCSW", Number: "LCSW-88120", Jurisdiction: "Oregon", ExpiresOn: expires})
+	if err != nil {
+		return err
+	}
 	editor, err := mk("editor@vetted.local", "Eli Editor", []string{models.RoleEditor}, "", "", nil)
 	if err != nil {
 		return err
@@ -81,10 +96,20 @@ func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 	if clin, err = svc.VerifyLicense(ctx, admin, clin.ID); err != nil {
 		return err
 	}
-	arts := demoArticles()
+	if reviewer, err = svc.VerifyLicense(ctx, admin, reviewer.ID); err != nil {
+		return err
+	}
+	if _, err := svc.PutSettings(ctx, admin, models.Settings{
+		Publisher: models.Publisher{Name: "Vetted Demo Health", URL: "https://example.org", LogoURL: "https://images.example.org/logo.png"},
+		EditorialPolicy: models.EditorialPolicy{Statement: "Every piece of content is thoroughly reviewed by a licensed clinician before publishing.",
+			URL: "https://example.org/editorial-process"},
+	}); err != nil {
+		return fmt.Errorf("demo settings: %s", describeErr(err))
+	}
+	arts := demoArticles(clin.ID)
 	step := func(id, action string, u *models.User, extra service.TransitionRequest) error {
 		extra.Action = action
-		if action == "approve" {
+		if action == "approve" || action == "recertify" {
 			cur, err := svc.GetArticle(ctx, id)
 			if err != nil {
 				return err
@@ -97,12 +122,20 @@ func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 		}
 		return nil
 	}
-	// States: published, approved (sensitive topic with crisis block),
-	// in review, draft.
-	plan := [][]string{{"submit", "approve", "publish"}, {"submit", "approve"}, {"submit"}, {}}
+	// States: published (first published elsewhere in 2021, imported;
+	// Casey's take, re-certified by Morgan), approved (sensitive topic
+	// with crisis block), in review, draft.
+	plan := [][]string{{"submit", "approve", "publish", "recertify"}, {"submit", "approve"}, {"submit"}, {}}
+	firstPublished := time.Date(2021, 3, 15, 9, 0, 0, 0, time.UTC)
 	for i, c := range arts {
-		art, err := svc.CreateArticle(ctx, writer, c)
-		if err != nil {
+		var art *models.Article
+		if i == 0 {
+			ids, err := svc.Import(ctx, writer, []service.ImportRecord{{Content: c, FirstPublishedAt: &firstPublished}})
+			if err != nil {
+				return fmt.Errorf("demo import %q: %s", c.Title, describeErr(err))
+			}
+			art = &models.Article{ID: ids[0]}
+		} else if art, err = svc.CreateArticle(ctx, writer, c); err != nil {
 			return fmt.Errorf("demo article %q: %s", c.Title, describeErr(err))
 		}
 		for _, act := range plan[i] {
@@ -110,6 +143,8 @@ func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 			switch act {
 			case "approve":
 				u = clin
+			case "recertify":
+				u = reviewer
 			case "publish":
 				u = editor
 			}
@@ -126,6 +161,7 @@ func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 Demo data created. Sign in at /admin/ with any of these (password %q):
   writer@vetted.local      writer
   clinician@vetted.local   clinical_reviewer (Casey Clinician, MA, LPC; license verified)
+  reviewer@vetted.local    clinical_reviewer (Morgan Reviewer, LCSW; license verified)
   editor@vetted.local      editor
   admin@vetted.local       admin
 Delivery API token (shown once): %s
@@ -133,9 +169,11 @@ Delivery API token (shown once): %s
 	return nil
 }
 
-func demoArticles() []models.Content {
-	take := func(s string) *models.ClinicianTake { return &models.ClinicianTake{Body: s} }
-	cta := &models.CTA{Heading: "Talk to someone", Body: "If these feelings get in the way of daily life, a licensed therapist can help you make a plan.", Label: "Find a therapist", URL: "https://example.org/find-care"}
+// demoArticles are the demo's articles; their Clinician's takes are
+// Casey's words (clinician is Casey's user id).
+func demoArticles(casey string) []models.Content {
+	take := func(s string) *models.ClinicianTake { return &models.ClinicianTake{Body: s, Clinician: casey} }
+	cta := &models.CTA{Heading: "Talk to someone", Body: "If these feelings get in the way of daily life, a **licensed therapist** can help you make a plan.", Label: "Find a therapist", URL: "https://example.org/find-care"}
 	return []models.Content{
 		{
 			Title:   "What a Panic Attack Feels Like, and What Helps in the Moment",
@@ -146,15 +184,17 @@ func demoArticles() []models.Content {
 				"Repeated attacks, or fear of the next one, are worth raising with a clinician.",
 			},
 			Sections: []models.Section{
+				{Body: "A panic attack can arrive out of nowhere. It is frightening, but it is not dangerous, and it passes."},
 				{Heading: "The signs", Body: "People describe a racing heart, shortness of breath, shaking, tingling hands and a strong sense that something terrible is about to happen.\n\nThese sensations are the body's **alarm system** firing when there is no danger to fight or flee."},
 				{Heading: "What helps right now", Body: "- Breathe in for four counts and out for six.\n- Name five things you can see and four you can hear.\n- Remind yourself: this will pass, and it is not dangerous."},
 				{Heading: "When to get support", Body: "If attacks keep coming back, or you avoid places because of them, talk with a clinician. Cognitive behavioral therapy has strong evidence for panic disorder."},
 			},
 			ClinicianTake: take("Panic feels like an emergency, but it is your nervous system overreacting. Practicing the breathing when you are calm makes it far easier to use when panic starts."),
-			HeroImage:     &models.Image{URL: "https://images.example.org/calm-window.jpg", Alt: "A person sitting by a window, breathing slowly with eyes closed"},
-			Topics:        []string{"anxiety", "panic"},
-			CTA:           cta,
-			SEO:           &models.SEO{Title: "Panic attacks: signs and what helps", Description: "How a panic attack feels, why it happens, and grounding steps that help in the moment."},
+			HeroImage: &models.Image{URL: "https://images.example.org/calm-window.jpg", Alt: "A person sitting by a window, breathing slowly with eyes closed",
+				Caption: "Slow breathing with a longer exhale calms the body's alarm response.", Credit: "Photo: Vetted demo library"},
+			Topics: []string{"anxiety", "panic"},
+			CTA:    cta,
+			SEO:    &models.SEO{Title: "Panic attacks: signs and what helps", Description: "How a panic attack feels, why it happens, and grounding steps that help in the moment."},
 		},
 		{
 			Title:   "Supporting a Teen Who Is Self-Harming",
