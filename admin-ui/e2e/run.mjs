@@ -643,7 +643,7 @@ async function main() {
     await p.getByRole('heading', { name: 'Site settings' }).waitFor();
     await p.getByLabel('Publisher name').fill(`Vetted Health ${uniq}`);
     await p.getByLabel('Publisher website').fill('https://health.example.org');
-    await p.getByLabel('Logo URL').fill('/media/logo.png');
+    await p.getByLabel('Logo URL').fill('https://health.example.org/logo.png');
     await p.getByLabel('Statement shown to readers').fill('Every piece of content is reviewed by a licensed clinician before publishing.');
     await p.getByLabel('Editorial policy page URL').fill('https://health.example.org/editorial-policy');
     await p.getByLabel('Site preview URL').fill('https://health.example.org/preview');

@@ -91,7 +91,8 @@ export function ReviewScreen({ id }: { id: string }) {
     staleHash && v.allowed ? { ...v, allowed: false, reason: 'The article changed since you opened it. Reload to review the current content.' } : v,
   );
   const comments = events.filter((e) => e.comment);
-  const tab = diffTab ?? (requestedDiff && requestedDiff !== 'none' ? 'requested' : 'signed');
+  // Re-review defaults to "since changes were last requested" (spinner while it loads).
+  const tab = diffTab ?? (requestedDiff === 'none' ? 'signed' : 'requested');
   const lic = licenseStatus(user.license);
 
   return (
