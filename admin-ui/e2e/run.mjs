@@ -665,7 +665,7 @@ async function main() {
     await p.getByRole('heading', { name: 'Your profile' }).waitFor();
     await p.getByLabel('Role label').fill('Clinical reviewer');
     await p.getByLabel('Profile page URL').fill(`https://health.example.org/people/casey-${uniq}`);
-    await p.getByLabel('Photo URL').fill('/media/casey.jpg');
+    await p.getByLabel('Photo URL').fill('https://health.example.org/people/casey.jpg');
     await p.getByLabel(/^Photo alt text/).fill('Casey smiling in a sunlit office');
     await p.getByRole('button', { name: 'Save profile' }).click();
     await p.getByText('Your profile is saved.').waitFor();

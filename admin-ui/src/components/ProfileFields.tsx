@@ -28,7 +28,7 @@ export function ProfileFields({ value, onChange, fields, idPrefix }: { value: Pr
         </div>
         <div className="field">
           <label htmlFor={`${idPrefix}-photo`}>Photo URL</label>
-          <input id={`${idPrefix}-photo`} inputMode="url" placeholder="/media/… or https://…" value={value.photoUrl} onChange={set('photoUrl')} {...inv('photoUrl')} />
+          <input id={`${idPrefix}-photo`} type="url" value={value.photoUrl} onChange={set('photoUrl')} {...inv('photoUrl')} />
           {fe('photoUrl')}
         </div>
         <div className="field">
