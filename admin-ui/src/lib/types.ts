@@ -88,6 +88,8 @@ export interface Article extends Content {
   allowedActions?: AllowedAction[];
   /** The newest request_changes since the last submit; null once resubmitted. */
   changesRequested?: ChangesRequested | null;
+  /** Signatures over the Clinician's take by the clinician it names. */
+  takeSignatures?: Signature[] | null;
 }
 
 export interface ChangesRequested {

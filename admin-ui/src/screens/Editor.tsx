@@ -590,7 +590,7 @@ function ChangesRequestedBanner({ article }: { article: Article }) {
 function TakeClinicianField({ value, article, errors, onChange }: { value: string; article: Article | null; errors: FieldErrors; onChange: (id: string) => void }) {
   const { user } = useSession();
   const users = useUsers(hasRole(user.roles, 'admin'));
-  const choices = clinicianChoices(users, article ? [approvalSignature(article), article.live?.signature] : [], user);
+  const choices = clinicianChoices(users, article ? [approvalSignature(article), article.live?.signature, ...(article.takeSignatures ?? [])] : [], user);
   const known = !value || choices.some((p) => p.id === value);
   const err = errorFor(errors, 'clinicianTake.clinician');
   const id = fieldId('clinicianTake.clinician');

@@ -259,7 +259,7 @@ function SignedContent({ article }: { article: Article }) {
   const content = contentOf(article);
   const related = useRelated(content.related);
   const takeId = content.clinicianTake.clinician;
-  const people = clinicianChoices(users, [approvalSignature(article), article.live?.signature], user);
+  const people = clinicianChoices(users, [approvalSignature(article), article.live?.signature, ...(article.takeSignatures ?? [])], user);
   const named = people.find((p) => p.id === takeId);
   const takeBy = takeId ? (named ? personLabel(named) : `user ${takeId}`) : '';
   const mine = takeId === user.id;
