@@ -28,14 +28,14 @@ import (
 // propDefaultChecks is how many sequences the property test runs when
 // neither -rapid.checks nor RAPID_CHECKS says otherwise. Fixture users get
 // cheap argon2 parameters (cheapHash), so the run's cost is the database.
-const propDefaultChecks = 36
+const propDefaultChecks = 20
 
 // propMinSteps and propMaxSteps bound the steps of one sequence: enough
 // for an article to be published, corrected, re-certified by another
 // clinician and published again within one history.
 const (
-	propMinSteps = 40
-	propMaxSteps = 80
+	propMinSteps = 60
+	propMaxSteps = 100
 )
 
 // propUser is one fixture person of the property test with the license
@@ -412,6 +412,14 @@ func TestPropertyEverythingLiveWasSignedByAnEligibleClinician(t *testing.T) {
 	if !t.Failed() && w.stats.seqs.Load() >= 10 && (w.stats.publishes.Load() == 0 || w.stats.signatures.Load() == 0) {
 		t.Fatalf("the generated sequences never published or signed anything: the property is vacuous")
 	}
+	// At the default depth the run must matter: thousands of operations,
+	// a hundred publishes, scheduled ones, re-certifications by another
+	// clinician and takes credited to someone other than the live signer.
+	if !t.Failed() && w.stats.seqs.Load() >= propDefaultChecks {
+		if w.stats.ops.Load() < 2000 || w.stats.publishes.Load() < 100 || w.stats.scheduled.Load() == 0 || w.stats.recertOther.Load() == 0 || w.stats.takesOther.Load() == 0 {
+			t.Fatalf("the run was too shallow to matter (see the summary above)")
+		}
+	}
 }
 
 // sequence is one generated history: a few articles, steps, and the check.
@@ -444,7 +452,9 @@ func (w *propWorld) sequence(rt *rapid.T) {
 	steps := rapid.IntRange(propMinSteps, propMaxSteps).Draw(rt, "steps")
 	for s := 0; s < steps; s++ {
 		arts := read()
-		switch kind := rapid.IntRange(0, 19).Draw(rt, "kind"); {
+		switch kind := rapid.IntRange(0, 22).Draw(rt, "kind"); {
+		case kind >= 19: // an editorial cycle driven to publication
+			w.drive(rt, arts[rapid.IntRange(0, len(arts)-1).Draw(rt, "driveArt")])
 		case kind < 11: // one request
 			op := w.drawOp(rt, arts, "")
 			w.check(rt, []propResult{w.run(op, arts[op.art])}, false)
@@ -502,6 +512,77 @@ func (w *propWorld) sequence(rt *rapid.T) {
 	}
 	wg.Wait()
 	w.verify(rt, ids)
+}
+
+// drive takes one article through a whole editorial cycle with generated
+// but eligible-looking actors — edit to a ready variant, submit, sign-off
+// (by the take's clinician when the take still needs them, else by any
+// clinician), publish now or scheduled (both instances' schedulers race
+// for it), re-certification by a clinician other than the live signer —
+// so that every run publishes often. Each request is an ordinary
+// operation, checked like the others; the first refusal ends the cycle.
+func (w *propWorld) drive(rt *rapid.T, a *models.Article) {
+	ctx := context.Background()
+	e := w.e
+	idx := func(key string) int { return w.index(key) }
+	clinicians := []string{"clin1", "clin2", "clinSoon", "edClin", "adminClin", "authorClin"}
+	do := func(op propOp) bool {
+		cur, err := e.svc().GetArticle(ctx, a.ID)
+		if err != nil {
+			rt.Fatalf("get: %v", err)
+		}
+		op.pw, op.hash, op.base, op.inst = true, 0, 0, rapid.IntRange(0, 1).Draw(rt, "driveInst")
+		r := w.run(op, cur)
+		w.check(rt, []propResult{r}, false)
+		return r.err == nil
+	}
+	author := w.byID[a.AuthorID].key
+	if a.Status == "published" || a.Status == "unpublished" || a.Status == "approved" || a.Status == "draft" {
+		v := rapid.SampledFrom([]int{0, 1, 2, 3, 5}).Draw(rt, "driveVariant")
+		if !do(propOp{actor: idx(rapid.SampledFrom([]string{author, "editor"}).Draw(rt, "driveEditor")), edit: true, variant: v}) {
+			return
+		}
+	}
+	if cur, _ := e.svc().GetArticle(ctx, a.ID); cur == nil || cur.Status != "draft" {
+		return
+	}
+	if !do(propOp{actor: idx(rapid.SampledFrom([]string{author, "editor"}).Draw(rt, "driveSubmitter")), action: "submit"}) {
+		return
+	}
+	cur, _ := e.svc().GetArticle(ctx, a.ID)
+	signer := rapid.SampledFrom(clinicians).Draw(rt, "driveSigner")
+	if t := cur.Content.ClinicianTake; t.Given() && cur.TakeSignature(&cur.Content) == nil && rapid.IntRange(0, 4).Draw(rt, "driveTakeSigner") > 0 {
+		signer = w.byID[t.Clinician].key
+	}
+	if !do(propOp{actor: idx(signer), action: "approve"}) {
+		return
+	}
+	scheduled := rapid.IntRange(0, 3).Draw(rt, "driveScheduled") == 0
+	pub := propOp{actor: idx(rapid.SampledFrom([]string{"editor", "edClin"}).Draw(rt, "drivePublisher")), action: "publish"}
+	if scheduled {
+		pub.publishAt, pub.variant = 1, rapid.IntRange(0, 3).Draw(rt, "driveDelay")
+	}
+	if !do(pub) {
+		return
+	}
+	if scheduled {
+		e.clock.Advance(5 * time.Hour)
+		for _, st := range e.stores {
+			_, _ = st.Log.Sync(ctx)
+		}
+		var wg sync.WaitGroup
+		for _, svc := range e.svcs {
+			wg.Add(1)
+			go func() { defer wg.Done(); svc.Scheduled(ctx) }()
+		}
+		wg.Wait()
+	}
+	cur, _ = e.svc().GetArticle(ctx, a.ID)
+	if cur.Live == nil || rapid.IntRange(0, 2).Draw(rt, "driveRecertify") == 0 {
+		return
+	}
+	others := slices.DeleteFunc(slices.Clone(clinicians), func(k string) bool { return w.user(k).u.ID == cur.Live.Signature.SignerID })
+	do(propOp{actor: idx(rapid.SampledFrom(others).Draw(rt, "driveRecertifier")), action: "recertify"})
 }
 
 func (w *propWorld) licenseStep(rt *rapid.T, which int) {

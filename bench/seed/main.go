@@ -27,6 +27,9 @@ func main() {
 	c := &client{base: strings.TrimRight(*base, "/"), hc: &http.Client{Timeout: 60 * time.Second}}
 	writer := c.login("writer@vetted.local", *password)
 	clin := c.login("clinician@vetted.local", *password)
+	var me struct{ User struct{ ID string } }
+	c.call(clin, "GET", "/api/admin/me", nil, &me, 200)
+	clinicianID = me.User.ID
 	editor := c.login("editor@vetted.local", *password)
 
 	slugs := make([]string, *n)
@@ -73,6 +76,9 @@ var words = strings.Fields("sleep anxiety breathing clinician mood panic routine
 	"worry body alarm calm practice minutes morning night research symptoms talk plan **steady** *gentle* heart rest walk " +
 	"notice feelings family doctor trial cognitive behavioral skills weeks change small")
 
+// clinicianID is the demo clinician, whose words the takes are (they sign them).
+var clinicianID string
+
 var topics = []string{"anxiety", "sleep", "depression", "panic", "parenting", "stress", "mindfulness", "relationships"}
 
 // content is an article of about 10 KB of varied Markdown.
@@ -98,7 +104,7 @@ func content(i int, slug string, related []string) map[string]any {
 		"keyTakeaways": []string{"Small, steady habits help.", "Talk with a clinician when symptoms persist."},
 		"sections":     sections, "topics": []string{topics[i%len(topics)], topics[(i/8)%len(topics)]},
 		"related":       related,
-		"clinicianTake": map[string]string{"body": "Start *small* and be consistent."},
+		"clinicianTake": map[string]string{"body": "Start *small* and be consistent.", "clinician": clinicianID},
 		"heroImage":     map[string]string{"url": fmt.Sprintf("https://images.example.org/%d.jpg", i), "alt": "A calm scene"},
 	}
 }
