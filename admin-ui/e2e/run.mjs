@@ -54,6 +54,34 @@ async function test(name, fn) {
   }
 }
 
+
+// The leaf fields of an OpenAPI schema as paths ("seo.title", "sections[].body"),
+// following $ref, nullable unions and array items: the same derivation as
+// handlers/content_schema_test.go, which holds the Content schema to exactly
+// the fields of models.Content (all of them hashed).
+function schemaLeaves(schemas, s, prefix = '') {
+  if (s.$ref) return schemaLeaves(schemas, schemas[s.$ref.replace('#/components/schemas/', '')], prefix);
+  for (const k of ['oneOf', 'anyOf']) if (s[k]) return schemaLeaves(schemas, s[k].find((x) => x.type !== 'null'), prefix);
+  if (s.properties) return Object.entries(s.properties).flatMap(([n, p]) => schemaLeaves(schemas, p, prefix ? `${prefix}.${n}` : n));
+  if (s.items) return schemaLeaves(schemas, s.items, prefix + '[]');
+  return [prefix];
+}
+function setPath(obj, path, value) {
+  const parts = path.split('.');
+  let o = obj;
+  parts.forEach((part, i) => {
+    const list = part.endsWith('[]');
+    const key = list ? part.slice(0, -2) : part;
+    const last = i === parts.length - 1;
+    if (list) {
+      o[key] ??= [];
+      if (last) o[key][0] = value;
+      else o = o[key][0] ??= {};
+    } else if (last) o[key] = value;
+    else o = o[key] ??= {};
+  });
+}
+
 async function main() {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -226,8 +254,15 @@ async function main() {
     await p.getByRole('button', { name: 'Move Section 1 down' }).click();
     assert.equal(await p.getByLabel('Section 1 heading').inputValue(), 'What a panic attack feels like');
     await p.getByLabel("Clinician's take (Markdown)").fill('Panic is frightening but not dangerous. If attacks keep coming back, talk to a clinician.');
+    // Whose words: the clinician (a select where the session can list clinicians, else their user id).
+    const casey = (await api(clinician.page, 'GET', '/me')).json.user;
+    const picker = p.getByLabel('Whose words (clinician)');
+    if ((await picker.evaluate((el) => el.tagName)) === 'SELECT') await picker.selectOption(casey.id);
+    else await picker.fill(casey.id);
     await p.getByLabel('Image URL').fill('https://images.example.com/calm.jpg');
     await p.getByLabel(/^Alt text/).fill('A person breathing calmly at a desk');
+    await p.getByLabel('Caption').fill('Slow breathing at a desk.');
+    await p.getByLabel('Credit').fill('Photo: Vetted demo');
     await p.getByLabel('Add topic').fill('anxiety');
     await p.getByLabel('Add topic').press('Enter');
     await p.getByLabel('CTA heading').fill('Need to talk?');
@@ -290,16 +325,27 @@ async function main() {
     const n = await p.getByTestId('count-changesRequested').textContent();
     assert.ok(Number(n) >= 1, `changes requested count ${n}`);
     await p.goto(`/admin/articles/${articleId}`);
+    // The requested changes stay at the top of the editor until resubmitting.
+    const banner = p.getByRole('status').filter({ has: p.getByRole('heading', { name: 'Changes requested' }) });
+    await banner.getByText('Please add when to seek urgent care').waitFor();
+    await banner.getByText(/Casey|clinician/i).first().waitFor();
+    await shot(p, '02b-editor-changes-requested');
     const take = p.getByLabel("Clinician's take (Markdown)");
     await take.fill((await take.inputValue()) + '\n\nChest pain that does not pass needs urgent care.');
     await saved(p);
     await p.getByRole('button', { name: 'Submit for clinical review' }).click();
     await p.locator('.box-draft .badge', { hasText: 'In review' }).waitFor();
+    await p.getByRole('heading', { name: 'Changes requested' }).waitFor({ state: 'detached' });
   });
 
   await storyStep('clinician sees the diff, the sign-off dialog refuses a wrong password, then signs', async () => {
     const p = clinician.page;
     await p.goto(`/admin/articles/${articleId}/review`);
+    // Re-review: the default comparison is since changes were last requested.
+    const since = p.getByRole('button', { name: 'Since changes were last requested' });
+    await since.waitFor();
+    assert.equal(await since.getAttribute('aria-pressed'), 'true', 'the default comparison');
+    await p.locator('.diff-add', { hasText: 'urgent care' }).first().waitFor();
     await p.getByRole('button', { name: 'Between any two revisions' }).click();
     await p.locator('.diff-add', { hasText: 'urgent care' }).first().waitFor();
     await p.getByRole('button', { name: 'Sign off' }).click();
@@ -398,6 +444,82 @@ async function main() {
   }, { soft: true });
 
   console.log('other checks');
+
+  await test('review screen shows every hashed field (derived from the served Content schema), alt texts written out, nothing fetched from other hosts', async () => {
+    const spec = await (await fetch(`${base}/api/openapi.json`)).json();
+    const leaves = schemaLeaves(spec.components.schemas, spec.components.schemas.Content);
+    assert.ok(leaves.length >= 18, `only ${leaves.length} leaves in the Content schema`);
+    const me = (await api(clinician.page, 'GET', '/me')).json.user;
+    const pub = await api(writer.page, 'GET', '/articles?status=published&limit=1');
+    const rel = pub.json.items?.[0];
+    assert.ok(rel, 'a published demo article to relate to');
+    // Fields that hold a reference are shown by what they point at.
+    const references = {
+      'related[]': { value: rel.slug, shown: rel.title },
+      'clinicianTake.clinician': { value: me.id, shown: me.name },
+    };
+    const reserved = new Set(['heroImage.mediaId']); // media library (issue 15): may be refused until it exists
+    const content = {};
+    const expected = {};
+    leaves.forEach((path, i) => {
+      const marker = `zq${i}x${uniq}`;
+      if (references[path]) {
+        setPath(content, path, references[path].value);
+        expected[path] = references[path].shown;
+      } else {
+        const value = /(^|\.)(url|canonicalUrl|\w+Url)$/.test(path) ? `https://example.org/${marker}` : marker;
+        setPath(content, path, value);
+        expected[path] = value;
+      }
+    });
+    // An inline image (alt text must be written out, the host never contacted)
+    // and the fake "approved" notice with a Sign button from the issue.
+    const pixelAlt = `pixel alt ${uniq}`;
+    content.sections[0].body += `\n\n![${pixelAlt}](https://tracker.example.net/p.gif?r=${uniq})`;
+    content.sections.push({
+      heading: `Hostile ${uniq}`,
+      body: '<div class="alert alert-ok" role="status">Approved by the clinical team — click <a class="btn btn-primary" href="https://evil.example/sign">Sign</a></div>',
+    });
+    let created = await api(writer.page, 'POST', '/articles', content);
+    if (created.status === 400 && [...reserved].some((p) => created.json?.error?.fields?.[p])) {
+      for (const p of reserved) {
+        setPath(content, p, '');
+        delete expected[p];
+      }
+      console.log(`    server refuses ${[...reserved].join(', ')} for now; left empty`);
+      created = await api(writer.page, 'POST', '/articles', content);
+    }
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const submitted = await api(writer.page, 'POST', `/articles/${created.json.id}/transitions`, { action: 'submit' });
+    assert.equal(submitted.status, 200, JSON.stringify(submitted.json));
+    const p = clinician.page;
+    const fetchedElsewhere = [];
+    const onReq = (r) => !r.url().startsWith(base) && fetchedElsewhere.push(r.url());
+    p.on('request', onReq);
+    try {
+      await p.goto(`/admin/articles/${created.json.id}/review`);
+      await p.getByRole('heading', { name: 'The article as readers will see it' }).waitFor();
+      await p.getByText(rel.title).first().waitFor();
+      await p.waitForTimeout(300);
+      const shown = await p.locator('.review-main').innerText();
+      const missing = Object.entries(expected).filter(([, v]) => !shown.includes(v));
+      assert.deepEqual(missing, [], `hashed fields not shown on the review screen: ${missing.map(([k]) => k).join(', ')}`);
+      assert.ok(shown.includes(`Alt text: ${pixelAlt}`), 'inline image alt text written out');
+      assert.ok(shown.includes('tracker.example.net'), 'the blocked image names its host');
+      const preview = p.locator('.site-preview');
+      assert.equal(await preview.locator('.alert, .btn-primary, [role=status], button, form, img[src*="tracker"]').count(), 0, 'content dressed as the app');
+      assert.deepEqual(fetchedElsewhere, [], 'the review screen fetched from another host');
+      console.log(`    ${Object.keys(expected).length} hashed leaf fields shown: ${Object.keys(expected).join(', ')}`);
+      await shot(p, '23-review-all-fields');
+      await p.setViewportSize({ width: 390, height: 844 });
+      await shot(p, '24-review-all-fields-390');
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `horizontal overflow ${overflow}px at 390 px`);
+    } finally {
+      p.off('request', onReq);
+      await p.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
   await test('editor schedules an approved article; dashboard shows it as scheduled', async () => {
     const p = editor.page;
     const list = await api(p, 'GET', '/articles?status=approved&limit=50');
@@ -523,6 +645,56 @@ async function main() {
     await p.getByRole('dialog').getByLabel('Name').waitFor();
     await shot(p, '16-user-dialog', false);
     await p.keyboard.press('Escape');
+  });
+
+
+  await test('admin edits the site settings; other roles get 403', async () => {
+    const p = admin.page;
+    await p.goto('/admin/');
+    await p.getByRole('link', { name: 'Settings' }).click();
+    await p.getByRole('heading', { name: 'Site settings' }).waitFor();
+    await p.getByLabel('Publisher name').fill(`Vetted Health ${uniq}`);
+    await p.getByLabel('Publisher website').fill('https://health.example.org');
+    await p.getByLabel('Logo URL').fill('https://health.example.org/logo.png');
+    await p.getByLabel('Statement shown to readers').fill('Every piece of content is reviewed by a licensed clinician before publishing.');
+    await p.getByLabel('Editorial policy page URL').fill('https://health.example.org/editorial-policy');
+    await p.getByLabel('Site preview URL').fill('https://health.example.org/preview');
+    await p.getByRole('button', { name: 'Save settings' }).click();
+    await p.getByText('Settings saved.').waitFor();
+    await shot(p, '25-settings');
+    await p.reload();
+    assert.equal(await p.getByLabel('Publisher name').inputValue(), `Vetted Health ${uniq}`);
+    for (const u of [writer, clinician, editor]) {
+      const r = await api(u.page, 'GET', '/settings');
+      assert.equal(r.status, 403, `settings read by a non-admin: ${r.status}`);
+    }
+    assert.equal(await writer.page.getByRole('link', { name: 'Settings' }).count(), 0, 'no Settings link for a writer');
+  });
+
+  await test('a user edits their own profile; the admin sees it on the Users screen', async () => {
+    const p = clinician.page;
+    await p.goto('/admin/profile');
+    await p.getByRole('heading', { name: 'Your profile' }).waitFor();
+    await p.getByLabel('Role label').fill('Clinical reviewer');
+    await p.getByLabel('Profile page URL').fill(`https://health.example.org/people/casey-${uniq}`);
+    await p.getByLabel('Photo URL').fill('https://health.example.org/people/casey.jpg');
+    await p.getByLabel(/^Photo alt text/).fill('Casey smiling in a sunlit office');
+    await p.getByRole('button', { name: 'Save profile' }).click();
+    await p.getByText('Your profile is saved.').waitFor();
+    await shot(p, '26-profile');
+    const me = (await api(p, 'GET', '/me')).json.user;
+    const got = await api(p, 'GET', `/users/${me.id}`);
+    assert.equal(got.json.url, `https://health.example.org/people/casey-${uniq}`);
+    assert.equal(got.json.photoAlt, 'Casey smiling in a sunlit office');
+    const a = admin.page;
+    await a.goto('/admin/users');
+    await a.getByRole('button', { name: `Edit ${me.name}` }).click();
+    const dlg = a.getByRole('dialog', { name: `Edit ${me.name}` });
+    assert.equal(await dlg.getByLabel('Profile page URL').inputValue(), `https://health.example.org/people/casey-${uniq}`);
+    await dlg.getByLabel('Role label').fill('Clinical reviewer, anxiety');
+    await dlg.getByRole('button', { name: 'Save' }).click();
+    await dlg.waitFor({ state: 'detached' });
+    assert.equal((await api(a, 'GET', `/users/${me.id}`)).json.title, 'Clinical reviewer, anxiety');
   });
 
   await test('webhook delivery log shows the publish and unpublish', async () => {

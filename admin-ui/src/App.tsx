@@ -16,6 +16,9 @@ import { TokensScreen } from './screens/Tokens';
 import { WebhooksScreen } from './screens/Webhooks';
 import { AuditScreen } from './screens/Audit';
 import { Alert } from './components/ui';
+import { setImageHosts } from './lib/markdown';
+import { SettingsScreen } from './screens/Settings';
+import { ProfileScreen } from './screens/Profile';
 
 type Phase = 'loading' | 'signedOut' | 'signedIn';
 
@@ -29,8 +32,9 @@ export function App() {
 
   const loadMe = useCallback(async () => {
     try {
-      const me = await api.get<{ user: User; csrfToken: string; permissions: Permissions }>('/me', { no401Redirect: true });
+      const me = await api.get<{ user: User; csrfToken: string; permissions: Permissions; imageHosts?: string[] }>('/me', { no401Redirect: true });
       setCsrf(me.csrfToken);
+      setImageHosts(me.imageHosts);
       setUser({ ...me.user, permissions: me.permissions });
       setPhase('signedIn');
     } catch (e) {
@@ -127,6 +131,7 @@ function Shell({ path, user, onSignOut }: { path: string; user: User; onSignOut:
     { to: '/tokens', label: 'API tokens', show: may('GET /api/admin/tokens') },
     { to: '/webhooks', label: 'Webhooks', show: may('GET /api/admin/webhooks') },
     { to: '/audit', label: 'Audit log', show: may('GET /api/admin/audit') },
+    { to: '/settings', label: 'Settings', show: may('GET /api/admin/settings') },
   ];
   const current = (to: string) => (to === '/' ? path === '/' : path === to || path.startsWith(to + '/'));
   return (
@@ -155,10 +160,10 @@ function Shell({ path, user, onSignOut }: { path: string; user: User; onSignOut:
           </ul>
         </nav>
         <div className="who">
-          <span className="who-name" title={user.email}>
+          <Link to="/profile" className="who-name" title={`${user.email}: your profile`}>
             {user.name || user.email}
             <span className="who-roles">{user.roles.map((r) => r.replace('_', ' ')).join(', ')}</span>
-          </span>
+          </Link>
           <button type="button" className="btn-ghost" onClick={onSignOut}>
             Sign out
           </button>
@@ -183,6 +188,8 @@ function Routes({ path }: { path: string }) {
   if (path === '/tokens') return <TokensScreen />;
   if (path === '/webhooks') return <WebhooksScreen />;
   if (path === '/audit') return <AuditScreen />;
+  if (path === '/settings') return <SettingsScreen />;
+  if (path === '/profile') return <ProfileScreen />;
   return (
     <div className="page">
       <h1>Not found</h1>

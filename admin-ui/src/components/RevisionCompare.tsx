@@ -4,7 +4,20 @@ import type { DiffResponse, Revision } from '../lib/types';
 import { Alert, DiffView, Spinner, formatTime } from './ui';
 
 /** Pick any two revisions and show the server's diff between them. */
-export function RevisionCompare({ articleId, revisions, initialFrom, initialTo }: { articleId: string; revisions: Revision[]; initialFrom?: string; initialTo?: string }) {
+export function RevisionCompare({
+  articleId,
+  revisions,
+  initialFrom,
+  initialTo,
+  fromNote,
+}: {
+  articleId: string;
+  revisions: Revision[];
+  initialFrom?: string;
+  initialTo?: string;
+  /** Why initialFrom is the default, shown while it is selected. */
+  fromNote?: string;
+}) {
   const sorted = [...revisions].sort((a, b) => a.rev - b.rev);
   const last = sorted[sorted.length - 1]?.rev;
   const [from, setFrom] = useState(initialFrom ?? String(sorted.length > 1 ? sorted[sorted.length - 2].rev : last ?? ''));
@@ -34,7 +47,7 @@ export function RevisionCompare({ articleId, revisions, initialFrom, initialTo }
     <div className="compare">
       <div className="row2">
         <div className="field">
-          <label htmlFor="cmp-from">From</label>
+          <label htmlFor="cmp-from">From{fromNote && from === initialFrom ? ` (${fromNote})` : ''}</label>
           <select id="cmp-from" value={from} onChange={(e) => setFrom(e.target.value)}>
             <option value="signed">Last signed version</option>
             {sorted.map(opt)}

@@ -77,7 +77,7 @@ describe('content helpers', () => {
     expect(p.topics).toEqual(['x']);
   });
   it('requires alt text when an image URL is set', () => {
-    expect(localWarnings({ ...emptyContent(), heroImage: { url: 'https://x/y.png', alt: '' } })['heroImage.alt']).toBeTruthy();
+    expect(localWarnings({ ...emptyContent(), heroImage: { ...emptyContent().heroImage, url: 'https://x/y.png', alt: '' } })['heroImage.alt']).toBeTruthy();
   });
 });
 

@@ -8,8 +8,8 @@ export function emptyContent(): Content {
     summary: '',
     keyTakeaways: [''],
     sections: [{ heading: '', body: '' }],
-    clinicianTake: { body: '' },
-    heroImage: { url: '', alt: '' },
+    clinicianTake: { body: '', clinician: '' },
+    heroImage: { mediaId: '', url: '', alt: '', caption: '', credit: '' },
     topics: [],
     related: [],
     cta: { heading: '', body: '', label: '', url: '' },
@@ -27,8 +27,14 @@ export function contentOf(a: Partial<Content> | null | undefined): Content {
     summary: a.summary ?? '',
     keyTakeaways: a.keyTakeaways && a.keyTakeaways.length ? [...a.keyTakeaways] : [],
     sections: (a.sections ?? []).map((s) => ({ heading: s?.heading ?? '', body: s?.body ?? '' })),
-    clinicianTake: { body: a.clinicianTake?.body ?? '' },
-    heroImage: { url: a.heroImage?.url ?? '', alt: a.heroImage?.alt ?? '' },
+    clinicianTake: { body: a.clinicianTake?.body ?? '', clinician: a.clinicianTake?.clinician ?? '' },
+    heroImage: {
+      mediaId: a.heroImage?.mediaId ?? '',
+      url: a.heroImage?.url ?? '',
+      alt: a.heroImage?.alt ?? '',
+      caption: a.heroImage?.caption ?? '',
+      credit: a.heroImage?.credit ?? '',
+    },
     topics: [...(a.topics ?? [])],
     related: [...(a.related ?? [])],
     cta: {
@@ -45,10 +51,19 @@ export function contentOf(a: Partial<Content> | null | undefined): Content {
   };
 }
 
+/** Optional fields that are left out when empty (a server before issue 10 refuses them as unknown). */
+function withoutEmpty<T extends object>(o: T, keys: (keyof T)[]): T {
+  const out = { ...o };
+  for (const k of keys) if (out[k] === '') delete out[k];
+  return out;
+}
+
 /** What is sent to the server: the content fields only, blank list entries dropped. */
 export function toPayload(c: Content): Content {
   return {
     ...c,
+    clinicianTake: withoutEmpty(c.clinicianTake, ['clinician']),
+    heroImage: withoutEmpty(c.heroImage, ['mediaId', 'caption', 'credit']),
     keyTakeaways: c.keyTakeaways.filter((t) => t.trim() !== ''),
     sections: c.sections.filter((s) => s.heading.trim() !== '' || s.body.trim() !== ''),
     topics: c.topics.map((t) => t.trim()).filter(Boolean),

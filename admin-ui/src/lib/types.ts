@@ -29,6 +29,11 @@ export interface User {
   permissions?: Permissions;
   bio?: string;
   credentials?: string;
+  /** Profile (contracts: flat fields; not clinical content, so not signed). */
+  title?: string;
+  photoUrl?: string;
+  photoAlt?: string;
+  url?: string;
   active?: boolean;
   license?: License | null;
   createdAt?: string;
@@ -46,8 +51,10 @@ export interface Content {
   summary: string;
   keyTakeaways: string[];
   sections: Section[];
-  clinicianTake: { body: string };
-  heroImage: { url: string; alt: string };
+  /** clinician: the user id of the clinician whose words these are. */
+  clinicianTake: { body: string; clinician: string };
+  /** mediaId is reserved for the media library (may stay empty). */
+  heroImage: { mediaId: string; url: string; alt: string; caption: string; credit: string };
   topics: string[];
   related: string[];
   cta: { heading: string; body: string; label: string; url: string };
@@ -92,6 +99,24 @@ export interface Article extends Content {
   createdAt?: string;
   updatedAt?: string;
   allowedActions?: AllowedAction[];
+  /** The newest request_changes since the last submit; null once resubmitted. */
+  changesRequested?: ChangesRequested | null;
+  /** Signatures over the Clinician's take by the clinician it names. */
+  takeSignatures?: Signature[] | null;
+}
+
+export interface ChangesRequested {
+  comment: string;
+  actorId: string;
+  actorName?: string;
+  at: string;
+  rev?: number;
+}
+
+export interface SiteSettings {
+  publisher: { name: string; url: string; logoUrl: string };
+  editorialPolicy: { statement: string; url: string };
+  previewUrl: string;
 }
 
 export interface ArticleSummary {

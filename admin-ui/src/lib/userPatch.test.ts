@@ -74,3 +74,14 @@ describe('userPatchBody', () => {
     });
   });
 });
+
+describe('profile fields in the user patch', () => {
+  it('sends only the profile fields that changed', () => {
+    const u: User = { ...user, title: 'Clinical reviewer', photoUrl: '/media/dana.jpg', photoAlt: 'Dana smiling', url: '' };
+    const form = { ...unchanged(u), profile: { title: 'Clinical reviewer', photoUrl: '/media/dana.jpg', photoAlt: 'Dana at her desk', url: 'https://site.example/people/dana' } };
+    expect(userPatchBody(u, form)).toEqual({ photoAlt: 'Dana at her desk', url: 'https://site.example/people/dana' });
+  });
+  it('sends nothing for an unchanged profile', () => {
+    expect(userPatchBody(user, { ...unchanged(), profile: { title: '', photoUrl: '', photoAlt: '', url: '' } })).toEqual({});
+  });
+});

@@ -10,6 +10,31 @@ export interface UserFormValues {
   active: boolean;
   hasLicense: boolean;
   license: Pick<License, 'type' | 'number' | 'jurisdiction' | 'expiresOn'>;
+  /** Profile fields (optional: absent means unchanged). */
+  profile?: ProfileValues;
+}
+
+/** The public profile of an author or clinician (delivered; not signed content). */
+export interface ProfileValues {
+  title: string;
+  photoUrl: string;
+  photoAlt: string;
+  url: string;
+}
+
+export const PROFILE_KEYS = ['title', 'photoUrl', 'photoAlt', 'url'] as const;
+
+/** The profile fields of a user, empty where unset. */
+export function profileOf(u: Partial<User> | null | undefined): ProfileValues {
+  return { title: u?.title ?? '', photoUrl: u?.photoUrl ?? '', photoAlt: u?.photoAlt ?? '', url: u?.url ?? '' };
+}
+
+/** The changed profile fields only. */
+export function profilePatch(user: Partial<User>, p: ProfileValues): Partial<ProfileValues> {
+  const before = profileOf(user);
+  const out: Partial<ProfileValues> = {};
+  for (const k of PROFILE_KEYS) if (p[k] !== before[k]) out[k] = p[k];
+  return out;
 }
 
 type LicenseBody = { type: string; number: string; jurisdiction: string; expiresOn: string };
@@ -32,6 +57,7 @@ export function userPatchBody(user: User, form: UserFormValues): Record<string, 
   if (form.credentials !== (user.credentials ?? '')) body.credentials = form.credentials;
   if (form.active !== (user.active !== false)) body.active = form.active;
   if (form.password) body.password = form.password;
+  if (form.profile) Object.assign(body, profilePatch(user, form.profile));
   if (form.hasLicense) {
     const next = licenseBody(form.license);
     if (!user.license || JSON.stringify(licenseBody(user.license)) !== JSON.stringify(next)) body.license = next;

@@ -8,9 +8,11 @@ import { initialSaveState, isEditable, saveReducer, saveStatus, shouldSave } fro
 import { errorFor, fieldId, focusTargetFor, pathLabel, type FieldErrors } from '../lib/fields';
 import { nextSlug } from '../lib/slugify';
 import { storeDraft, loadDraft, clearDraft, shouldRestore, tabId } from '../lib/draftStore';
-import { renderMarkdown } from '../lib/markdown';
+import { Markdown } from '../components/ArticlePreview';
+import { clinicianChoices, personLabel, useUsers } from '../lib/people';
+import { useChangesRequested } from '../lib/changes';
 import { diffContent } from '../lib/diff';
-import { mayOnArticle } from '../lib/actions';
+import { approvalSignature, mayCall, mayOnArticle } from '../lib/actions';
 import { Alert, DiffView, Spinner, StatusBadge, Time } from '../components/ui';
 import { Dialog } from '../components/Dialog';
 import { ActionsPanel } from '../components/ActionsPanel';
@@ -39,7 +41,7 @@ export function EditorScreen({ id }: { id: string | null }) {
 
 /** Every path that has an input, for error placement. */
 function knownPaths(c: Content): string[] {
-  const p = ['title', 'slug', 'summary', 'keyTakeaways', 'sections', 'clinicianTake.body', 'heroImage.url', 'heroImage.alt', 'topics', 'related', 'cta.heading', 'cta.body', 'cta.label', 'cta.url', 'seo.title', 'seo.description', 'seo.canonicalUrl'];
+  const p = ['title', 'slug', 'summary', 'keyTakeaways', 'sections', 'clinicianTake.body', 'clinicianTake.clinician', 'heroImage.url', 'heroImage.alt', 'heroImage.caption', 'heroImage.credit', 'topics', 'related', 'cta.heading', 'cta.body', 'cta.label', 'cta.url', 'seo.title', 'seo.description', 'seo.canonicalUrl'];
   c.keyTakeaways.forEach((_, i) => p.push(`keyTakeaways[${i}]`));
   c.sections.forEach((_, i) => p.push(`sections[${i}].heading`, `sections[${i}].body`));
   return p;
@@ -192,6 +194,7 @@ function Editor({ initial }: { initial: Article | null }) {
       </div>
       {article ? <ArticleTabs id={article.id} current="edit" /> : null}
 
+      {article ? <ChangesRequestedBanner article={article} /> : null}
       {restoredAt ? (
         <Alert kind="warn">
           Restored your unsaved changes from <Time value={restoredAt} />.{' '}
@@ -279,7 +282,12 @@ function Editor({ initial }: { initial: Article | null }) {
               blank={() => ({ heading: '', body: '' })}
               render={(sec, i, set) => (
                 <div className="section-edit">
-                  <Field path={`sections[${i}].heading`} label={`Section ${i + 1} heading`} errors={errors}>
+                  <Field
+                    path={`sections[${i}].heading`}
+                    label={`Section ${i + 1} heading`}
+                    errors={errors}
+                    hint={i === 0 ? 'May stay empty: a first section without a heading is the intro.' : undefined}
+                  >
                     <input {...fieldProps(`sections[${i}].heading`)} value={sec.heading} onChange={(e) => set({ ...sec, heading: e.target.value })} />
                   </Field>
                   <div className="md-pair">
@@ -294,10 +302,16 @@ function Editor({ initial }: { initial: Article | null }) {
 
             <fieldset className="group">
               <legend>Clinician's take</legend>
-              <p className="hint">Drafted with the article; endorsed by the reviewing clinician's signature and attributed to them.</p>
+              <p className="hint">The words of one named clinician. Readers see them, attributed to that clinician, only once that clinician has signed exactly this text.</p>
+              <TakeClinicianField
+                value={c.clinicianTake.clinician}
+                article={article}
+                errors={errors}
+                onChange={(clinician) => edit({ clinicianTake: { ...c.clinicianTake, clinician } })}
+              />
               <div className="md-pair">
                 <Field path="clinicianTake.body" label="Clinician's take (Markdown)" errors={errors}>
-                  <textarea {...fieldProps('clinicianTake.body')} rows={5} value={c.clinicianTake.body} onChange={(e) => edit({ clinicianTake: { body: e.target.value } })} />
+                  <textarea {...fieldProps('clinicianTake.body')} rows={5} value={c.clinicianTake.body} onChange={(e) => edit({ clinicianTake: { ...c.clinicianTake, body: e.target.value } })} />
                 </Field>
                 <MarkdownPreview md={c.clinicianTake.body} label="Preview of the clinician's take" />
               </div>
@@ -311,6 +325,14 @@ function Editor({ initial }: { initial: Article | null }) {
               <Field path="heroImage.alt" label={'Alt text' + (c.heroImage.url ? ' (required)' : '')} errors={errors} hint="Describe the image for people who cannot see it.">
                 <input {...fieldProps('heroImage.alt')} required={!!c.heroImage.url} value={c.heroImage.alt} onChange={(e) => edit({ heroImage: { ...c.heroImage, alt: e.target.value } })} />
               </Field>
+              <div className="row2">
+                <Field path="heroImage.caption" label="Caption" errors={errors}>
+                  <input {...fieldProps('heroImage.caption')} value={c.heroImage.caption} onChange={(e) => edit({ heroImage: { ...c.heroImage, caption: e.target.value } })} />
+                </Field>
+                <Field path="heroImage.credit" label="Credit" errors={errors} hint="Photographer or source, as printed.">
+                  <input {...fieldProps('heroImage.credit')} value={c.heroImage.credit} onChange={(e) => edit({ heroImage: { ...c.heroImage, credit: e.target.value } })} />
+                </Field>
+              </div>
             </fieldset>
 
             <TopicsField topics={c.topics} errors={errors} onChange={(topics) => edit({ topics })} />
@@ -321,9 +343,12 @@ function Editor({ initial }: { initial: Article | null }) {
               <Field path="cta.heading" label="CTA heading" errors={errors}>
                 <input {...fieldProps('cta.heading')} value={c.cta.heading} onChange={(e) => edit({ cta: { ...c.cta, heading: e.target.value } })} />
               </Field>
-              <Field path="cta.body" label="CTA text" errors={errors}>
-                <textarea {...fieldProps('cta.body')} rows={2} value={c.cta.body} onChange={(e) => edit({ cta: { ...c.cta, body: e.target.value } })} />
-              </Field>
+              <div className="md-pair">
+                <Field path="cta.body" label="CTA text (Markdown)" errors={errors}>
+                  <textarea {...fieldProps('cta.body')} rows={3} value={c.cta.body} onChange={(e) => edit({ cta: { ...c.cta, body: e.target.value } })} />
+                </Field>
+                <MarkdownPreview md={c.cta.body} label="Preview of the CTA text" />
+              </div>
               <div className="row2">
                 <Field path="cta.label" label="Button label" errors={errors}>
                   <input {...fieldProps('cta.label')} value={c.cta.label} onChange={(e) => edit({ cta: { ...c.cta, label: e.target.value } })} />
@@ -533,13 +558,66 @@ function ListEditor<T>({
 }
 
 function MarkdownPreview({ md, label }: { md: string; label: string }) {
-  const html = useMemo(() => renderMarkdown(md), [md]);
   return (
     <div className="md-preview" role="region" aria-label={label}>
       <div className="md-preview-label" aria-hidden="true">
         Preview
       </div>
-      {md.trim() ? <div className="md" dangerouslySetInnerHTML={{ __html: html }} /> : <p className="muted">Nothing to preview.</p>}
+      {md.trim() ? <Markdown md={md} /> : <p className="muted">Nothing to preview.</p>}
+    </div>
+  );
+}
+
+/** The reviewer's requested changes, at the top of the editor until the article is resubmitted. */
+function ChangesRequestedBanner({ article }: { article: Article }) {
+  const cr = useChangesRequested(article);
+  if (!cr) return null;
+  return (
+    <section className="alert alert-warn changes-requested" role="status" aria-labelledby="cr-h">
+      <h2 id="cr-h" className="h-small">
+        Changes requested
+      </h2>
+      <blockquote className="cr-comment">{cr.comment}</blockquote>
+      <p className="small">
+        — {cr.actorName || cr.actorId}, <Time value={cr.at} />
+        {cr.rev ? ` (on revision ${cr.rev})` : ''}. Make the changes, then submit for clinical review again.
+      </p>
+    </section>
+  );
+}
+
+/** The clinician whose words the take is: picked from the clinical reviewers this session can name. */
+function TakeClinicianField({ value, article, errors, onChange }: { value: string; article: Article | null; errors: FieldErrors; onChange: (id: string) => void }) {
+  const { user } = useSession();
+  const users = useUsers(mayCall(user, 'GET /api/admin/users'));
+  const choices = clinicianChoices(users, article ? [approvalSignature(article), article.live?.signature, ...(article.takeSignatures ?? [])] : [], user);
+  const known = !value || choices.some((p) => p.id === value);
+  const err = errorFor(errors, 'clinicianTake.clinician');
+  const id = fieldId('clinicianTake.clinician');
+  return (
+    <div className={'field' + (err ? ' has-error' : '')}>
+      <label htmlFor={id}>Whose words (clinician)</label>
+      <p className="hint" id={id + '-hint'}>
+        {choices.length ? 'A clinical reviewer. Changing the words needs their signature again.' : 'No clinical reviewers can be listed for you: ask an administrator, or enter the clinician’s user id.'}
+      </p>
+      {choices.length ? (
+        <select id={id} value={value} aria-invalid={err ? true : undefined} aria-describedby={id + '-hint' + (err ? ` ${id}-err` : '')} onChange={(e) => onChange(e.target.value)}>
+          <option value="">— Choose the clinician —</option>
+          {choices.map((p) => (
+            <option key={p.id} value={p.id}>
+              {personLabel(p)}
+            </option>
+          ))}
+          {!known ? <option value={value}>user {value}</option> : null}
+        </select>
+      ) : (
+        <input id={id} className="mono" value={value} aria-invalid={err ? true : undefined} aria-describedby={id + '-hint' + (err ? ` ${id}-err` : '')} onChange={(e) => onChange(e.target.value.trim())} />
+      )}
+      {err ? (
+        <p className="field-error" id={id + '-err'}>
+          {err}
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -4,6 +4,7 @@ import type { Article, AuditEvent, ListResponse, Revision, Signature } from '../
 import { useLocation } from '../lib/router';
 import { ArticleTabs } from '../components/ArticleChrome';
 import { RevisionCompare } from '../components/RevisionCompare';
+import { sinceRequestedRev } from '../lib/compare';
 import { Alert, SignatureCard, Spinner, StatusBadge, Time, shortHash } from '../components/ui';
 
 const ACTION_TEXT: Record<string, string> = {
@@ -117,7 +118,8 @@ export function HistoryScreen({ id }: { id: string }) {
         </section>
         <section className="card wide" aria-labelledby="cmp-h">
           <h2 id="cmp-h">Compare revisions</h2>
-          <RevisionCompare articleId={article.id} revisions={revisions} initialFrom={search.get('from') ?? undefined} initialTo={search.get('to') ?? undefined} />
+          <RevisionCompare articleId={article.id} revisions={revisions} initialFrom={search.get('from') ?? sinceRequestedRev(events, article.rev)?.toString()}
+            fromNote={search.get('from') ? undefined : 'since changes were last requested'} initialTo={search.get('to') ?? undefined} />
         </section>
         <section className="card wide" aria-labelledby="tl-h">
           <h2 id="tl-h">Audit timeline</h2>

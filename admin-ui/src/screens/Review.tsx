@@ -2,10 +2,13 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, errorMessage, qs } from '../lib/api';
 import type { Article, AuditEvent, DiffResponse, ListResponse, Revision, User } from '../lib/types';
 import { contentOf } from '../lib/content';
-import { actionsFor, approvalSignature, mayAnywhere, type Action } from '../lib/actions';
+import { actionsFor, approvalSignature, mayAnywhere, mayCall, type Action } from '../lib/actions';
 import { licenseStatus } from '../lib/license';
 import { useSession } from '../session';
-import { ArticlePreview } from '../components/ArticlePreview';
+import { ArticlePreview, SearchPreview } from '../components/ArticlePreview';
+import { sinceRequestedRev } from '../lib/compare';
+import { useRelated } from '../lib/related';
+import { clinicianChoices, personLabel, useUsers } from '../lib/people';
 import { ArticleTabs, LiveVsDraft } from '../components/ArticleChrome';
 import { ActionButton } from '../components/ActionsPanel';
 import { RevisionCompare } from '../components/RevisionCompare';
@@ -23,7 +26,8 @@ export function ReviewScreen({ id }: { id: string }) {
   const [events, setEvents] = useState<AuditEvent[]>([]);
   const [dialog, setDialog] = useState<Action | null>(null);
   const [notice, setNotice] = useState('');
-  const [diffTab, setDiffTab] = useState<'signed' | 'any'>('signed');
+  const [diffTab, setDiffTab] = useState<'requested' | 'signed' | 'any' | null>(null);
+  const [requestedDiff, setRequestedDiff] = useState<DiffResponse | null | 'none'>(null);
 
   const load = useCallback(async () => {
     try {
@@ -36,6 +40,16 @@ export function ReviewScreen({ id }: { id: string }) {
       ]);
       setRevisions(revs);
       setEvents(evs);
+      // Re-review: what changed since changes were last requested (the
+      // server's default without `from`; an older server compared current
+      // with current, so ask for the revision explicitly then).
+      const since = sinceRequestedRev(evs, a.rev);
+      if (since === null) setRequestedDiff('none');
+      else {
+        let d = await api.get<DiffResponse>(`/articles/${id}/diff` + qs({ to: a.rev }));
+        if (Number(d.from) === a.rev && since !== a.rev) d = await api.get<DiffResponse>(`/articles/${id}/diff` + qs({ from: since, to: a.rev }));
+        setRequestedDiff(d);
+      }
       try {
         setSignedDiff(await api.get<DiffResponse>(`/articles/${id}/diff` + qs({ from: 'signed', to: a.rev })));
       } catch (e) {
@@ -77,6 +91,8 @@ export function ReviewScreen({ id }: { id: string }) {
     staleHash && v.allowed ? { ...v, allowed: false, reason: 'The article changed since you opened it. Reload to review the current content.' } : v,
   );
   const comments = events.filter((e) => e.comment);
+  // Re-review defaults to "since changes were last requested" (spinner while it loads).
+  const tab = diffTab ?? (requestedDiff === 'none' ? 'signed' : 'requested');
   const lic = licenseStatus(user.license);
 
   return (
@@ -105,14 +121,30 @@ export function ReviewScreen({ id }: { id: string }) {
           <section className="card" aria-labelledby="changes-h">
             <h2 id="changes-h">What changed</h2>
             <div className="seg" role="group" aria-label="Compare">
-              <button type="button" className={diffTab === 'signed' ? 'seg-btn active' : 'seg-btn'} aria-pressed={diffTab === 'signed'} onClick={() => setDiffTab('signed')}>
+              {requestedDiff !== 'none' ? (
+                <button type="button" className={tab === 'requested' ? 'seg-btn active' : 'seg-btn'} aria-pressed={tab === 'requested'} onClick={() => setDiffTab('requested')}>
+                  Since changes were last requested
+                </button>
+              ) : null}
+              <button type="button" className={tab === 'signed' ? 'seg-btn active' : 'seg-btn'} aria-pressed={tab === 'signed'} onClick={() => setDiffTab('signed')}>
                 Since last sign-off
               </button>
-              <button type="button" className={diffTab === 'any' ? 'seg-btn active' : 'seg-btn'} aria-pressed={diffTab === 'any'} onClick={() => setDiffTab('any')}>
+              <button type="button" className={tab === 'any' ? 'seg-btn active' : 'seg-btn'} aria-pressed={tab === 'any'} onClick={() => setDiffTab('any')}>
                 Between any two revisions
               </button>
             </div>
-            {diffTab === 'signed' ? (
+            {tab === 'requested' ? (
+              requestedDiff === null || requestedDiff === 'none' ? (
+                <Spinner />
+              ) : (
+                <>
+                  <p className="muted small">
+                    From revision {String(requestedDiff.from)} (when changes were last requested, or last submitted) to revision {String(requestedDiff.to)}.
+                  </p>
+                  <DiffView changes={requestedDiff.changes ?? []} emptyText="No changes since then." />
+                </>
+              )
+            ) : tab === 'signed' ? (
               signedDiff === null ? (
                 <Spinner />
               ) : signedDiff === 'none' ? (
@@ -126,14 +158,13 @@ export function ReviewScreen({ id }: { id: string }) {
                 </>
               )
             ) : (
-              <RevisionCompare articleId={article.id} revisions={revisions} />
+              <RevisionCompare articleId={article.id} revisions={revisions} initialFrom={sinceRequestedRev(events, article.rev)?.toString()} fromNote="since changes were last requested" />
             )}
           </section>
           <section className="card" aria-labelledby="render-h">
             <h2 id="render-h">The article as readers will see it</h2>
-            <ArticlePreview content={contentOf(article)} authorName={article.authorName} clinician={article.status === 'in_review' ? null : approvalSignature(article) ?? article.live?.signature ?? null}
-              pendingClinician={isReviewer && article.status === 'in_review' ? `${user.name}${user.credentials ? ', ' + user.credentials : ''}` : undefined}
-            />
+            <p className="small muted">Everything your signature covers is shown here: how search engines list it, then the page itself.</p>
+            <SignedContent article={article} />
           </section>
         </div>
         <aside className="review-side" aria-label="Review actions">
@@ -218,6 +249,33 @@ export function ReviewScreen({ id }: { id: string }) {
         />
       ) : null}
     </div>
+  );
+}
+
+/** Everything the content hash covers, the way readers and search engines meet it. */
+function SignedContent({ article }: { article: Article }) {
+  const { user } = useSession();
+  const users = useUsers(mayCall(user, 'GET /api/admin/users'));
+  const content = contentOf(article);
+  const related = useRelated(content.related);
+  const takeId = content.clinicianTake.clinician;
+  const people = clinicianChoices(users, [approvalSignature(article), article.live?.signature, ...(article.takeSignatures ?? [])], user);
+  const named = people.find((p) => p.id === takeId);
+  const takeBy = takeId ? (named ? personLabel(named) : `user ${takeId}`) : '';
+  const mine = takeId === user.id;
+  return (
+    <>
+      <h3 className="h-small">In search results</h3>
+      <SearchPreview content={content} />
+      <h3 className="h-small">On the page</h3>
+      {content.clinicianTake.body && takeId ? (
+        <p className="small take-note">
+          The Clinician's take is {mine ? 'your words' : `the words of ${named?.name ?? takeBy}`}: it reaches readers, attributed to {mine ? 'you' : 'them'}, only once{' '}
+          {mine ? 'you have' : 'they have'} signed exactly this text.
+        </p>
+      ) : null}
+      <ArticlePreview content={content} authorName={article.authorName} takeBy={takeBy} related={related} />
+    </>
   );
 }
 

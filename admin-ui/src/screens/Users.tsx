@@ -3,7 +3,8 @@ import { api, ApiError, errorMessage } from '../lib/api';
 import { useList } from '../lib/useList';
 import type { License, Role, User } from '../lib/types';
 import { licenseStatus } from '../lib/license';
-import { userPatchBody } from '../lib/userPatch';
+import { profileOf, userPatchBody } from '../lib/userPatch';
+import { ProfileFields } from '../components/ProfileFields';
 import { Dialog } from '../components/Dialog';
 import { Alert, LicenseBadge, Spinner, Time } from '../components/ui';
 
@@ -92,6 +93,7 @@ export function UsersScreen() {
                   <td>
                     <strong>{u.name}</strong>
                     {u.credentials ? `, ${u.credentials}` : ''}
+                    {u.title ? <div className="small">{u.title}</div> : null}
                     <div className="small muted">{u.email}</div>
                   </td>
                   <td>{u.roles.map(roleLabel).join(', ')}</td>
@@ -155,6 +157,7 @@ function UserDialog({ user, onClose, onSaved }: { user: User | null; onClose: ()
   const choices = [...policyRoles, ...roles.filter((r) => !policyRoles.includes(r))];
   const [bio, setBio] = useState(user?.bio ?? '');
   const [credentials, setCredentials] = useState(user?.credentials ?? '');
+  const [profile, setProfile] = useState(profileOf(user));
   const [active, setActive] = useState(user?.active !== false);
   const [hasLicense, setHasLicense] = useState(!!user?.license);
   const [lic, setLic] = useState<License>(user?.license ?? { type: '', number: '', jurisdiction: '', expiresOn: '' });
@@ -169,13 +172,14 @@ function UserDialog({ user, onClose, onSaved }: { user: User | null; onClose: ()
       let u: User;
       if (user) {
         // PATCH only what changed (re-sending an unchanged license must not touch its verification).
-        const body = userPatchBody(user, { name, password, roles, bio, credentials, active, hasLicense, license: lic });
+        const body = userPatchBody(user, { name, password, roles, bio, credentials, active, hasLicense, license: lic, profile });
         u = Object.keys(body).length ? await api.patch<User>(`/users/${user.id}`, body) : user;
       } else {
         const body: Record<string, unknown> = { email, name, password, roles };
         if (bio) body.bio = bio;
         if (credentials) body.credentials = credentials;
         if (license) body.license = license;
+        for (const [k, v] of Object.entries(profile)) if (v) body[k] = v;
         u = await api.post<User>('/users', body);
       }
       onSaved(u);
@@ -233,6 +237,7 @@ function UserDialog({ user, onClose, onSaved }: { user: User | null; onClose: ()
           <label htmlFor="u-cred">Credentials (as shown, e.g. “MA, LPC”)</label>
           <input id="u-cred" value={credentials} onChange={(e) => setCredentials(e.target.value)} />
         </div>
+        <ProfileFields value={profile} onChange={setProfile} fields={fields} idPrefix="u-prof" />
         <fieldset className="group">
           <legend>Clinician license</legend>
           <label className="check">
