@@ -32,7 +32,7 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 test-go:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 # test-mongo: the store, service, delivery, API and system tests against
 # MONGODB_URI (a replica set or Atlas; each test uses a database of its own,
