@@ -142,7 +142,7 @@ func randID(prefix string) string {
 // NewWebhook is the body of POST /api/admin/webhooks.
 type NewWebhook struct {
 	URL    string   `json:"url" validate:"required,maxbytes=2000"`
-	Events []string `json:"events" validate:"min=1,max=3,dive,oneof=article.published article.unpublished article.recertified"`
+	Events []string `json:"events" validate:"min=1,max=8,dive,webhookevent"`
 }
 
 // Create saves a webhook and returns it with its secret (shown once).

@@ -608,6 +608,18 @@ func TestWebhookTargetsMustBePublic(t *testing.T) {
 	}
 }
 
+// TestWebhookSubscribesToEveryEvent: every event in models.WebhookEvents
+// (audit.checkpoint included) can be subscribed to through the API, as the
+// admin UI offers them (the validation once listed only the article events).
+func TestWebhookSubscribesToEveryEvent(t *testing.T) {
+	d := newDeliveryApp(t, delivery.Config{}, false)
+	events, _ := json.Marshal(models.WebhookEvents)
+	res := d.do(http.MethodPost, "/api/admin/webhooks", fmt.Sprintf(`{"url":"https://hooks.example.org/all","events":%s}`, events), nil, asAdmin)
+	if res.Code != http.StatusCreated {
+		t.Fatalf("subscribe to %s: %d %s", events, res.Code, res.Body)
+	}
+}
+
 func waitFor(t *testing.T, d time.Duration, cond func() bool) {
 	t.Helper()
 	end := time.Now().Add(d)

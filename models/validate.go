@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,6 +69,10 @@ func newValidator() *validator.Validate {
 			return true
 		}
 		return ValidLink(raw)
+	}))
+	// webhookevent: one of WebhookEvents, the one list of subscribable events.
+	must(v.RegisterValidation("webhookevent", func(fl validator.FieldLevel) bool {
+		return slices.Contains(WebhookEvents, fl.Field().String())
 	}))
 	must(v.RegisterValidation("rolename", func(fl validator.FieldLevel) bool {
 		r := fl.Field().String()
@@ -180,7 +185,8 @@ var messages = map[string]func(fe validator.FieldError) string{
 	"oneof": func(fe validator.FieldError) string {
 		return "one of " + strings.Join(strings.Fields(fe.Param()), ", ")
 	},
-	"rolename": func(validator.FieldError) string { return "a role name: lowercase letters, digits and _" },
+	"webhookevent": func(validator.FieldError) string { return "one of " + strings.Join(WebhookEvents, ", ") },
+	"rolename":     func(validator.FieldError) string { return "a role name: lowercase letters, digits and _" },
 	"alt_required": func(validator.FieldError) string {
 		return "required when the image is set: describe the picture for people who cannot see it"
 	},
