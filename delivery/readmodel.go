@@ -133,6 +133,8 @@ type fallback struct {
 // Options tune the read model.
 type Options struct {
 	Logger *slog.Logger
+	// Media, when set, gives hero images of the library their size and srcset.
+	Media MediaLookup
 	// RetryEvery is how often a change that could not be built (database
 	// down) is tried again.
 	RetryEvery time.Duration
@@ -145,6 +147,7 @@ type ReadModel struct {
 	proj     Projection
 	log      *slog.Logger
 	retry    time.Duration
+	media    MediaLookup
 
 	cur atomic.Pointer[index]
 
@@ -175,7 +178,7 @@ func New(articles Articles, users Users, proj Projection, o Options) *ReadModel 
 	if o.RetryEvery <= 0 {
 		o.RetryEvery = time.Second
 	}
-	m := &ReadModel{articles: articles, users: users, proj: proj, log: o.Logger, retry: o.RetryEvery,
+	m := &ReadModel{articles: articles, users: users, proj: proj, log: o.Logger, retry: o.RetryEvery, media: o.Media,
 		bases: map[string]*base{}, applied: map[string]int64{}, history: map[string]string{},
 		firstPub: map[string]time.Time{}, entries: map[string]*Entry{}, persisted: map[string]string{},
 		authors: map[string]*models.User{}, wake: make(chan struct{}, 1), pending: map[string]*models.Article{}}
@@ -404,6 +407,7 @@ func (m *ReadModel) buildLocked(ctx context.Context, a *models.Article, c *model
 		m.log.Error("delivery: refusing to serve a live version", "article", a.ID, "err", err.Error())
 		return nil, err
 	}
+	withMedia(s, m.media)
 	return &base{snap: s, liveKey: liveKey(a)}, nil
 }
 

@@ -45,15 +45,15 @@ type ClinicianTake struct {
 
 // Summary is a published article in lists and in `related`.
 type Summary struct {
-	Slug         string        `json:"slug"`
-	Title        string        `json:"title"`
-	Summary      string        `json:"summary"`
-	Topics       []string      `json:"topics"`
-	HeroImage    *models.Image `json:"heroImage"`
-	Reviewer     Person        `json:"reviewer"`
-	LastReviewed time.Time     `json:"lastReviewed"`
-	PublishedAt  time.Time     `json:"publishedAt"`
-	UpdatedAt    time.Time     `json:"updatedAt"`
+	Slug         string     `json:"slug"`
+	Title        string     `json:"title"`
+	Summary      string     `json:"summary"`
+	Topics       []string   `json:"topics"`
+	HeroImage    *HeroImage `json:"heroImage"`
+	Reviewer     Person     `json:"reviewer"`
+	LastReviewed time.Time  `json:"lastReviewed"`
+	PublishedAt  time.Time  `json:"publishedAt"`
+	UpdatedAt    time.Time  `json:"updatedAt"`
 }
 
 // Snapshot is the delivery document of one published article.
@@ -65,7 +65,7 @@ type Snapshot struct {
 	KeyTakeaways  []string       `json:"keyTakeaways"`
 	Sections      []Section      `json:"sections"`
 	ClinicianTake *ClinicianTake `json:"clinicianTake"`
-	HeroImage     *models.Image  `json:"heroImage"`
+	HeroImage     *HeroImage     `json:"heroImage"`
 	Topics        []string       `json:"topics"`
 	Related       []Summary      `json:"related"`
 	CTA           *models.CTA    `json:"cta"`
@@ -114,6 +114,8 @@ type LDImage struct {
 	Type    string `json:"@type"`
 	URL     string `json:"url"`
 	Caption string `json:"caption,omitempty"`
+	Width   int    `json:"width,omitempty"`
+	Height  int    `json:"height,omitempty"`
 }
 
 // LDThing is a schema.org Thing named by a topic.
@@ -183,15 +185,12 @@ func Build(a *models.Article, c models.Content, author *models.User, firstPublis
 		ID: a.ID, Slug: l.Slug, Title: c.Title, Summary: c.Summary,
 		KeyTakeaways: append([]string{}, c.KeyTakeaways...),
 		Sections:     make([]Section, len(c.Sections)),
-		HeroImage:    c.HeroImage, Topics: append([]string{}, c.Topics...),
+		HeroImage:    heroImage(c.HeroImage), Topics: append([]string{}, c.Topics...),
 		Related: []Summary{}, CTA: c.CTA, SEO: c.SEO,
 		Review: Review{Reviewer: reviewer, ReviewedAt: reviewedAt, NextReviewDue: a.NextReviewDue},
 		Rev:    l.Rev, ContentHash: l.ContentHash,
 		PublishedAt: l.PublishedAt, UpdatedAt: updated,
 		RelatedSlugs: append([]string{}, c.Related...),
-	}
-	if s.HeroImage != nil && s.HeroImage.URL == "" {
-		s.HeroImage = nil
 	}
 	if author != nil {
 		s.Author = Author{Name: author.Name, Bio: author.Bio}
@@ -218,6 +217,9 @@ func Build(a *models.Article, c models.Content, author *models.User, firstPublis
 	}
 	if s.HeroImage != nil {
 		ld.Image = &LDImage{Type: "ImageObject", URL: s.HeroImage.URL, Caption: s.HeroImage.Alt}
+		if s.HeroImage.Caption != "" {
+			ld.Image.Caption = s.HeroImage.Caption
+		}
 	}
 	for _, t := range c.Topics {
 		ld.About = append(ld.About, LDThing{Type: "Thing", Name: t})

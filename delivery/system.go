@@ -29,6 +29,8 @@ type Deps struct {
 	}
 	Audit  AuditLog
 	Tokens TokenChecker
+	// Media, when set, is the media library (hero image sizes, srcset).
+	Media MediaLookup
 }
 
 // System is the wired delivery side.
@@ -42,7 +44,7 @@ type System struct {
 // caller connects Model.OnApply to the article store and Model to the
 // service as its Publisher, then calls Start.
 func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
-	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger})
+	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Media: d.Media})
 	if err := m.Load(ctx); err != nil {
 		return nil, err
 	}

@@ -36,6 +36,7 @@ var statusOf = []struct {
 	{models.ErrGone, http.StatusGone, "gone"},
 	{models.ErrConflict, http.StatusConflict, "conflict"},
 	{models.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
+	{models.ErrUnsupported, http.StatusUnsupportedMediaType, "unsupported_media_type"},
 	{models.ErrPrecondition, http.StatusPreconditionRequired, "precondition_required"},
 	{models.ErrLocked, http.StatusTooManyRequests, "locked"},
 	{models.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},

@@ -45,6 +45,8 @@ type Server struct {
 	// Extra, when set, registers further management routes on the
 	// authenticated /api/admin group (webhooks…).
 	Extra func(g *gin.RouterGroup)
+	// Media, when set, serves the media library and its files.
+	Media *MediaAPI
 }
 
 // Router returns the complete route table.
@@ -97,6 +99,10 @@ func (s *Server) Router() *gin.Engine {
 	a.GET("/audit/verify", s.auditVerify)
 	if s.Extra != nil {
 		s.Extra(a)
+	}
+	if s.Media != nil {
+		s.Media.Register(a)
+		s.Media.RegisterFiles(r)
 	}
 	if s.Delivery != nil {
 		s.Delivery(r)

@@ -33,10 +33,16 @@ type ClinicianTake struct {
 	Body string `json:"body" bson:"body"`
 }
 
-// Image is a picture with its required alternative text.
+// Image is a picture with its required alternative text. MediaID names
+// an image of the media library; the service then fills URL (and the
+// texts the article leaves empty) from the library, so the alt text the
+// clinician signs is the one in the content.
 type Image struct {
-	URL string `json:"url" bson:"url"`
-	Alt string `json:"alt" bson:"alt"`
+	MediaID string `json:"mediaId" bson:"mediaId"`
+	URL     string `json:"url" bson:"url"`
+	Alt     string `json:"alt" bson:"alt"`
+	Caption string `json:"caption" bson:"caption"`
+	Credit  string `json:"credit" bson:"credit"`
 }
 
 // CTA is the call to action at the end of an article.

@@ -56,12 +56,19 @@ func (c *Content) Validate() map[string]string {
 	}
 	if c.HeroImage != nil {
 		if c.HeroImage.URL != "" {
-			checkURL(f, "heroImage.url", c.HeroImage.URL)
+			if !IsMediaPath(c.HeroImage.URL) {
+				checkURL(f, "heroImage.url", c.HeroImage.URL)
+			}
 			if strings.TrimSpace(c.HeroImage.Alt) == "" {
 				f["heroImage.alt"] = "required when the image is set: describe the picture for people who cannot see it"
 			}
 		}
 		maxLen("heroImage.alt", c.HeroImage.Alt, 300)
+		maxLen("heroImage.caption", c.HeroImage.Caption, 1000)
+		maxLen("heroImage.credit", c.HeroImage.Credit, 300)
+		if len(c.HeroImage.MediaID) > 100 {
+			f["heroImage.mediaId"] = "at most 100 characters"
+		}
 	}
 	if len(c.Topics) > MaxTopics {
 		f["topics"] = fmt.Sprintf("at most %d", MaxTopics)
@@ -131,6 +138,12 @@ func (c *Content) Readiness() map[string]string {
 	}
 	return f
 }
+
+var mediaPathRE = regexp.MustCompile(`^/media/[0-9a-f]{64}/[1-9][0-9]{0,5}\.(jpg|png)$`)
+
+// IsMediaPath reports whether u is the same-origin path of a media
+// library rendition (/media/<sha256>/<width>.<ext>).
+func IsMediaPath(u string) bool { return mediaPathRE.MatchString(u) }
 
 func checkURL(f map[string]string, path, raw string) {
 	u, err := url.Parse(raw)

@@ -18,6 +18,7 @@ import (
 
 	adminui "github.com/vetted-cms/vetted/admin-ui"
 	"github.com/vetted-cms/vetted/handlers"
+	"github.com/vetted-cms/vetted/media"
 	"github.com/vetted-cms/vetted/models/mongostore"
 	"github.com/vetted-cms/vetted/policies"
 	"github.com/vetted-cms/vetted/service"
@@ -84,6 +85,7 @@ type app struct {
 	svc      *service.Service
 	policy   *policies.Enforcer
 	closeDB  func(context.Context)
+	media    *media.Library // set by wireMedia
 }
 
 func open(ctx context.Context, cfg config) (*app, error) {
@@ -127,6 +129,12 @@ func serve(ctx context.Context, cfg config, stdout, stderr io.Writer) int {
 	}
 	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
 		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies}
+	closeMedia, err := wireMedia(ctx, cfg, a, srv)
+	if err != nil {
+		fmt.Fprintf(stderr, "vetted: media: %v\n", err)
+		return 1
+	}
+	defer closeMedia()
 	api := wireDelivery(ctx, cfg, a, srv)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vetted-cms/vetted/delivery"
 	"github.com/vetted-cms/vetted/handlers"
+	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
 	"github.com/vetted-cms/vetted/service"
 )
@@ -16,10 +17,14 @@ import (
 // wireDelivery attaches the delivery API (read model, webhooks) to srv
 // and returns it (nil when it could not start).
 func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server) *handlers.DeliveryAPI {
-	sys, err := delivery.Setup(ctx, delivery.Deps{
+	deps := delivery.Deps{
 		Articles: a.articles, Users: a.svc.Users, Store: mongostore.NewDeliveryStore(a.db),
 		Audit: a.articles.Log, Tokens: a.svc,
-	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default()})
+	}
+	if a.media != nil {
+		deps.Media = a.media
+	}
+	sys, err := delivery.Setup(ctx, deps, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default()})
 	if err != nil {
 		// Only a database failure during start-up gets here; serve is
 		// about to fail on the same database anyway.
@@ -51,6 +56,12 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server)
 // instance's publishes, applied before the request answers).
 func attachDelivery(articles *mongostore.ArticleStore, svc *service.Service, sys *delivery.System) {
 	articles.OnApply = sys.Model.OnApply
-	articles.OnOther = sys.OnOther
+	prev := articles.OnOther // the media library's, when wired first
+	articles.OnOther = func(ev *models.Event) {
+		sys.OnOther(ev)
+		if prev != nil {
+			prev(ev)
+		}
+	}
 	svc.Publish = sys.Model
 }

@@ -27,9 +27,10 @@ const (
 	CollDeliveries = "deliveries"
 	CollMeta       = "meta"
 	CollSlugs      = "slugs"
+	CollMedia      = "media"
 )
 
-var allCollections = []string{CollEvents, CollArticles, CollPublished, CollUsers, CollSessions, CollTokens, CollWebhooks, CollDeliveries, CollMeta, CollSlugs}
+var allCollections = []string{CollEvents, CollArticles, CollPublished, CollUsers, CollSessions, CollTokens, CollWebhooks, CollDeliveries, CollMeta, CollSlugs, CollMedia}
 
 // DB is a connection to Vetted's database.
 type DB struct {
