@@ -1,4 +1,7 @@
-package media
+// Package mediatest makes the images the media tests upload: hostile
+// files, photos with Exif location, decompression bombs. Nothing is
+// downloaded; everything is built here.
+package mediatest
 
 import (
 	"bytes"
@@ -11,11 +14,9 @@ import (
 	"image/png"
 )
 
-// Test images are made here, by the tests: nothing is downloaded.
-
-// testPicture is w×h with a red block in its top-left quarter and blue
+// Picture is w×h with a red block in its top-left quarter and blue
 // elsewhere, so orientation can be checked after rotation.
-func testPicture(w, h int) *image.RGBA {
+func Picture(w, h int) *image.RGBA {
 	m := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
@@ -29,7 +30,8 @@ func testPicture(w, h int) *image.RGBA {
 	return m
 }
 
-func jpegOf(m image.Image) []byte {
+// JPEG encodes m at quality 90.
+func JPEG(m image.Image) []byte {
 	var b bytes.Buffer
 	if err := jpeg.Encode(&b, m, &jpeg.Options{Quality: 90}); err != nil {
 		panic(err)
@@ -37,7 +39,8 @@ func jpegOf(m image.Image) []byte {
 	return b.Bytes()
 }
 
-func pngOf(m image.Image) []byte {
+// PNG encodes m.
+func PNG(m image.Image) []byte {
 	var b bytes.Buffer
 	if err := png.Encode(&b, m); err != nil {
 		panic(err)
@@ -45,13 +48,13 @@ func pngOf(m image.Image) []byte {
 	return b.Bytes()
 }
 
-// secretMake and the GPS latitude stand for what a phone writes into a
+// SecretMake and the GPS latitude stand for what a phone writes into a
 // photo; none of it may survive an upload.
-const secretMake = "SecretCam-9000"
+const SecretMake = "SecretCam-9000"
 
-// exifBlock is an APP1 Exif payload (big-endian TIFF) with the given
+// ExifBlock is an APP1 Exif payload (big-endian TIFF) with the given
 // orientation, a camera make and a GPS IFD with a latitude.
-func exifBlock(orientation uint16) []byte {
+func ExifBlock(orientation uint16) []byte {
 	var t bytes.Buffer
 	be := binary.BigEndian
 	w16 := func(v uint16) { _ = binary.Write(&t, be, v) }
@@ -61,11 +64,11 @@ func exifBlock(orientation uint16) []byte {
 	w32(8)
 	// IFD0 at 8: 3 entries (12 bytes each) + next-IFD offset.
 	makeOff := uint32(8 + 2 + 3*12 + 4)
-	gpsOff := makeOff + uint32(len(secretMake)+1)
+	gpsOff := makeOff + uint32(len(SecretMake)+1)
 	w16(3)
 	w16(0x010F) // Make, ASCII
 	w16(2)
-	w32(uint32(len(secretMake) + 1))
+	w32(uint32(len(SecretMake) + 1))
 	w32(makeOff)
 	w16(0x0112) // Orientation, SHORT
 	w16(3)
@@ -77,7 +80,7 @@ func exifBlock(orientation uint16) []byte {
 	w32(1)
 	w32(gpsOff)
 	w32(0)
-	t.WriteString(secretMake + "\x00")
+	t.WriteString(SecretMake + "\x00")
 	// GPS IFD: latitude ref "N" and latitude 45/1, 30/1, 15/1.
 	latOff := gpsOff + 2 + 2*12 + 4
 	w16(2)
@@ -96,8 +99,8 @@ func exifBlock(orientation uint16) []byte {
 	return append([]byte("Exif\x00\x00"), t.Bytes()...)
 }
 
-// withExif inserts an APP1 segment right after a JPEG's SOI.
-func withExif(j []byte, payload []byte) []byte {
+// WithExif inserts an APP1 segment right after a JPEG's SOI.
+func WithExif(j []byte, payload []byte) []byte {
 	seg := []byte{0xFF, 0xE1, 0, 0}
 	binary.BigEndian.PutUint16(seg[2:], uint16(len(payload)+2))
 	out := append([]byte{}, j[:2]...)
@@ -106,7 +109,7 @@ func withExif(j []byte, payload []byte) []byte {
 	return append(out, j[2:]...)
 }
 
-func pngChunkBytes(typ string, data []byte) []byte {
+func pngChunk(typ string, data []byte) []byte {
 	var b bytes.Buffer
 	_ = binary.Write(&b, binary.BigEndian, uint32(len(data)))
 	b.WriteString(typ)
@@ -118,16 +121,16 @@ func pngChunkBytes(typ string, data []byte) []byte {
 	return b.Bytes()
 }
 
-// pngBomb is a valid w×h one-bit greyscale PNG of zeros: a few tens of
+// PNGBomb is a valid w×h one-bit greyscale PNG of zeros: a few tens of
 // kilobytes that would decode to w·h bytes (400 MB at 20000×20000).
-func pngBomb(w, h int) []byte {
+func PNGBomb(w, h int) []byte {
 	var out bytes.Buffer
 	out.WriteString("\x89PNG\r\n\x1a\n")
 	ihdr := make([]byte, 13)
 	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
 	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
 	ihdr[8], ihdr[9] = 1, 0 // bit depth 1, greyscale
-	out.Write(pngChunkBytes("IHDR", ihdr))
+	out.Write(pngChunk("IHDR", ihdr))
 	var z bytes.Buffer
 	zw, _ := zlib.NewWriterLevel(&z, zlib.BestSpeed)
 	row := make([]byte, 1+(w+7)/8)
@@ -135,14 +138,14 @@ func pngBomb(w, h int) []byte {
 		_, _ = zw.Write(row)
 	}
 	_ = zw.Close()
-	out.Write(pngChunkBytes("IDAT", z.Bytes()))
-	out.Write(pngChunkBytes("IEND", nil))
+	out.Write(pngChunk("IDAT", z.Bytes()))
+	out.Write(pngChunk("IEND", nil))
 	return out.Bytes()
 }
 
-// webpSolid is a lossless (VP8L) WebP of one colour: five one-symbol
+// WebPSolid is a lossless (VP8L) WebP of one colour: five one-symbol
 // prefix codes, so every pixel takes no bits.
-func webpSolid(w, h int, c color.NRGBA) []byte {
+func WebPSolid(w, h int, c color.NRGBA) []byte {
 	var bits []bool
 	put := func(v uint32, n int) {
 		for i := 0; i < n; i++ {
