@@ -13,7 +13,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gin-gonic/gin"
+
+	"github.com/vetted-cms/vetted/delivery"
 	"github.com/vetted-cms/vetted/media"
 	"github.com/vetted-cms/vetted/media/mediatest"
 	"github.com/vetted-cms/vetted/models"
@@ -337,4 +341,120 @@ func TestMediaUploadKeepsWebP(t *testing.T) {
 	if len(body) < 3 || body[0] != 0xFF || body[1] != 0xD8 {
 		t.Errorf("not a JPEG")
 	}
+}
+
+// newMediaDeliveryApp is newDeliveryApp with the media library wired
+// first, as cmd/vetted does (delivery reads image sizes from it).
+func newMediaDeliveryApp(t *testing.T) (*dlApp, *media.Library) {
+	t.Helper()
+	a := newTestApp(t)
+	lib, _ := withMedia(t, a)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	store := mongostore.NewDeliveryStore(a.DB)
+	sys, err := delivery.Setup(ctx, delivery.Deps{Articles: a.Articles, Users: a.Svc.Users, Store: store, Audit: a.Articles.Log, Tokens: a.Svc, Media: lib}, delivery.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Articles.OnApply = sys.Model.OnApply
+	a.Articles.OnOther = func(ev *models.Event) { sys.OnOther(ev); lib.OnEvent(ev) }
+	a.Svc.Publish = sys.Model
+	sys.Start(ctx)
+	api := &DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Public: true, MaxAge: time.Minute}
+	a.Server.Delivery = func(r *gin.Engine) { api.Register(r); RegisterOpenAPI(r) }
+	a.Router = a.Server.Router()
+	return &dlApp{testApp: a, Sys: sys, Store: store, API: api, ctx: ctx}, lib
+}
+
+// TestMediaDelivered: an article with a library hero image and an inline
+// library image is delivered with the image's size, srcset and alt, and
+// JSON-LD names an ImageObject with its size; every media answer matches
+// openapi.json.
+func TestMediaDelivered(t *testing.T) {
+	doc := loadOpenAPI(t)
+	d, _ := newMediaDeliveryApp(t)
+	v := d.mustUpload(asWriter, "Two hands holding a mug of tea", mediatest.JPEG(mediatest.Picture(1800, 1200)))
+	inline := d.mustUpload(asWriter, "A sleep diary", mediatest.PNG(mediatest.Picture(500, 400)))
+	b := anArticle().slug("with-pictures")
+	b.c.HeroImage = &models.Image{MediaID: v.ID, Alt: "Hands around a warm mug"}
+	b.c.Sections = []models.Section{{Heading: "Keep a diary", Body: "![A sleep diary](" + inline.Variants[1].URL + ")\n\nWrite it down."}}
+	d.publish(b)
+
+	res := d.do(http.MethodGet, "/api/v1/articles/with-pictures", "", nil, asNone)
+	if res.Code != 200 {
+		t.Fatalf("delivery: %d %s", res.Code, res.Body)
+	}
+	validateResponse(t, doc, "GET", "/api/v1/articles/{slug}", "/api/v1/articles/with-pictures", res)
+	var got struct {
+		HeroImage delivery.HeroImage `json:"heroImage"`
+		Sections  []delivery.Section `json:"sections"`
+		JSONLD    struct {
+			Image delivery.LDImage `json:"image"`
+		} `json:"jsonLd"`
+	}
+	mustJSON(t, decodedBody(t, res), &got)
+	h := got.HeroImage
+	wantSrcset := ""
+	for i, x := range v.Variants {
+		if i > 0 {
+			wantSrcset += ", "
+		}
+		wantSrcset += fmt.Sprintf("%s %dw", x.URL, x.Width)
+	}
+	if h.URL != v.URL || h.Alt != "Hands around a warm mug" || h.Caption != v.Caption || h.Credit != v.Credit ||
+		h.Width != 1800 || h.Height != 1200 || h.Srcset != wantSrcset {
+		t.Errorf("hero image %+v\nwant srcset %s", h, wantSrcset)
+	}
+	if ld := got.JSONLD.Image; ld.Type != "ImageObject" || ld.URL != v.URL || ld.Width != 1800 || ld.Height != 1200 {
+		t.Errorf("JSON-LD image %+v", ld)
+	}
+	if html := got.Sections[0].HTML; !strings.Contains(html, `src="`+inline.Variants[1].URL+`"`) || !strings.Contains(html, `alt="A sleep diary"`) {
+		t.Errorf("inline image not delivered: %s", html)
+	}
+	if res := d.do(http.MethodGet, h.URL, "", nil, asNone); res.Code != 200 {
+		t.Errorf("hero image file: %d", res.Code)
+	}
+
+	cases := []struct {
+		method, tmpl, url, body, as string
+		status                      int
+	}{
+		{"GET", "/api/admin/media", "/api/admin/media?q=tea&limit=5", "", asWriter, 200},
+		{"GET", "/api/admin/media", "/api/admin/media?limit=0", "", asWriter, 400},
+		{"GET", "/api/admin/media/{id}", "/api/admin/media/" + v.ID, "", asWriter, 200},
+		{"GET", "/api/admin/media/{id}", "/api/admin/media/m_none", "", asWriter, 404},
+		{"PATCH", "/api/admin/media/{id}", "/api/admin/media/" + v.ID, `{"credit":"Photo: V. Team"}`, asEditor, 200},
+		{"DELETE", "/api/admin/media/{id}", "/api/admin/media/" + v.ID, "", asEditor, 409},
+		{"POST", "/api/admin/media", "/api/admin/media", `{}`, asWriter, 415},
+		{"GET", "/media/{hash}/{file}", v.URL, "", asNone, 200},
+		{"GET", "/media/{hash}/{file}", strings.Replace(v.URL, "1800.jpg", "999.jpg", 1), "", asNone, 404},
+	}
+	for _, c := range cases {
+		res := d.do(c.method, c.url, c.body, nil, c.as)
+		if res.Code != c.status {
+			t.Errorf("%s %s: %d, want %d: %s", c.method, c.url, res.Code, c.status, clip(res.Body.String()))
+			continue
+		}
+		validateResponse(t, doc, c.method, c.tmpl, c.url, res)
+	}
+	up := d.upload(asWriter, [][2]string{{"alt", "x"}}, "x.png", mediatest.PNG(mediatest.Picture(40, 30)))
+	validateResponse(t, doc, "POST", "/api/admin/media", "/api/admin/media", up)
+	bomb := d.upload(asWriter, [][2]string{{"alt", "x"}}, "x.png", mediatest.PNGBomb(20000, 20000))
+	validateResponse(t, doc, "POST", "/api/admin/media", "/api/admin/media", bomb)
+	for _, r := range d.Router.Routes() {
+		if strings.Contains(r.Path, "media") && r.Method != http.MethodHead {
+			tmpl := strings.NewReplacer(":id", "{id}", ":hash", "{hash}", ":file", "{file}").Replace(r.Path)
+			if item := doc.Paths.Value(tmpl); item == nil || item.GetOperation(r.Method) == nil {
+				t.Errorf("route %s %s is not in openapi.json", r.Method, tmpl)
+			}
+		}
+	}
+}
+
+func decodedBody(t *testing.T, res *httptest.ResponseRecorder) []byte {
+	t.Helper()
+	if res.Header().Get("Content-Encoding") == "gzip" {
+		return []byte(decoded(t, res))
+	}
+	return res.Body.Bytes()
 }
