@@ -188,6 +188,18 @@ func TestMediaUploadRefusals(t *testing.T) {
 			}
 		})
 	}
+	// The body as a whole is limited, not only the file: 21 MB of
+	// preamble before a small, valid upload is refused.
+	ct, body := multipartBody(alt, "a.jpg", good)
+	padded := io.MultiReader(strings.NewReader(strings.Repeat("x", 21<<20)+"\r\n"), body)
+	req := httptest.NewRequest(http.MethodPost, "/api/admin/media", padded)
+	req.Header.Set("Content-Type", ct)
+	req.Header.Set("Authorization", "Bearer "+a.Tokens[asWriter])
+	rec := httptest.NewRecorder()
+	a.Router.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("21 MB preamble: %d, want 413", rec.Code)
+	}
 	res := a.do(http.MethodPost, "/api/admin/media", `{"alt":"x"}`, nil, asWriter)
 	if res.Code != http.StatusUnsupportedMediaType {
 		t.Errorf("JSON body: %d, want 415", res.Code)
