@@ -191,7 +191,7 @@ func TestMediaUploadRefusals(t *testing.T) {
 	// The body as a whole is limited, not only the file: 21 MB of
 	// preamble before a small, valid upload is refused.
 	ct, body := multipartBody(alt, "a.jpg", good)
-	padded := io.MultiReader(strings.NewReader(strings.Repeat("x", 21<<20)+"\r\n"), body)
+	padded := io.MultiReader(strings.NewReader(strings.Repeat(strings.Repeat("x", 1022)+"\r\n", 21<<10)), body)
 	req := httptest.NewRequest(http.MethodPost, "/api/admin/media", padded)
 	req.Header.Set("Content-Type", ct)
 	req.Header.Set("Authorization", "Bearer "+a.Tokens[asWriter])
