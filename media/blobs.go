@@ -29,6 +29,9 @@ func OpenBucket(ctx context.Context, rawURL, dataDir string) (*blob.Bucket, erro
 		return b, nil
 	}
 	b, err := blob.OpenBucket(ctx, rawURL)
+	if err != nil && !strings.HasPrefix(rawURL, "file:") && strings.Contains(err.Error(), "no driver registered") {
+		return nil, fmt.Errorf("VETTED_MEDIA_URL: %w (object-store drivers are compiled in with `go build -tags cloudblob`)", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("VETTED_MEDIA_URL: %w", err)
 	}

@@ -168,17 +168,23 @@ func Process(data []byte, h Header) (*Processed, error) {
 	b := img.Bounds()
 	out.Width, out.Height = b.Dx(), b.Dy()
 
-	// Each smaller rendition is resampled from the one above it: far less
-	// work than from the original every time, and Catmull-Rom keeps it sharp.
-	src := img
+	// Resampling works on one RGBA copy: halved by 2×2 box averaging
+	// while at least twice the target width (cheap, and no aliasing),
+	// then bilinear for the last step of less than 2×. x/image/draw's
+	// Catmull-Rom would allocate a float64 buffer of target width ×
+	// source height (150 MB for 4000×3000 → 1600): measured 640 MB peak
+	// RSS per 12-megapixel upload before this.
+	cur := toRGBA(img)
 	for _, w := range RenditionWidths(out.Width) {
-		var m image.Image = src
+		var m image.Image = img
 		if w != out.Width {
-			sb := src.Bounds()
+			for cur.Bounds().Dx() >= 2*w {
+				cur = halve(cur)
+			}
 			hgt := max(1, (out.Height*w+out.Width/2)/out.Width)
 			dst := image.NewRGBA(image.Rect(0, 0, w, hgt))
-			draw.CatmullRom.Scale(dst, dst.Bounds(), src, sb, draw.Src, nil)
-			m, src = dst, dst
+			draw.ApproxBiLinear.Scale(dst, dst.Bounds(), cur, cur.Bounds(), draw.Src, nil)
+			m = dst
 		}
 		enc, err := encode(out.Format, m)
 		if err != nil {
@@ -199,6 +205,33 @@ func RenditionWidths(w int) []int {
 		}
 	}
 	return out
+}
+
+func toRGBA(m image.Image) *image.RGBA {
+	if r, ok := m.(*image.RGBA); ok && r.Bounds().Min == (image.Point{}) {
+		return r
+	}
+	b := m.Bounds()
+	r := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(r, r.Bounds(), m, b.Min, draw.Src)
+	return r
+}
+
+// halve returns src at half its size, each pixel the mean of a 2×2 block
+// (premultiplied RGBA, so transparency averages correctly).
+func halve(src *image.RGBA) *image.RGBA {
+	w, h := src.Bounds().Dx()/2, src.Bounds().Dy()/2
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		r0 := src.Pix[2*y*src.Stride:]
+		r1 := src.Pix[(2*y+1)*src.Stride:]
+		d := dst.Pix[y*dst.Stride:]
+		for x := 0; x < 4*w; x++ {
+			i := 8*(x/4) + x%4
+			d[x] = uint8((uint16(r0[i]) + uint16(r0[i+4]) + uint16(r1[i]) + uint16(r1[i+4]) + 2) / 4)
+		}
+	}
+	return dst
 }
 
 func encode(f Format, m image.Image) ([]byte, error) {

@@ -31,6 +31,8 @@ const (
 	MaxCredit  = 300
 )
 
+var processing = make(chan struct{}, 2)
+
 // AuditLog is the hash-chained event log media changes are recorded in.
 type AuditLog interface {
 	Append(ctx context.Context, ev *models.Event) error
@@ -217,7 +219,15 @@ func (l *Library) Upload(ctx context.Context, actor *models.User, in Upload) (*m
 	if err != nil {
 		return nil, err
 	}
+	// At most two images are decoded at once: each takes about 100 MB at
+	// 12 megapixels, and the limit bounds the whole server's peak.
+	select {
+	case processing <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	p, err := Process(in.Data, h)
+	<-processing
 	if err != nil {
 		return nil, err
 	}
