@@ -5,7 +5,7 @@ UI       := admin-ui
 DATA     ?= ./data
 ADDR     ?= 127.0.0.1:8080
 
-.PHONY: all build ui ui-deps run test test-go test-ui e2e vet fmt-check fuzz bench load clean
+.PHONY: all build ui ui-deps run test test-go test-ui e2e vet fmt-check fuzz bench load clean test-mongo scale
 
 all: build
 
@@ -33,6 +33,14 @@ fmt-check:
 
 test-go:
 	$(GO) test -race -count=1 ./...
+
+# test-mongo: the store, service, delivery, API and system tests against
+# MONGODB_URI (a replica set or Atlas; each test uses a database of its own,
+# dropped after it) instead of the embedded FerretDB. Skips without it.
+MONGO_TEST_PKGS := ./models/... ./service/... ./delivery/... ./handlers/... ./tests/system/...
+test-mongo:
+	@if [ -z "$(MONGODB_URI)" ]; then echo "test-mongo: skipped (set MONGODB_URI=mongodb://... to run the store and system tests against it)"; exit 0; fi; \
+	env -u MONGODB_URI VETTED_TEST_MONGODB_URI="$(MONGODB_URI)" $(GO) test -race -count=1 -p 1 $(MONGO_TEST_PKGS)
 
 test-ui: ui-deps
 	cd $(UI) && npm test
@@ -69,3 +77,10 @@ clean:
 bench:
 	$(GO) build -trimpath -ldflags="-s -w" -o $(BIN) ./cmd/vetted
 	bash bench/run.sh
+
+# scale: restart time, resident memory at rest and data size with
+# SCALE_ARTICLES (10000) published articles (bench/scale.sh; seeding takes
+# a while: SCALE_DATA=dir keeps the seeded data for the next run).
+scale:
+	$(GO) build -trimpath -ldflags="-s -w" -o $(BIN) ./cmd/vetted
+	bash bench/scale.sh

@@ -26,6 +26,7 @@ func TestBinary(t *testing.T) {
 	t.Run("CrashKeepsEveryAcknowledgedChange", func(t *testing.T) { testCrash(t, bin) })
 	t.Run("TamperedEventIsNamed", func(t *testing.T) { testTamper(t, bin) })
 	t.Run("AuditTrailFilters", func(t *testing.T) { testAuditFilters(t, bin) })
+	t.Run("BackupDuringWrites", func(t *testing.T) { testBackupDuringWrites(t, bin) })
 }
 
 // crashAck is a change the server acknowledged with 2xx.

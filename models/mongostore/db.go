@@ -44,16 +44,22 @@ type DB struct {
 // Connect opens the client, checks the server answers and creates every
 // collection and index Vetted needs.
 func Connect(ctx context.Context, uri, name string) (*DB, error) {
+	return ConnectTimeout(ctx, uri, name, 5*time.Second)
+}
+
+// ConnectTimeout is Connect with another bound on every operation: tools
+// that read whole collections (backup, restore) need more than a request.
+func ConnectTimeout(ctx context.Context, uri, name string, opTimeout time.Duration) (*DB, error) {
 	opts := options.Client().ApplyURI(uri).
 		SetServerSelectionTimeout(2 * time.Second).
 		SetConnectTimeout(2 * time.Second).
-		SetTimeout(5 * time.Second).
+		SetTimeout(opTimeout).
 		SetMaxPoolSize(64)
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	d := &DB{Client: client, DB: client.Database(name), OpTimeout: 5 * time.Second}
+	d := &DB{Client: client, DB: client.Database(name), OpTimeout: opTimeout}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := client.Ping(pingCtx, nil); err != nil {

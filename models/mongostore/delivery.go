@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/vetted-cms/vetted/models"
 )
@@ -19,9 +20,22 @@ type DeliveryStore struct{ db *DB }
 // NewDeliveryStore returns a DeliveryStore on db.
 func NewDeliveryStore(db *DB) *DeliveryStore { return &DeliveryStore{db: db} }
 
-// PublishedAll reads the whole projection (start-up only).
+// PublishedAll reads the whole projection (start-up only), without each
+// document's served copy (Doc): start-up rebuilds it from Base, and
+// decoding both held two copies of every published article at once.
 func (s *DeliveryStore) PublishedAll(ctx context.Context) ([]models.PublishedDoc, error) {
-	return all[models.PublishedDoc](ctx, s.db, CollPublished, nil)
+	cur, err := s.db.DB.Collection(CollPublished).Find(ctx, bson.D{},
+		// Small batches: each round trip must fit in the operation timeout
+		// even on a loaded machine (FerretDB decodes whole documents).
+		options.Find().SetBatchSize(20).SetProjection(bson.D{{Key: "doc", Value: 0}}))
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	var out []models.PublishedDoc
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, mapErr(err)
+	}
+	return out, nil
 }
 
 // Published reads one slug's projection document; ErrNotFound.

@@ -5,6 +5,7 @@ package system
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vetted-cms/vetted/models/mongostore"
 )
 
 var binary string
@@ -116,6 +119,40 @@ func (p *proc) kill() {
 		_, _ = p.cmd.Process.Wait()
 	}
 }
+
+// testURI is the MongoDB the system tests run against instead of the
+// embedded database (make test-mongo), or "".
+var testURI = os.Getenv(mongostore.TestURIEnv)
+
+// dbEnv is the environment that puts a server's data in dir: the
+// embedded database there, or with testURI a database of its own on that
+// server (one per dir, dropped when the test ends).
+func dbEnv(t *testing.T, dir string) []string {
+	t.Helper()
+	if testURI == "" {
+		return []string{"VETTED_DATA_DIR=" + dir}
+	}
+	testDBsMu.Lock()
+	defer testDBsMu.Unlock()
+	name, ok := testDBs[dir]
+	if !ok {
+		name = mongostore.TestDBName()
+		testDBs[dir] = name
+		t.Cleanup(func() {
+			ctx := context.Background()
+			if db, err := mongostore.Connect(ctx, testURI, name); err == nil {
+				_ = db.DB.Drop(ctx)
+				_ = db.Close(ctx)
+			}
+		})
+	}
+	return []string{"VETTED_DATA_DIR=" + dir, "MONGODB_URI=" + testURI, "VETTED_DB=" + name}
+}
+
+var (
+	testDBsMu sync.Mutex
+	testDBs   = map[string]string{}
+)
 
 // startDB runs `vetted db` on addr with its files in dir.
 func startDB(t *testing.T, dir, addr string) *proc {

@@ -10,7 +10,7 @@ import (
 // email, password hash, token hash or internal detail in any delivery
 // response or error.
 func TestResponseHygiene(t *testing.T) {
-	srv := startServer(t, "VETTED_DATA_DIR="+t.TempDir(), "VETTED_DEMO=1", "VETTED_PUBLIC_DELIVERY=1")
+	srv := startServer(t, append(dbEnv(t, t.TempDir()), "VETTED_DEMO=1", "VETTED_PUBLIC_DELIVERY=1")...)
 
 	for _, path := range []string{"/admin/", "/admin/articles/x", "/api/admin/me"} {
 		resp, err := http.Get(srv.URL + path)

@@ -11,11 +11,16 @@ import (
 func twoInstances(t *testing.T) (db *proc, a, b *proc, dbAddr, dir string) {
 	t.Helper()
 	dir = t.TempDir()
-	dbAddr = freeAddr(t)
-	db = startDB(t, dir, dbAddr)
-	uri := "MONGODB_URI=mongodb://" + dbAddr + "/"
-	a = startServer(t, uri, "VETTED_DEMO=1", "VETTED_PUBLIC_DELIVERY=1")
-	b = startServer(t, uri, "VETTED_PUBLIC_DELIVERY=1")
+	var env []string
+	if testURI != "" { // make test-mongo: both on the given server
+		env = dbEnv(t, dir)
+	} else {
+		dbAddr = freeAddr(t)
+		db = startDB(t, dir, dbAddr)
+		env = []string{"MONGODB_URI=mongodb://" + dbAddr + "/"}
+	}
+	a = startServer(t, append(env, "VETTED_DEMO=1", "VETTED_PUBLIC_DELIVERY=1")...)
+	b = startServer(t, append(env, "VETTED_PUBLIC_DELIVERY=1")...)
 	return
 }
 

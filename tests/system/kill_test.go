@@ -18,7 +18,7 @@ func TestKill9DuringWrites(t *testing.T) {
 	dir := t.TempDir()
 	rounds := 3
 	for round := 0; round < rounds; round++ {
-		env := []string{"VETTED_DATA_DIR=" + dir, "VETTED_DEMO=1", "VETTED_PUBLIC_DELIVERY=1"}
+		env := append(dbEnv(t, dir), "VETTED_DEMO=1", "VETTED_PUBLIC_DELIVERY=1")
 		srv := startServer(t, env...)
 		writer := login(t, srv.URL, "writer@vetted.local")
 		type ack struct {
@@ -118,7 +118,7 @@ func TestKill9DuringWrites(t *testing.T) {
 		_, _ = srv.cmd.Process.Wait()
 
 		v := exec.Command(binary, "audit", "verify")
-		v.Env = append(v.Environ(), "VETTED_DATA_DIR="+dir)
+		v.Env = append(v.Environ(), dbEnv(t, dir)...)
 		vout, err := v.CombinedOutput()
 		if err != nil || !strings.Contains(string(vout), "audit chain OK") {
 			t.Fatalf("round %d: vetted audit verify: %v\n%s", round, err, vout)
