@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
@@ -68,6 +69,12 @@ func newValidator() *validator.Validate {
 			return true
 		}
 		return ValidLink(raw)
+	}))
+	// plaintext: UTF-8 text without control characters but newlines
+	// (descriptions shown as they are: alt text, captions, credits).
+	must(v.RegisterValidation("plaintext", func(fl validator.FieldLevel) bool {
+		t := fl.Field().String()
+		return utf8.ValidString(t) && !strings.ContainsFunc(t, func(r rune) bool { return unicode.IsControl(r) && r != '\n' })
 	}))
 	must(v.RegisterValidation("rolename", func(fl validator.FieldLevel) bool {
 		r := fl.Field().String()
@@ -180,7 +187,8 @@ var messages = map[string]func(fe validator.FieldError) string{
 	"oneof": func(fe validator.FieldError) string {
 		return "one of " + strings.Join(strings.Fields(fe.Param()), ", ")
 	},
-	"rolename": func(validator.FieldError) string { return "a role name: lowercase letters, digits and _" },
+	"rolename":  func(validator.FieldError) string { return "a role name: lowercase letters, digits and _" },
+	"plaintext": func(validator.FieldError) string { return "UTF-8 text without control characters" },
 	"alt_required": func(validator.FieldError) string {
 		return "required when the image is set: describe the picture for people who cannot see it"
 	},
