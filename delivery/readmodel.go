@@ -223,6 +223,8 @@ type Options struct {
 	ImageHosts []string
 	// Settings, when set, supplies the site settings at Load.
 	Settings SettingsSource
+	// Media, when set, gives hero images of the library their size and srcset.
+	Media MediaLookup
 	// RetryEvery is how often a change that could not be built (database
 	// down) is tried again.
 	RetryEvery time.Duration
@@ -246,6 +248,7 @@ type ReadModel struct {
 	proj     Projection
 	log      *slog.Logger
 	retry    time.Duration
+	media    MediaLookup
 
 	cur atomic.Pointer[index]
 
@@ -305,7 +308,7 @@ func New(articles Articles, users Users, proj Projection, o Options) *ReadModel 
 	if o.MissTTL <= 0 {
 		o.MissTTL = time.Second
 	}
-	m := &ReadModel{articles: articles, users: users, proj: proj, log: o.Logger, retry: o.RetryEvery,
+	m := &ReadModel{articles: articles, users: users, proj: proj, log: o.Logger, retry: o.RetryEvery, media: o.Media,
 		cursor: o.Cursor, misses: missBudget{perSec: o.MissChecks}, missTTL: o.MissTTL,
 		bases: map[string]*base{}, applied: map[string]int64{}, history: map[string]string{},
 		firstPub: map[string]time.Time{}, entries: map[string]*Entry{}, persisted: map[string]string{},
@@ -708,6 +711,7 @@ func (m *ReadModel) buildLocked(ctx context.Context, a *models.Article, c *model
 	if err := m.loadPeopleLocked(ctx, s.people()); err != nil {
 		return nil, err
 	}
+	withMedia(s, m.media)
 	return &base{snap: s, liveKey: liveKey(a)}, nil
 }
 

@@ -58,16 +58,16 @@ type CTA struct {
 
 // Summary is a published article in lists and in `related`.
 type Summary struct {
-	Slug             string        `json:"slug"`
-	Title            string        `json:"title"`
-	Summary          string        `json:"summary"`
-	Topics           []string      `json:"topics"`
-	HeroImage        *models.Image `json:"heroImage"`
-	Reviewer         Person        `json:"reviewer"`
-	LastReviewed     time.Time     `json:"lastReviewed"`
-	FirstPublishedAt time.Time     `json:"firstPublishedAt"`
-	PublishedAt      time.Time     `json:"publishedAt"`
-	UpdatedAt        time.Time     `json:"updatedAt"`
+	Slug             string     `json:"slug"`
+	Title            string     `json:"title"`
+	Summary          string     `json:"summary"`
+	Topics           []string   `json:"topics"`
+	HeroImage        *HeroImage `json:"heroImage"`
+	Reviewer         Person     `json:"reviewer"`
+	LastReviewed     time.Time  `json:"lastReviewed"`
+	FirstPublishedAt time.Time  `json:"firstPublishedAt"`
+	PublishedAt      time.Time  `json:"publishedAt"`
+	UpdatedAt        time.Time  `json:"updatedAt"`
 }
 
 // Snapshot is the delivery document of one published article. Dates,
@@ -84,7 +84,7 @@ type Snapshot struct {
 	KeyTakeaways     []string                `json:"keyTakeaways"`
 	Sections         []Section               `json:"sections"`
 	ClinicianTake    *ClinicianTake          `json:"clinicianTake"`
-	HeroImage        *models.Image           `json:"heroImage"`
+	HeroImage        *HeroImage              `json:"heroImage"`
 	Topics           []string                `json:"topics"`
 	Related          []Summary               `json:"related"`
 	CTA              *CTA                    `json:"cta"`
@@ -150,6 +150,8 @@ type LDImage struct {
 	Type    string `json:"@type"`
 	URL     string `json:"url"`
 	Caption string `json:"caption,omitempty"`
+	Width   int    `json:"width,omitempty"`
+	Height  int    `json:"height,omitempty"`
 }
 
 // LDThing is a schema.org Thing named by a topic.
@@ -232,7 +234,7 @@ func Build(a *models.Article, c models.Content, firstPublished time.Time, r *Ren
 		ID: a.ID, Slug: l.Slug, Title: c.Title, Summary: c.Summary,
 		KeyTakeaways: append([]string{}, c.KeyTakeaways...),
 		Sections:     make([]Section, len(c.Sections)),
-		HeroImage:    c.HeroImage, Topics: append([]string{}, c.Topics...),
+		HeroImage:    heroImage(c.HeroImage), Topics: append([]string{}, c.Topics...),
 		Related: []Summary{}, SEO: c.SEO,
 		Author: Person{ID: a.AuthorID},
 		Review: Review{Reviewer: reviewer, ReviewedAt: reviewedAt, NextReviewDue: a.NextReviewDue},

@@ -48,6 +48,8 @@ type Deps struct {
 	Search SearchIndex
 	// Settings supplies the site settings at start (nil: none yet).
 	Settings SettingsSource
+	// Media, when set, is the media library (hero image sizes, srcset).
+	Media MediaLookup
 }
 
 // System is the wired delivery side.
@@ -63,7 +65,7 @@ type System struct {
 // caller connects Model.OnApply to the article store and Model to the
 // service as its Publisher, then calls Start.
 func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
-	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts})
+	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts, Media: d.Media})
 	m.Search = d.Search
 	if err := m.Load(ctx); err != nil {
 		return nil, err

@@ -68,6 +68,13 @@ var routeAccess = map[string][]string{
 	"DELETE /api/admin/webhooks/:id":             {asAdmin},
 	"GET /api/admin/webhooks/:id/deliveries":     {asAdmin},
 	"GET /api/openapi.json":                      {public},
+	"GET /api/admin/media":                       {asWriter, asClinician, asEditor, asAdmin},
+	"POST /api/admin/media":                      {asWriter, asEditor},
+	"GET /api/admin/media/:id":                   {asWriter, asClinician, asEditor, asAdmin},
+	"PATCH /api/admin/media/:id":                 {asWriter, asEditor},
+	"DELETE /api/admin/media/:id":                {asEditor, asAdmin},
+	"GET /media/:hash/:file":                     {public},
+	"HEAD /media/:hash/:file":                    {public},
 	"OPTIONS /api/v1/articles":                   {public},
 	"OPTIONS /api/v1/articles/:slug":             {public},
 	"OPTIONS /api/v1/topics":                     {public},
@@ -88,6 +95,7 @@ var routeAccess = map[string][]string{
 func newFullApp(t *testing.T) *testApp {
 	t.Helper()
 	a := newTestApp(t)
+	withMedia(t, a)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	idx, err := search.New()

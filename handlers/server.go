@@ -64,6 +64,8 @@ type Server struct {
 	Ready []ReadyCheck
 
 	adminRoutes []gin.RouteInfo // the /api/admin routes, for /me's permissions
+	// Media, when set, serves the media library and its files.
+	Media *MediaAPI
 }
 
 // Router returns the complete route table.
@@ -117,6 +119,10 @@ func (s *Server) Router() *gin.Engine {
 	a.PUT("/settings", s.putSettings)
 	if s.Extra != nil {
 		s.Extra(a)
+	}
+	if s.Media != nil {
+		s.Media.Register(a)
+		s.Media.RegisterFiles(r)
 	}
 	if s.Delivery != nil {
 		s.Delivery(r)

@@ -61,8 +61,10 @@ func (t *ClinicianTake) Hash() string {
 // Given reports whether the take has words.
 func (t *ClinicianTake) Given() bool { return t != nil && t.Body != "" }
 
-// Image is a picture with its required alternative text. MediaID is
-// reserved for the media library.
+// Image is a picture with its required alternative text. MediaID names
+// an image of the media library; the service then fills URL (and the
+// texts the article leaves empty) from the library, so the alt text the
+// clinician signs is the one in the content.
 type Image struct {
 	MediaID string `json:"mediaId,omitempty" bson:"mediaId,omitempty" validate:"max=64"`
 	URL     string `json:"url" bson:"url" validate:"omitempty,imageurl"`

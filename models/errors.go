@@ -65,3 +65,7 @@ func Errorf(sentinel error, format string, args ...any) *Error {
 func Invalid(msg string, fields map[string]string) *Error {
 	return &Error{Err: ErrInvalid, Message: msg, Fields: fields}
 }
+
+// ErrUnsupported: the upload is not a kind of file Vetted accepts (415);
+// the same sentinel as ErrUnsupportedMedia.
+var ErrUnsupported = ErrUnsupportedMedia

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
@@ -73,6 +74,12 @@ func newValidator() *validator.Validate {
 	// webhookevent: one of WebhookEvents, the one list of subscribable events.
 	must(v.RegisterValidation("webhookevent", func(fl validator.FieldLevel) bool {
 		return slices.Contains(WebhookEvents, fl.Field().String())
+	}))
+	// plaintext: UTF-8 text without control characters but newlines
+	// (descriptions shown as they are: alt text, captions, credits).
+	must(v.RegisterValidation("plaintext", func(fl validator.FieldLevel) bool {
+		t := fl.Field().String()
+		return utf8.ValidString(t) && !strings.ContainsFunc(t, func(r rune) bool { return unicode.IsControl(r) && r != '\n' })
 	}))
 	must(v.RegisterValidation("rolename", func(fl validator.FieldLevel) bool {
 		r := fl.Field().String()
@@ -187,6 +194,7 @@ var messages = map[string]func(fe validator.FieldError) string{
 	},
 	"webhookevent": func(validator.FieldError) string { return "one of " + strings.Join(WebhookEvents, ", ") },
 	"rolename":     func(validator.FieldError) string { return "a role name: lowercase letters, digits and _" },
+	"plaintext":    func(validator.FieldError) string { return "UTF-8 text without control characters" },
 	"alt_required": func(validator.FieldError) string {
 		return "required when the image is set: describe the picture for people who cannot see it"
 	},

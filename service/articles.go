@@ -118,7 +118,7 @@ func (s *Service) createArticle(ctx context.Context, actor *models.User, c model
 	if c.Slug == "" {
 		c.Slug = models.Slugify(c.Title)
 	}
-	f := c.Validate()
+	f := s.validateContent(&c)
 	if c.Title == "" {
 		f["title"] = "required"
 	}
@@ -157,7 +157,7 @@ func (s *Service) UpdateArticle(ctx context.Context, actor *models.User, id stri
 		return nil, err
 	}
 	c.Normalize()
-	if f := c.Validate(); len(f) > 0 {
+	if f := s.validateContent(&c); len(f) > 0 {
 		return nil, models.Invalid("the article is not valid", f)
 	}
 	if c.Slug == "" {

@@ -66,6 +66,12 @@ type Publisher interface {
 	Published(ctx context.Context, a *models.Article) error
 }
 
+// MediaResolver fills an article's library images (heroImage.mediaId)
+// and reports references to images the library does not hold.
+type MediaResolver interface {
+	Resolve(c *models.Content) map[string]string
+}
+
 // Service holds the use cases.
 type Service struct {
 	Articles ArticleStore
@@ -80,6 +86,8 @@ type Service struct {
 	AuditVerifier *audit.Verifier
 	// Settings keeps the site settings (nil: the settings routes answer 500).
 	Settings SettingsStore
+	// Media, when set, resolves library images on every save.
+	Media MediaResolver
 
 	Now            func() time.Time
 	ReviewInterval time.Duration
@@ -232,4 +240,19 @@ func (s *Service) RecoverOutbox(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// validateContent is Validate after the media library has filled the
+// images the content names (so the alt text hashed and signed is the
+// one delivered).
+func (s *Service) validateContent(c *models.Content) map[string]string {
+	var mf map[string]string
+	if s.Media != nil {
+		mf = s.Media.Resolve(c)
+	}
+	f := c.Validate()
+	for k, v := range mf {
+		f[k] = v
+	}
+	return f
 }

@@ -43,6 +43,9 @@ type config struct {
 	TrustedProxies      []string
 	auditConfig         // audit_cmd.go
 	ImageHosts          []string
+	// MediaURL is where media blobs live (wire_media.go); empty: the
+	// directory "media" under DataDir.
+	MediaURL string
 }
 
 // option is one row of the options table: variable, default, parser.
@@ -201,6 +204,13 @@ var options = []option{
 			}
 			c.ImageHosts = append(c.ImageHosts, h)
 		}
+		return nil
+	}},
+	{"VETTED_MEDIA_URL", "", "where media blobs live: file:///dir, s3://bucket, gs://bucket, azblob://container (default: media/ under the data dir)", func(c *config, v string) error {
+		if v != "" && !strings.HasPrefix(v, "file://") && !strings.HasPrefix(v, "s3://") && !strings.HasPrefix(v, "gs://") && !strings.HasPrefix(v, "azblob://") {
+			return errors.New("must be a file://, s3://, gs:// or azblob:// URL")
+		}
+		c.MediaURL = v
 		return nil
 	}},
 	{"VETTED_WEBHOOK_ALLOW_PRIVATE", "", "1: webhooks may target loopback, private and link-local addresses", boolOpt(func(c *config) *bool { return &c.WebhookAllowPrivate })},

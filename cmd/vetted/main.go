@@ -21,6 +21,7 @@ import (
 	adminui "github.com/vetted-cms/vetted/admin-ui"
 	"github.com/vetted-cms/vetted/audit"
 	"github.com/vetted-cms/vetted/handlers"
+	"github.com/vetted-cms/vetted/media"
 	"github.com/vetted-cms/vetted/metrics"
 	"github.com/vetted-cms/vetted/models/mongostore"
 	"github.com/vetted-cms/vetted/policies"
@@ -102,6 +103,7 @@ type app struct {
 	closeDB  func(context.Context)
 	// checkpoints signs the log's head (audit_cmd.go); serve only.
 	checkpoints *audit.Checkpointer
+	media       *media.Library // set by wireMedia
 }
 
 func open(ctx context.Context, cfg config) (*app, error) { return openObserved(ctx, cfg, nil) }
@@ -174,6 +176,12 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
 		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies,
 		Metrics: m, MetricsToken: cfg.MetricsToken, AccessLog: accessLog, ImageHosts: cfg.ImageHosts}
+	closeMedia, err := wireMedia(ctx, cfg, a, srv)
+	if err != nil {
+		fmt.Fprintf(stderr, "vetted: media: %v\n", err)
+		return 1
+	}
+	defer closeMedia()
 	wireDelivery(ctx, cfg, a, srv, m)
 	wireFollower(cfg, a, srv, m)
 	// Loading decodes every article head, event and snapshot once; hand

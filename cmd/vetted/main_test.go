@@ -307,6 +307,11 @@ func TestWiredRoutesAndPolicyAgree(t *testing.T) {
 	}
 	defer a.closeDB(context.Background())
 	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db}
+	closeMedia, err := wireMedia(ctx, cfg, a, srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeMedia()
 	wireDelivery(ctx, cfg, a, srv, metrics.New())
 	registered := map[string]bool{}
 	roles := a.policy.Roles()

@@ -29,11 +29,15 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 		}})
 		return
 	}
-	sys, err := delivery.Setup(ctx, delivery.Deps{Search: idx,
+	deps := delivery.Deps{Search: idx,
 		Articles: a.articles, Users: a.svc.Users, Store: mongostore.NewDeliveryStore(a.db),
 		Audit: a.articles.Log, Tokens: a.svc, Policy: a.policy, Cursor: a.articles.Log.Cursor,
 		Settings: mongostore.NewSettingsStore(a.db),
-	}, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m, ImageHosts: cfg.ImageHosts,
+	}
+	if a.media != nil {
+		deps.Media = a.media
+	}
+	sys, err := delivery.Setup(ctx, deps, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m, ImageHosts: cfg.ImageHosts,
 		Presence: delivery.PresenceOptions{MaxWait: cfg.PublishWait}})
 	if err != nil {
 		// Only a database failure during start-up gets here; serve is
@@ -74,6 +78,12 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 // instance's publishes, applied before the request answers).
 func attachDelivery(articles *mongostore.ArticleStore, svc *service.Service, sys *delivery.System) {
 	articles.OnApply = sys.Model.OnApply
-	articles.OnOther = sys.OnOther
+	prev := articles.OnOther // the media library's, when wired first
+	articles.OnOther = func(ev *models.Event) {
+		sys.OnOther(ev)
+		if prev != nil {
+			prev(ev)
+		}
+	}
 	svc.Publish = sys.Model
 }

@@ -28,9 +28,10 @@ const (
 	CollMeta       = "meta"
 	CollSlugs      = "slugs"
 	CollInstances  = "instances"
+	CollMedia      = "media"
 )
 
-var allCollections = []string{CollEvents, CollArticles, CollPublished, CollUsers, CollSessions, CollTokens, CollWebhooks, CollDeliveries, CollMeta, CollSlugs, CollInstances}
+var allCollections = []string{CollEvents, CollArticles, CollPublished, CollUsers, CollSessions, CollTokens, CollWebhooks, CollDeliveries, CollMeta, CollSlugs, CollInstances, CollMedia}
 
 // DB is a connection to Vetted's database.
 type DB struct {
