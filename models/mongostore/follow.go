@@ -2,15 +2,12 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-
-	"github.com/vetted-cms/vetted/models"
 )
 
 // Follow keeps this instance's projections current with every instance's
@@ -103,39 +100,5 @@ func (l *Log) SinceSync() time.Duration {
 // Behind counts the events in the database past this instance's cursor,
 // probing _ids from the cursor on (one read when caught up).
 func (l *Log) Behind(ctx context.Context) (int64, error) {
-	cur := l.Cursor()
-	exists := func(seq int64) (bool, error) {
-		var d struct {
-			ID string `bson:"_id"`
-		}
-		err := l.db.get(ctx, CollEvents, models.SeqID(seq), &d)
-		if errors.Is(err, models.ErrNotFound) {
-			return false, nil
-		}
-		return err == nil, err
-	}
-	lo, hi := int64(0), int64(1) // cur+lo exists (or lo = 0), cur+hi unknown
-	for {
-		ok, err := exists(cur + hi)
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			break
-		}
-		lo, hi = hi, hi*2
-	}
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		ok, err := exists(cur + mid)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return lo, nil
+	return l.countAfter(ctx, l.Cursor())
 }

@@ -65,17 +65,24 @@ func (l *Log) Cursor() int64 {
 // by probing _ids: sequence numbers are contiguous because each is claimed
 // only after its predecessor was read.
 func (l *Log) FindTail(ctx context.Context) (int64, error) {
+	return l.countAfter(ctx, 0)
+}
+
+// countAfter counts the events stored contiguously after seq base, probing
+// _ids (one read when there are none): doubling steps find a missing
+// one, then bisection finds the last that exists.
+func (l *Log) countAfter(ctx context.Context, base int64) (int64, error) {
 	exists := func(seq int64) (bool, error) {
 		var d struct {
 			ID string `bson:"_id"`
 		}
-		err := l.db.get(ctx, CollEvents, models.SeqID(seq), &d)
+		err := l.db.get(ctx, CollEvents, models.SeqID(base+seq), &d)
 		if errors.Is(err, models.ErrNotFound) {
 			return false, nil
 		}
 		return err == nil, err
 	}
-	lo, hi := int64(0), int64(1) // lo exists (0 = empty log), hi unknown
+	lo, hi := int64(0), int64(1) // base+lo exists (or lo = 0), base+hi unknown
 	for {
 		ok, err := exists(hi)
 		if err != nil {
@@ -86,7 +93,7 @@ func (l *Log) FindTail(ctx context.Context) (int64, error) {
 		}
 		lo, hi = hi, hi*2
 	}
-	for hi-lo > 1 { // lo exists, hi does not
+	for hi-lo > 1 { // base+lo exists, base+hi does not
 		mid := lo + (hi-lo)/2
 		ok, err := exists(mid)
 		if err != nil {
