@@ -391,3 +391,48 @@ func mustPolicy(t *testing.T) *policies.Enforcer {
 	}
 	return p
 }
+
+// TestPublicURL: with a public URL (VETTED_PUBLIC_URL) a library image is
+// delivered at an absolute address everywhere it appears — hero, JSON-LD
+// image, inline images in html, profile photos, the publisher logo —
+// while other hosts' images, links and the Markdown stay as written.
+func TestPublicURL(t *testing.T) {
+	const pub = "https://cms.example.org/cms"
+	r := delivery.NewRenderer([]string{"images.example.org"}).WithPublicURL(pub + "/")
+	body := "![A lamp](/media/abc/640.jpg) ![Trees](https://images.example.org/t.jpg)\n\n[see](https://example.org/media/x) and `src=\"/media/no\"`"
+	c := models.Content{Slug: "s", Title: "T", Summary: "S", Sections: []models.Section{{Body: body}},
+		HeroImage: &models.Image{URL: "/media/abc/1200.jpg", Alt: "A lamp by a bed"}}
+	s, err := delivery.Build(signed(c), c, time.Time{}, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Decorate(delivery.Profiles{People: map[string]*models.User{
+		"u_w": {ID: "u_w", Name: "Wren", PhotoURL: "/media/def/320.jpg", PhotoAlt: "Wren"},
+	}, Settings: models.Settings{Publisher: models.Publisher{Name: "Calm Minds", LogoURL: "/media/fff/200.png"}}, Media: r})
+	html := s.Sections[0].HTML
+	for _, want := range []string{`src="` + pub + `/media/abc/640.jpg"`, `src="https://images.example.org/t.jpg"`, `href="https://example.org/media/x"`, `src=&#34;/media/no&#34;`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("html lacks %s:\n%s", want, html)
+		}
+	}
+	if s.Sections[0].Body != body {
+		t.Errorf("the signed Markdown changed: %q", s.Sections[0].Body)
+	}
+	if s.HeroImage.URL != pub+"/media/abc/1200.jpg" || s.JSONLD.Image.URL != pub+"/media/abc/1200.jpg" {
+		t.Errorf("hero %q, JSON-LD image %q", s.HeroImage.URL, s.JSONLD.Image.URL)
+	}
+	if s.Author.PhotoURL != pub+"/media/def/320.jpg" || s.JSONLD.Author.Image != pub+"/media/def/320.jpg" {
+		t.Errorf("author photo %q / %q", s.Author.PhotoURL, s.JSONLD.Author.Image)
+	}
+	if s.Publisher.LogoURL != pub+"/media/fff/200.png" || s.JSONLD.Publisher.Logo.URL != pub+"/media/fff/200.png" {
+		t.Errorf("logo %q / %+v", s.Publisher.LogoURL, s.JSONLD.Publisher.Logo)
+	}
+	// Without a public URL nothing changes.
+	plain, err := delivery.Build(signed(c), c, time.Time{}, delivery.NewRenderer(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.HeroImage.URL != "/media/abc/1200.jpg" || !strings.Contains(plain.Sections[0].HTML, `src="/media/abc/640.jpg"`) {
+		t.Errorf("relative URLs changed without a public URL: %q %s", plain.HeroImage.URL, plain.Sections[0].HTML)
+	}
+}

@@ -26,25 +26,28 @@ type MediaLookup interface {
 	Get(id string) (*models.Media, bool)
 }
 
-func heroImage(i *models.Image) *HeroImage {
+// heroImage is the delivered hero image; r makes a library image's URL
+// absolute when a public URL is set.
+func heroImage(i *models.Image, r *Renderer) *HeroImage {
 	if i == nil || i.URL == "" {
 		return nil
 	}
-	return &HeroImage{URL: i.URL, Alt: i.Alt, Caption: i.Caption, Credit: i.Credit, MediaID: i.MediaID}
+	return &HeroImage{URL: r.MediaURL(i.URL), Alt: i.Alt, Caption: i.Caption, Credit: i.Credit, MediaID: i.MediaID}
 }
 
 // withMedia adds the library's size and renditions to a snapshot's hero
-// image (they are facts of the stored file, not of the signed content).
-func withMedia(s *Snapshot, lib MediaLookup) {
+// image (they are facts of the stored file, not of the signed content);
+// r makes the renditions' URLs absolute when a public URL is set.
+func withMedia(s *Snapshot, lib MediaLookup, r *Renderer) {
 	hi := s.HeroImage
 	if lib == nil || hi == nil || hi.MediaID == "" {
 		return
 	}
 	m, ok := lib.Get(hi.MediaID)
-	if !ok || media.URL(m.Hash, m.Width, m.Ext) != hi.URL {
+	if !ok || r.MediaURL(media.URL(m.Hash, m.Width, m.Ext)) != hi.URL {
 		return
 	}
-	hi.Width, hi.Height, hi.Srcset = m.Width, m.Height, media.Srcset(m)
+	hi.Width, hi.Height, hi.Srcset = m.Width, m.Height, media.Srcset(m, r.publicURL())
 	if s.JSONLD.Image != nil {
 		s.JSONLD.Image.Width, s.JSONLD.Image.Height = m.Width, m.Height
 	}

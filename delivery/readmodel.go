@@ -225,6 +225,9 @@ type Options struct {
 	Settings SettingsSource
 	// Media, when set, gives hero images of the library their size and srcset.
 	Media MediaLookup
+	// PublicURL, when set (VETTED_PUBLIC_URL), makes delivered library
+	// image URLs absolute: hero url, srcset, JSON-LD image, inline images.
+	PublicURL string
 	// RetryEvery is how often a change that could not be built (database
 	// down) is tried again.
 	RetryEvery time.Duration
@@ -312,7 +315,7 @@ func New(articles Articles, users Users, proj Projection, o Options) *ReadModel 
 		cursor: o.Cursor, misses: missBudget{perSec: o.MissChecks}, missTTL: o.MissTTL,
 		bases: map[string]*base{}, applied: map[string]int64{}, history: map[string]string{},
 		firstPub: map[string]time.Time{}, entries: map[string]*Entry{}, persisted: map[string]string{},
-		people: map[string]*models.User{}, setSrc: o.Settings, render: NewRenderer(o.ImageHosts), profiles: map[string]bool{},
+		people: map[string]*models.User{}, setSrc: o.Settings, render: NewRenderer(o.ImageHosts).WithPublicURL(o.PublicURL), profiles: map[string]bool{},
 		wake: make(chan struct{}, 1), pending: map[string]*models.Article{}}
 	m.mu.Lock()
 	m.rebuildLocked()
@@ -353,7 +356,7 @@ func (m *ReadModel) Load(ctx context.Context) error {
 		if a.Live == nil {
 			continue
 		}
-		key := liveKey(a)
+		key := m.liveKey(a)
 		if d := stored[a.Live.Slug]; d != nil && d.ArticleID == a.ID && d.State == models.SlugLive && d.LiveKey == key {
 			var s Snapshot
 			if err := json.Unmarshal([]byte(d.Base), &s); err == nil && s.ContentHash == a.Live.ContentHash {
@@ -596,7 +599,7 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 		if prev != nil {
 			ch = &Change{Event: models.EventArticleUnpublished, Slug: prev.Slug, Title: prev.Summary.Title}
 		}
-	} else if old := m.bases[a.ID]; old != nil && old.liveKey == liveKey(a) {
+	} else if old := m.bases[a.ID]; old != nil && old.liveKey == m.liveKey(a) {
 		// Nothing live changed (e.g. a newer version was scheduled).
 		m.applied[a.ID] = a.Version
 		m.mu.Unlock()
@@ -711,9 +714,14 @@ func (m *ReadModel) buildLocked(ctx context.Context, a *models.Article, c *model
 	if err := m.loadPeopleLocked(ctx, s.people()); err != nil {
 		return nil, err
 	}
-	withMedia(s, m.media)
-	return &base{snap: s, liveKey: liveKey(a)}, nil
+	withMedia(s, m.media, m.render)
+	return &base{snap: s, liveKey: m.liveKey(a)}, nil
 }
+
+// liveKey is what a snapshot of a was built from: its live version and
+// how this read model renders it (a stored snapshot built under another
+// public URL is rebuilt).
+func (m *ReadModel) liveKey(a *models.Article) string { return liveKey(a) + m.render.key() }
 
 // loadPeopleLocked reads the profiles of the people a snapshot names
 // (refreshed on every build; a known profile stands in when the database
@@ -750,7 +758,7 @@ func (m *ReadModel) decoratedLocked(b *base) *Snapshot {
 		return b.dec
 	}
 	d := *b.snap
-	d.Decorate(Profiles{People: m.people, Settings: m.settings})
+	d.Decorate(Profiles{People: m.people, Settings: m.settings, Media: m.render})
 	b.dec, b.decSig = &d, sig
 	return b.dec
 }

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"bytes"
+	"html"
 	"regexp"
 	"strings"
 	"sync"
@@ -21,6 +22,9 @@ import (
 // text. The admin UI's previews apply the same rules.
 type Renderer struct {
 	policy *bluemonday.Policy
+	// base, when set, is the public address library images (/media/…)
+	// are delivered under: "https://cms.example.org" (no trailing slash).
+	base string
 }
 
 // NewRenderer returns a renderer whose images may come from /media/ and
@@ -43,6 +47,41 @@ func NewRenderer(imageHosts []string) *Renderer {
 	p.AllowAttrs("src").Matching(imageSrcRE(imageHosts)).OnElements("img")
 	p.AllowAttrs("alt").OnElements("img")
 	return &Renderer{policy: p}
+}
+
+// WithPublicURL returns a copy of r that delivers library images
+// (/media/…) as absolute URLs under base (VETTED_PUBLIC_URL): for sites
+// and feeds on other hosts. The Markdown itself, what the clinician
+// signed, keeps its relative URLs; only what is delivered changes.
+func (r *Renderer) WithPublicURL(base string) *Renderer {
+	cp := *r
+	cp.base = strings.TrimRight(base, "/")
+	return &cp
+}
+
+// MediaURL is u as delivered: absolute under the public URL when u is a
+// library image (/media/…) and a public URL is set; else u unchanged.
+func (r *Renderer) MediaURL(u string) string {
+	if r == nil || r.base == "" || !strings.HasPrefix(u, "/media/") {
+		return u
+	}
+	return r.base + u
+}
+
+func (r *Renderer) publicURL() string {
+	if r == nil {
+		return ""
+	}
+	return r.base
+}
+
+// key names what, besides the article, a snapshot built with r depends
+// on: a changed public URL rebuilds the stored snapshots at start.
+func (r *Renderer) key() string {
+	if r == nil || r.base == "" {
+		return ""
+	}
+	return "|u" + r.base
 }
 
 // imageSrcRE matches the image sources allowed: /media/… or https on a
@@ -81,6 +120,11 @@ func (r *Renderer) Render(src string) string {
 	}
 	out := r.policy.SanitizeBytes(buf.Bytes())
 	out = imgWithoutSrc.ReplaceAll(out, nil)
+	if r.base != "" {
+		// After sanitizing, a literal src="/media/ can only be an img's
+		// own attribute (quotes in text and other attributes are escaped).
+		out = bytes.ReplaceAll(out, []byte(`src="/media/`), []byte(`src="`+html.EscapeString(r.base)+`/media/`))
+	}
 	return string(bytes.TrimSpace(out))
 }
 

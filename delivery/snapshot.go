@@ -234,7 +234,7 @@ func Build(a *models.Article, c models.Content, firstPublished time.Time, r *Ren
 		ID: a.ID, Slug: l.Slug, Title: c.Title, Summary: c.Summary,
 		KeyTakeaways: append([]string{}, c.KeyTakeaways...),
 		Sections:     make([]Section, len(c.Sections)),
-		HeroImage:    heroImage(c.HeroImage), Topics: append([]string{}, c.Topics...),
+		HeroImage:    heroImage(c.HeroImage, r), Topics: append([]string{}, c.Topics...),
 		Related: []Summary{}, SEO: c.SEO,
 		Author: Person{ID: a.AuthorID},
 		Review: Review{Reviewer: reviewer, ReviewedAt: reviewedAt, NextReviewDue: a.NextReviewDue},
@@ -288,6 +288,9 @@ func Build(a *models.Article, c models.Content, firstPublished time.Time, r *Ren
 type Profiles struct {
 	People   map[string]*models.User
 	Settings models.Settings
+	// Media, when set, is how a library image's URL is delivered
+	// (Renderer.MediaURL: absolute under VETTED_PUBLIC_URL).
+	Media *Renderer
 }
 
 // Decorate fills in current profiles and settings on a copy's people,
@@ -295,12 +298,12 @@ type Profiles struct {
 // without a new sign-off; names and credentials of signers stay as signed.
 func (s *Snapshot) Decorate(p Profiles) {
 	if u := p.People[s.Author.ID]; u != nil {
-		s.Author = profile(Person{ID: u.ID, Name: u.Name}, u)
+		s.Author = profile(Person{ID: u.ID, Name: u.Name}, u, p.Media)
 	}
-	s.Review.Reviewer = profile(s.Review.Reviewer, p.People[s.Review.Reviewer.ID])
+	s.Review.Reviewer = profile(s.Review.Reviewer, p.People[s.Review.Reviewer.ID], p.Media)
 	if s.ClinicianTake != nil {
 		t := *s.ClinicianTake
-		t.Clinician = profile(t.Clinician, p.People[t.Clinician.ID])
+		t.Clinician = profile(t.Clinician, p.People[t.Clinician.ID], p.Media)
 		s.ClinicianTake = &t
 	}
 	ld := s.JSONLD
@@ -309,6 +312,7 @@ func (s *Snapshot) Decorate(p Profiles) {
 	ld.Publisher = nil
 	s.Publisher, s.EditorialPolicy = nil, nil
 	if pub := p.Settings.Publisher; pub.Name != "" {
+		pub.LogoURL = p.Media.MediaURL(pub.LogoURL)
 		s.Publisher = &pub
 		ld.Publisher = &LDOrg{Type: "Organization", Name: pub.Name, URL: pub.URL}
 		if pub.LogoURL != "" {
@@ -321,11 +325,11 @@ func (s *Snapshot) Decorate(p Profiles) {
 	s.JSONLD = ld
 }
 
-func profile(p Person, u *models.User) Person {
+func profile(p Person, u *models.User, r *Renderer) Person {
 	if u == nil {
 		return p
 	}
-	p.Title, p.Bio, p.PhotoURL, p.PhotoAlt, p.URL = u.Title, u.Bio, u.PhotoURL, u.PhotoAlt, u.URL
+	p.Title, p.Bio, p.PhotoURL, p.PhotoAlt, p.URL = u.Title, u.Bio, r.MediaURL(u.PhotoURL), u.PhotoAlt, u.URL
 	if p.PhotoURL == "" {
 		p.PhotoAlt = ""
 	}

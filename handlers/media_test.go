@@ -359,12 +359,19 @@ func TestMediaUploadKeepsWebP(t *testing.T) {
 // first, as cmd/vetted does (delivery reads image sizes from it).
 func newMediaDeliveryApp(t *testing.T) (*dlApp, *media.Library) {
 	t.Helper()
+	return newMediaDeliveryAppWith(t, delivery.Config{})
+}
+
+// newMediaDeliveryAppWith is newMediaDeliveryApp with a delivery
+// configuration (e.g. PublicURL).
+func newMediaDeliveryAppWith(t *testing.T, cfg delivery.Config) (*dlApp, *media.Library) {
+	t.Helper()
 	a := newTestApp(t)
 	lib, _ := withMedia(t, a)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	store := mongostore.NewDeliveryStore(a.DB)
-	sys, err := delivery.Setup(ctx, delivery.Deps{Articles: a.Articles, Users: a.Svc.Users, Store: store, Audit: a.Articles.Log, Tokens: a.Svc, Media: lib}, delivery.Config{})
+	sys, err := delivery.Setup(ctx, delivery.Deps{Articles: a.Articles, Users: a.Svc.Users, Store: store, Audit: a.Articles.Log, Tokens: a.Svc, Media: lib}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,6 +466,86 @@ func TestMediaDelivered(t *testing.T) {
 			if item := doc.Paths.Value(tmpl); item == nil || item.GetOperation(r.Method) == nil {
 				t.Errorf("route %s %s is not in openapi.json", r.Method, tmpl)
 			}
+		}
+	}
+}
+
+// TestMediaDeliveredAbsolute: with a public URL (VETTED_PUBLIC_URL)
+// every delivered library image URL is absolute — hero url, srcset,
+// JSON-LD image, inline images in the html, list summaries and search
+// hits — while the Markdown (the signed content) keeps its relative URL
+// and the files are still served at /media/….
+func TestMediaDeliveredAbsolute(t *testing.T) {
+	const pub = "https://cms.example.org"
+	doc := loadOpenAPI(t)
+	d, lib := newMediaDeliveryAppWith(t, delivery.Config{PublicURL: pub})
+	v := d.mustUpload(asWriter, "Two hands holding a mug of tea", mediatest.JPEG(mediatest.Picture(1100, 700)))
+	inline := d.mustUpload(asWriter, "A sleep diary", mediatest.PNG(mediatest.Picture(500, 400)))
+	b := anArticle().slug("absolute-pictures").title("Absolute pictures")
+	b.c.HeroImage = &models.Image{MediaID: v.ID}
+	body := "![A sleep diary](" + inline.Variants[0].URL + ")\n\nWrite it down."
+	b.c.Sections = []models.Section{{Heading: "Keep a diary", Body: body}}
+	d.publish(b)
+
+	res := d.do(http.MethodGet, "/api/v1/articles/absolute-pictures", "", nil, asNone)
+	if res.Code != 200 {
+		t.Fatalf("delivery: %d %s", res.Code, res.Body)
+	}
+	validateResponse(t, doc, "GET", "/api/v1/articles/{slug}", "/api/v1/articles/absolute-pictures", res)
+	var got struct {
+		HeroImage delivery.HeroImage `json:"heroImage"`
+		Sections  []delivery.Section `json:"sections"`
+		JSONLD    struct {
+			Image delivery.LDImage `json:"image"`
+		} `json:"jsonLd"`
+	}
+	mustJSON(t, decodedBody(t, res), &got)
+	h := got.HeroImage
+	wantSrcset := ""
+	for i, x := range v.Variants {
+		if i > 0 {
+			wantSrcset += ", "
+		}
+		wantSrcset += fmt.Sprintf("%s%s %dw", pub, x.URL, x.Width)
+	}
+	if h.URL != pub+v.URL || h.Srcset != wantSrcset || h.Width != 1100 || h.Height != 700 || h.Alt != "Two hands holding a mug of tea" {
+		t.Errorf("hero image %+v\nwant url %s, srcset %s", h, pub+v.URL, wantSrcset)
+	}
+	if ld := got.JSONLD.Image; ld.URL != pub+v.URL || ld.Width != 1100 {
+		t.Errorf("JSON-LD image %+v, want url %s", ld, pub+v.URL)
+	}
+	sec := got.Sections[0]
+	if !strings.Contains(sec.HTML, `src="`+pub+inline.Variants[0].URL+`"`) || strings.Contains(sec.HTML, `src="/media/`) {
+		t.Errorf("inline image not absolute: %s", sec.HTML)
+	}
+	if sec.Body != body {
+		t.Errorf("the Markdown changed: %q, want %q (what was signed)", sec.Body, body)
+	}
+	list := d.do(http.MethodGet, "/api/v1/articles", "", nil, asNone)
+	if !strings.Contains(string(decodedBody(t, list)), `"url":"`+pub+v.URL+`"`) {
+		t.Errorf("list summary hero not absolute: %s", clip(string(decodedBody(t, list))))
+	}
+	admin := d.do(http.MethodGet, "/api/admin/media/"+v.ID, "", nil, asWriter)
+	if !strings.Contains(admin.Body.String(), `"url":"`+v.URL+`"`) {
+		t.Errorf("the management API should keep site-relative URLs: %s", clip(admin.Body.String()))
+	}
+	if f := d.do(http.MethodGet, v.URL, "", nil, asNone); f.Code != 200 {
+		t.Errorf("file at %s: %d", v.URL, f.Code)
+	}
+	// An instance started with another public URL (or none) does not
+	// reuse the stored snapshot built under this one.
+	waitFor(t, 2*time.Second, func() bool {
+		pd, err := d.Store.Published(context.Background(), "absolute-pictures")
+		return err == nil && strings.Contains(pd.Doc, pub+"/media/")
+	})
+	for _, other := range []string{"https://other.example.net", ""} {
+		m := delivery.New(d.Articles, d.Svc.Users, d.Store, delivery.Options{Media: lib, PublicURL: other})
+		if err := m.Load(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		e, _, kind := m.Lookup(context.Background(), "absolute-pictures")
+		if kind != delivery.Found || !strings.Contains(string(e.JSON), `"url":"`+other+v.URL+`"`) {
+			t.Errorf("restarted with public URL %q: %d %s", other, kind, clip(string(e.JSON)))
 		}
 	}
 }

@@ -41,14 +41,16 @@ func ViewOf(m *models.Media) View {
 	return v
 }
 
-// Srcset is the HTML srcset of an image's renditions.
-func Srcset(m *models.Media) string {
+// Srcset is the HTML srcset of an image's renditions, their URLs under
+// base ("" for the site-relative /media/…, else e.g.
+// "https://cms.example.org").
+func Srcset(m *models.Media, base string) string {
 	s := ""
 	for i, w := range m.Widths {
 		if i > 0 {
 			s += ", "
 		}
-		s += URL(m.Hash, w, m.Ext) + " " + itoa(w) + "w"
+		s += base + URL(m.Hash, w, m.Ext) + " " + itoa(w) + "w"
 	}
 	return s
 }

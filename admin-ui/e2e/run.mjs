@@ -745,6 +745,9 @@ async function main() {
     assert.equal(await opener.evaluate((b) => b === document.activeElement), true, 'focus returns to the opener');
   });
 
+  // Media library (issue 15): upload, refusals, hero and inline images, delivery (e2e/media.mjs).
+  await (await import('./media.mjs')).run({ test, newUser, api, shot, base, assert, saved, writer, clinician, editor, admin, uniq, PW });
+
   await test('narrow screen (390 px): dashboard, editor and review are usable', async () => {
     const m = await newUser('writer@vetted.local', { width: 390, height: 844 });
     await m.page.getByRole('heading', { name: 'Dashboard' }).waitFor();

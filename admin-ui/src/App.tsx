@@ -19,6 +19,7 @@ import { Alert } from './components/ui';
 import { setImageHosts } from './lib/markdown';
 import { SettingsScreen } from './screens/Settings';
 import { ProfileScreen } from './screens/Profile';
+import { MediaScreen } from './screens/Media';
 
 type Phase = 'loading' | 'signedOut' | 'signedIn';
 
@@ -127,6 +128,7 @@ function Shell({ path, user, onSignOut }: { path: string; user: User; onSignOut:
   const nav: { to: string; label: string; show: boolean }[] = [
     { to: '/', label: 'Dashboard', show: true },
     { to: '/articles', label: 'Articles', show: true },
+    { to: '/media', label: 'Media', show: may('GET /api/admin/media') },
     { to: '/users', label: 'Users', show: may('GET /api/admin/users') },
     { to: '/tokens', label: 'API tokens', show: may('GET /api/admin/tokens') },
     { to: '/webhooks', label: 'Webhooks', show: may('GET /api/admin/webhooks') },
@@ -184,6 +186,7 @@ function Routes({ path }: { path: string }) {
   if ((m = match('/articles/:id', path))) return <EditorScreen key={m.id} id={m.id} />;
   if ((m = match('/articles/:id/review', path))) return <ReviewScreen key={m.id} id={m.id} />;
   if ((m = match('/articles/:id/history', path))) return <HistoryScreen key={m.id} id={m.id} />;
+  if (path === '/media') return <MediaScreen />;
   if (path === '/users') return <UsersScreen />;
   if (path === '/tokens') return <TokensScreen />;
   if (path === '/webhooks') return <WebhooksScreen />;

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -46,6 +47,10 @@ type config struct {
 	// MediaURL is where media blobs live (wire_media.go); empty: the
 	// directory "media" under DataDir.
 	MediaURL string
+	// PublicURL, when set, is this server's public address (an absolute
+	// http(s) URL, no trailing slash): delivered media URLs are made
+	// absolute with it.
+	PublicURL string
 }
 
 // option is one row of the options table: variable, default, parser.
@@ -213,7 +218,33 @@ var options = []option{
 		c.MediaURL = v
 		return nil
 	}},
+	{"VETTED_PUBLIC_URL", "", "this server's public address, e.g. https://cms.example.org: delivered media URLs (hero image, srcset, inline images, JSON-LD) are made absolute with it", parsePublicURL},
 	{"VETTED_WEBHOOK_ALLOW_PRIVATE", "", "1: webhooks may target loopback, private and link-local addresses", boolOpt(func(c *config) *bool { return &c.WebhookAllowPrivate })},
+}
+
+// parsePublicURL accepts an absolute http(s) URL with a host and at most
+// a path (a site served under a prefix); no user, query or fragment.
+func parsePublicURL(c *config, v string) error {
+	c.PublicURL = ""
+	if v == "" {
+		return nil
+	}
+	const want = "must be an absolute http(s) URL like https://cms.example.org"
+	u, err := url.Parse(v)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s (%v)", want, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return errors.New(want)
+	case u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("%s: it names no host", want)
+	case u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.HasSuffix(v, "#"):
+		return fmt.Errorf("%s: no user, query or fragment", want)
+	case strings.ContainsAny(v, " \t\n\"<>\\"):
+		return fmt.Errorf("%s: no spaces, quotes or angle brackets", want)
+	}
+	c.PublicURL = strings.TrimRight(v, "/")
+	return nil
 }
 
 // secretOptions are never echoed in configuration errors.

@@ -73,6 +73,14 @@ func TestConfigValidation(t *testing.T) {
 		{map[string]string{"VETTED_METRICS_TOKEN": "0123456789abcdef"}, nil},
 		{map[string]string{"VETTED_ADMIN_EMAIL": "a@b.c"}, []string{"VETTED_ADMIN_EMAIL and VETTED_ADMIN_PASSWORD"}},
 		{map[string]string{"VETTED_ADMIN_EMAIL": "a@b.c", "VETTED_ADMIN_PASSWORD": "short"}, []string{"VETTED_ADMIN_PASSWORD", "12"}},
+		{map[string]string{"VETTED_PUBLIC_URL": "cms.example.org"}, []string{"VETTED_PUBLIC_URL", "absolute http(s) URL"}},
+		{map[string]string{"VETTED_PUBLIC_URL": "ftp://cms.example.org"}, []string{"VETTED_PUBLIC_URL", "absolute http(s) URL"}},
+		{map[string]string{"VETTED_PUBLIC_URL": "/media"}, []string{"VETTED_PUBLIC_URL", "absolute http(s) URL"}},
+		{map[string]string{"VETTED_PUBLIC_URL": "https://"}, []string{"VETTED_PUBLIC_URL", "no host"}},
+		{map[string]string{"VETTED_PUBLIC_URL": "https://cms.example.org/?a=1"}, []string{"VETTED_PUBLIC_URL", "no user, query or fragment"}},
+		{map[string]string{"VETTED_PUBLIC_URL": "https://u:p@cms.example.org"}, []string{"VETTED_PUBLIC_URL", "no user"}},
+		{map[string]string{"VETTED_PUBLIC_URL": "https://cms.example.org"}, nil},
+		{map[string]string{"VETTED_PUBLIC_URL": "http://127.0.0.1:8080/cms/"}, nil},
 		// Several at once: every one is reported.
 		{map[string]string{"VETTED_ADDR": "x", "VETTED_DEMO": "x", "VETTED_LOG_LEVEL": "x", "MONGODB_URI": "x"},
 			[]string{"VETTED_ADDR", "VETTED_DEMO", "VETTED_LOG_LEVEL", "MONGODB_URI"}},
@@ -336,5 +344,16 @@ func TestWiredRoutesAndPolicyAgree(t *testing.T) {
 	}
 	if len(registered) < 30 {
 		t.Fatalf("only %d routes: the wiring is missing", len(registered))
+	}
+}
+
+// TestPublicURLConfig: VETTED_PUBLIC_URL is kept without its trailing
+// slash (URLs are joined as base + "/media/…") and empty when unset.
+func TestPublicURLConfig(t *testing.T) {
+	for in, want := range map[string]string{"": "", "https://cms.example.org/": "https://cms.example.org", "http://127.0.0.1:8080/cms/": "http://127.0.0.1:8080/cms"} {
+		cfg, err := loadConfig(envOf(map[string]string{"VETTED_PUBLIC_URL": in}))
+		if err != nil || cfg.PublicURL != want {
+			t.Errorf("VETTED_PUBLIC_URL=%q: %q, %v; want %q", in, cfg.PublicURL, err, want)
+		}
 	}
 }

@@ -37,7 +37,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 	if a.media != nil {
 		deps.Media = a.media
 	}
-	sys, err := delivery.Setup(ctx, deps, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m, ImageHosts: cfg.ImageHosts,
+	sys, err := delivery.Setup(ctx, deps, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m, ImageHosts: cfg.ImageHosts, PublicURL: cfg.PublicURL,
 		Presence: delivery.PresenceOptions{MaxWait: cfg.PublishWait}})
 	if err != nil {
 		// Only a database failure during start-up gets here; serve is

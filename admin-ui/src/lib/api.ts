@@ -35,6 +35,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Don't treat a 401 as "session expired" (sign-in, sign-off password checks). */
   no401Redirect?: boolean;
+  /** A multipart body (uploads): sent as is, the browser sets its Content-Type. */
+  form?: FormData;
 }
 
 export interface ApiResult<T> {
@@ -54,7 +56,7 @@ export async function request<T = any>(path: string, opts: RequestOptions = {}):
       method,
       headers,
       credentials: 'same-origin',
-      body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
+      body: opts.form ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined),
     });
   } catch (e) {
     throw new ApiError(0, { error: { code: 'network', message: 'The server could not be reached' } });
@@ -82,6 +84,8 @@ export const api = {
   put: <T = any>(p: string, body?: unknown, o: RequestOptions = {}) => request<T>(p, { ...o, method: 'PUT', body }).then((r) => r.data),
   patch: <T = any>(p: string, body?: unknown, o: RequestOptions = {}) => request<T>(p, { ...o, method: 'PATCH', body }).then((r) => r.data),
   del: <T = any>(p: string, o: RequestOptions = {}) => request<T>(p, { ...o, method: 'DELETE' }).then((r) => r.data),
+  /** POST a multipart form (uploads). */
+  postForm: <T = any>(p: string, form: FormData, o: RequestOptions = {}) => request<T>(p, { ...o, method: 'POST', form }).then((r) => r.data),
 };
 
 export function qs(params: Record<string, string | number | undefined | null>): string {

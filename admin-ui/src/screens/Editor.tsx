@@ -17,6 +17,8 @@ import { Alert, DiffView, Spinner, StatusBadge, Time } from '../components/ui';
 import { Dialog } from '../components/Dialog';
 import { ActionsPanel } from '../components/ActionsPanel';
 import { ArticleTabs, LiveVsDraft } from '../components/ArticleChrome';
+import { HeroImageChooser } from '../components/HeroImageChooser';
+import { InsertImageButton } from '../components/InsertImageButton';
 
 const AUTOSAVE_MS = 1000;
 
@@ -293,6 +295,7 @@ function Editor({ initial }: { initial: Article | null }) {
                   <div className="md-pair">
                     <Field path={`sections[${i}].body`} label={`Section ${i + 1} body (Markdown)`} errors={errors}>
                       <textarea {...fieldProps(`sections[${i}].body`)} rows={8} value={sec.body} onChange={(e) => set({ ...sec, body: e.target.value })} />
+                      <InsertImageButton target={fieldId(`sections[${i}].body`)} label={`Insert image in section ${i + 1}`} onChange={(body) => set({ ...sec, body })} />
                     </Field>
                     <MarkdownPreview md={sec.body} label={`Preview of section ${i + 1}`} />
                   </div>
@@ -319,10 +322,17 @@ function Editor({ initial }: { initial: Article | null }) {
 
             <fieldset className="group">
               <legend>Hero image</legend>
-              <Field path="heroImage.url" label="Image URL" errors={errors}>
-                <input {...fieldProps('heroImage.url')} type="url" value={c.heroImage.url} onChange={(e) => edit({ heroImage: { ...c.heroImage, url: e.target.value } })} />
-              </Field>
-              <Field path="heroImage.alt" label={'Alt text' + (c.heroImage.url ? ' (required)' : '')} errors={errors} hint="Describe the image for people who cannot see it.">
+              <HeroImageChooser value={c.heroImage} onChange={(heroImage) => edit({ heroImage })}>
+                <Field path="heroImage.url" label="Image URL" errors={errors}>
+                  <input {...fieldProps('heroImage.url')} type="url" value={c.heroImage.url} onChange={(e) => edit({ heroImage: { ...c.heroImage, url: e.target.value } })} />
+                </Field>
+              </HeroImageChooser>
+              <Field
+                path="heroImage.alt"
+                label={'Alt text' + (c.heroImage.url ? ' (required)' : '')}
+                errors={errors}
+                hint={c.heroImage.mediaId ? 'Filled from the library; change it here for this article only. It is part of what the clinician signs.' : 'Describe the image for people who cannot see it.'}
+              >
                 <input {...fieldProps('heroImage.alt')} required={!!c.heroImage.url} value={c.heroImage.alt} onChange={(e) => edit({ heroImage: { ...c.heroImage, alt: e.target.value } })} />
               </Field>
               <div className="row2">
