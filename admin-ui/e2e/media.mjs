@@ -89,6 +89,7 @@ export async function run({ test, newUser, api, shot, base, assert, saved, write
       zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, png.toString('base64'));
     await up.getByText('bedroom.png').waitFor();
+    assert.equal(await up.getByLabel('Image file').evaluate((i) => i.files[0]?.name), 'bedroom.png', 'the file input names the dropped file');
     await up.locator('img.upload-preview').waitFor();
     assert.equal(await refusal.count(), 0, 'the refusal is cleared when another file is chosen');
     await shot(p, '31-media-dropped');
@@ -145,6 +146,8 @@ export async function run({ test, newUser, api, shot, base, assert, saved, write
     // Hero image: picked from the library; the alt text is filled, then overridden for this article.
     await p.getByRole('button', { name: 'Choose from the media library' }).click();
     let dlg = p.getByRole('dialog', { name: 'Choose the hero image' });
+    await dlg.locator('.media-pick').first().waitFor();
+    await shot(p, '33a-picker', false);
     await dlg.getByLabel('Search the library').fill(heroAlt);
     await dlg.getByRole('button', { name: `Use image: ${heroAlt}` }).click();
     await dlg.waitFor({ state: 'detached' });
@@ -224,7 +227,7 @@ export async function run({ test, newUser, api, shot, base, assert, saved, write
     await del.getByTestId('delete-refusal').getByText('cannot be deleted while articles use it').waitFor();
     await del.getByRole('link', { name: `Sleep and light ${uniq}` }).waitFor();
     await shot(e, '34-media-delete-refused', false);
-    await del.getByRole('button', { name: 'Close' }).click();
+    await del.getByRole('button', { name: 'Close', exact: true }).click();
     assert.equal((await api(e, 'GET', `/media/${hero.id}`)).status, 200, 'still in the library');
     // A writer has no delete button (policy: editors and admins delete).
     await p.goto('/admin/media');

@@ -30,7 +30,8 @@ export function MediaUpload({ onUploaded, autoFocus }: { onUploaded: (m: MediaIt
   // (a data: URL: the admin CSP allows no other source for local files).
   useEffect(() => {
     setPreview('');
-    if (!file || checkFile(file)) return;
+    // Only the formats the server takes: an SVG is never rendered here.
+    if (!file || checkFile(file) || !ACCEPT.split(',').includes(file.type)) return;
     let cancel = false;
     const r = new FileReader();
     r.onload = () => !cancel && typeof r.result === 'string' && setPreview(r.result);
@@ -53,7 +54,19 @@ export function MediaUpload({ onUploaded, autoFocus }: { onUploaded: (m: MediaIt
   const onDrop = (e: DragEvent<HTMLDivElement>) => {
     e.preventDefault();
     setOver(false);
-    choose(e.dataTransfer?.files?.[0]);
+    const files = e.dataTransfer?.files;
+    if (!files?.length) return;
+    // The file input shows the dropped file too (else it would still name an earlier choice).
+    if (inputRef.current) {
+      try {
+        const one = new DataTransfer();
+        one.items.add(files[0]);
+        inputRef.current.files = one.files;
+      } catch {
+        inputRef.current.value = '';
+      }
+    }
+    choose(files[0]);
   };
 
   const altCount = counter(alt, ALT_MAX);
