@@ -1,24 +1,32 @@
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError, errorMessage, qs, request } from '../lib/api';
 import { Link } from '../lib/router';
 import { useSession } from '../session';
 import type { Article, ArticleSummary, Content, ListResponse } from '../lib/types';
 import { contentEqual, contentOf, counter, localWarnings, move, parseTopics, toPayload, SEO_DESCRIPTION_MAX, SEO_TITLE_MAX, isArticle } from '../lib/content';
 import { initialSaveState, isEditable, saveReducer, saveStatus, shouldSave } from '../lib/autosave';
-import { errorFor, fieldId, focusTargetFor, pathLabel, type FieldErrors } from '../lib/fields';
+import { errorFor, fieldId, focusTargetFor, type FieldErrors } from '../lib/fields';
 import { nextSlug } from '../lib/slugify';
 import { storeDraft, loadDraft, clearDraft, shouldRestore, tabId } from '../lib/draftStore';
 import { Markdown } from '../components/ArticlePreview';
 import { clinicianChoices, personLabel, useUsers } from '../lib/people';
 import { useChangesRequested } from '../lib/changes';
 import { diffContent } from '../lib/diff';
-import { approvalSignature, mayCall, mayOnArticle } from '../lib/actions';
+import { approvalSignature, mayAnywhere, mayCall, mayOnArticle } from '../lib/actions';
 import { Alert, DiffView, Spinner, StatusBadge, Time } from '../components/ui';
+import { NextStepBar, PreviewOnSite } from '../components/NextStepBar';
+import { CommentList, FieldComments, NewComment, mayComment, useComments } from '../components/Comments';
+import { fieldLabel, nextStep, requiredPaths } from '../lib/nextStep';
+import { sourceQuote, type Anchor, type ArticleComment } from '../lib/comments';
+import { useRelated } from '../lib/related';
 import { Dialog } from '../components/Dialog';
 import { ActionsPanel } from '../components/ActionsPanel';
 import { ArticleTabs, LiveVsDraft } from '../components/ArticleChrome';
 
 const AUTOSAVE_MS = 1000;
+
+/** What every Field shows beside itself: open comments on it, and whether submission needs it. */
+const FieldContext = createContext<{ comments: ArticleComment[] | null; required: Set<string>; readOnly: boolean }>({ comments: null, required: new Set(), readOnly: false });
 
 export function EditorScreen({ id }: { id: string | null }) {
   const [loaded, setLoaded] = useState<Article | null | undefined>(id ? undefined : null);
@@ -160,6 +168,35 @@ function Editor({ initial }: { initial: Article | null }) {
   const known = knownPaths(c);
   const status = saveStatus(s);
   const readOnly = !editable || !canEdit;
+  const { comments, put: putComment, reload: reloadComments } = useComments(articleId);
+  // After a save, comments are re-anchored on the server: a rewritten passage shows as changed.
+  useEffect(() => {
+    if (s.lastSavedAt) void reloadComments();
+  }, [s.lastSavedAt, reloadComments]);
+  const openComments = (comments ?? []).filter((x) => !x.resolved).length;
+  const pending = s.conflict ? 'conflict' : s.saving ? 'saving' : s.error ? 'error' : s.dirty ? 'unsaved' : null;
+  const step = nextStep({ article, content: c, user, pending, openComments });
+  // Marked before the first attempt: only where the user may submit and the content can change.
+  const required = useMemo(() => (article && !readOnly && mayOnArticle(user, article, 'submit') ? requiredPaths(c) : new Set<string>()), [article, readOnly, user, c]);
+  const fieldCtx = useMemo(() => ({ comments, required, readOnly }), [comments, required, readOnly]);
+  const [selected, setSelected] = useState<Anchor | null>(null);
+  const [composing, setComposing] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  const canComment = !!article && mayComment(user, article);
+  // A selection in a text field is a passage to comment on.
+  useEffect(() => {
+    const form = formRef.current;
+    if (!form || !canComment) return;
+    const onSelect = (e: Event) => {
+      const el = e.target as HTMLInputElement | HTMLTextAreaElement;
+      const path = el.dataset?.path;
+      if (!path || el.selectionStart === null || el.selectionEnd === null || el.selectionStart === el.selectionEnd) return;
+      const quote = sourceQuote(el.value, el.value.slice(el.selectionStart, el.selectionEnd));
+      if (quote) setSelected({ path, quote: quote.slice(0, 1000) });
+    };
+    form.addEventListener('select', onSelect);
+    return () => form.removeEventListener('select', onSelect);
+  }, [canComment]);
 
   const onTransition = (a: Article) => {
     dispatch({ type: 'serverUpdate', article: a });
@@ -169,7 +206,9 @@ function Editor({ initial }: { initial: Article | null }) {
     const err = errorFor(errors, path);
     return {
       id: fieldId(path),
+      'data-path': path,
       'aria-invalid': err ? true : undefined,
+      'aria-required': required.has(path) ? true : undefined,
       'aria-describedby': err ? fieldId(path) + '-err' : undefined,
     } as const;
   };
@@ -184,15 +223,39 @@ function Editor({ initial }: { initial: Article | null }) {
           <h1>{article ? c.title || article.slug || 'Untitled' : 'New article'}</h1>
           {article ? (
             <p className="muted">
-              <StatusBadge status={article.status} /> by {article.authorName || 'unknown'} · updated <Time value={article.updatedAt} />
+              by {article.authorName || 'unknown'} · updated <Time value={article.updatedAt} />
             </p>
           ) : null}
         </div>
-        <p className={`save-status save-${status.kind}`} role="status" aria-live="polite" data-testid="save-status">
-          {status.text}
-        </p>
       </div>
       {article ? <ArticleTabs id={article.id} current="edit" /> : null}
+      <NextStepBar article={article} step={step} save={canEdit ? status : undefined}>
+        {article ? <PreviewOnSite article={article} /> : null}
+        {canComment ? (
+          <button type="button" className="btn btn-small" disabled={!selected} onClick={() => setComposing(true)} data-testid="comment-selection">
+            Comment on selected text
+          </button>
+        ) : null}
+        {article ? (
+          <a className="btn btn-small only-narrow" href="#editor-side">
+            Workflow ↓
+          </a>
+        ) : null}
+      </NextStepBar>
+      {composing && selected && article ? (
+        <div className="card">
+          <NewComment
+            articleId={article.id}
+            anchor={selected}
+            onCancel={() => setComposing(false)}
+            onPosted={(x) => {
+              putComment(x);
+              setComposing(false);
+              setSelected(null);
+            }}
+          />
+        </div>
+      ) : null}
 
       {article ? <ChangesRequestedBanner article={article} /> : null}
       {restoredAt ? (
@@ -220,7 +283,19 @@ function Editor({ initial }: { initial: Article | null }) {
         </Alert>
       ) : null}
       {article && article.status === 'in_review' ? (
-        <Alert kind="info">This article is in clinical review, so its content is frozen. Withdraw it to edit.</Alert>
+        mayOnArticle(user, article, 'withdraw') ? (
+          <Alert kind="info">This article is in clinical review, so its content is frozen. Withdraw it to edit.</Alert>
+        ) : (
+          <Alert kind="info">
+            This article is in clinical review, so its content is frozen.
+            {mayOnArticle(user, article, 'approve') ? (
+              <>
+                {' '}
+                <Link to={`/articles/${article.id}/review`}>Open the review</Link> to comment and decide.
+              </>
+            ) : null}
+          </Alert>
+        )
       ) : null}
       {article && article.status === 'archived' ? <Alert kind="info">This article is archived and cannot be edited.</Alert> : null}
       {article && article.status === 'approved' && canEdit ? (
@@ -229,12 +304,13 @@ function Editor({ initial }: { initial: Article | null }) {
       {article && article.live && editable && canEdit ? (
         <Alert kind="info">The live version stays live, unchanged, while you edit. Your edits become a new working draft that needs a new sign-off.</Alert>
       ) : null}
-      {!canEdit ? <Alert kind="info">You can read this article but not edit it.</Alert> : null}
+      {!canEdit && article?.status !== 'in_review' ? <Alert kind="info">You can read this article but not edit it.</Alert> : null}
 
       <ErrorSummary errors={errors} known={known} />
 
+      <FieldContext.Provider value={fieldCtx}>
       <div className="editor-grid">
-        <form className="editor-form" onSubmit={(e) => e.preventDefault()} aria-label="Article content">
+        <form className="editor-form" onSubmit={(e) => e.preventDefault()} aria-label="Article content" ref={formRef}>
           <fieldset disabled={readOnly} className="plain">
             <legend className="sr-only">Content</legend>
             <Field path="title" label="Title" errors={errors}>
@@ -374,10 +450,10 @@ function Editor({ initial }: { initial: Article | null }) {
           </fieldset>
         </form>
 
-        <aside className="editor-side" aria-label="Article status and actions">
+        <aside className="editor-side" id="editor-side" aria-label="Article status and actions">
           {article ? (
             <>
-              <LiveVsDraft article={article} />
+              <LiveVsDraft article={article} plain={!mayAnywhere(user, 'approve') && !mayAnywhere(user, 'publish')} />
               <ActionsPanel
                 article={article}
                 onUpdated={onTransition}
@@ -391,6 +467,14 @@ function Editor({ initial }: { initial: Article | null }) {
                   </Link>
                 </p>
               ) : null}
+              {comments && comments.length ? (
+                <section className="card" aria-labelledby="ed-comments-h">
+                  <h2 id="ed-comments-h">
+                    Comments <span className="count-pill">{openComments}</span>
+                  </h2>
+                  <CommentList articleId={article.id} content={c} comments={comments} user={user} onChanged={putComment} />
+                </section>
+              ) : null}
             </>
           ) : (
             <section className="card">
@@ -400,6 +484,7 @@ function Editor({ initial }: { initial: Article | null }) {
           )}
         </aside>
       </div>
+      </FieldContext.Provider>
 
       {s.conflict && conflictOpen ? (
         <ConflictDialog
@@ -439,10 +524,12 @@ function Field({
 }) {
   const err = errorFor(errors, path);
   const id = fieldId(path);
+  const { comments, required } = useContext(FieldContext);
   return (
     <div className={'field' + (err ? ' has-error' : '')}>
       <div className="label-row">
         <label htmlFor={id}>{label}</label>
+        {required.has(path) ? <span className="req-mark">needed for review</span> : null}
         {ctr ? (
           <span className={'counter' + (ctr.over ? ' over' : '')} aria-live="polite" id={id + '-count'}>
             {ctr.text}
@@ -457,6 +544,7 @@ function Field({
           {err}
         </p>
       ) : null}
+      <FieldComments path={path} comments={comments} />
     </div>
   );
 }
@@ -485,6 +573,7 @@ function ListEditor<T>({
   render: (item: T, i: number, set: (v: T) => void) => ReactNode;
 }) {
   const err = errorFor(errors, path);
+  const { readOnly } = useContext(FieldContext);
   const focusLater = (id: string) => requestAnimationFrame(() => document.getElementById(id)?.focus());
   return (
     <fieldset className="group" id={fieldId(path)} tabIndex={-1}>
@@ -496,6 +585,7 @@ function ListEditor<T>({
         {items.map((item, i) => (
           <li key={i} className="list-item">
             {render(item, i, (v) => onChange(items.map((x, j) => (j === i ? v : x))))}
+            {readOnly ? null : (
             <div className="item-tools">
               <button
                 type="button"
@@ -535,9 +625,11 @@ function ListEditor<T>({
                 Remove
               </button>
             </div>
+            )}
           </li>
         ))}
       </ol>
+      {readOnly ? null : (
       <button
         type="button"
         className="btn"
@@ -553,6 +645,7 @@ function ListEditor<T>({
       >
         {addLabel}
       </button>
+      )}
     </fieldset>
   );
 }
@@ -713,6 +806,7 @@ function RelatedField({
   }, [q, ownId, ownSlug]);
   const err = errorFor(errors, 'related');
   const full = related.length >= 6;
+  const info = useRelated(related);
   return (
     <fieldset className="group">
       <legend>
@@ -720,15 +814,20 @@ function RelatedField({
       </legend>
       {related.length ? (
         <ol className="chips" aria-label="Picked related articles">
-          {related.map((slug, i) => (
-            <li key={slug} className="chip">
-              <span className="mono">{slug}</span>
+          {related.map((slug, i) => {
+            const r = info[slug];
+            return (
+            <li key={slug} className="chip related-chip">
+              {r ? <span>{r.title}</span> : <span className="mono">{slug}</span>}
+              {r === null ? <span className="field-error"> no article has this address</span> : null}
+              {r && !r.published ? <span className="badge status-draft" data-testid="related-unpublished">not published: readers will not see this link</span> : null}
               {errorFor(errors, `related[${i}]`) ? <span className="field-error"> {errorFor(errors, `related[${i}]`)}</span> : null}
-              <button type="button" className="chip-x" aria-label={`Remove related article ${slug}`} onClick={() => onChange(related.filter((x) => x !== slug))}>
+              <button type="button" className="chip-x" aria-label={`Remove related article ${r?.title ?? slug}`} onClick={() => onChange(related.filter((x) => x !== slug))}>
                 ×
               </button>
             </li>
-          ))}
+            );
+          })}
         </ol>
       ) : null}
       <div className="field">
@@ -767,7 +866,8 @@ function RelatedField({
                   Add
                   <span className="sr-only"> {a.title}</span>
                 </button>{' '}
-                {a.title} <span className="muted mono small">{a.slug}</span> <StatusBadge status={a.status} />
+                {a.title} <StatusBadge status={a.status} />
+                {!a.hasLive && a.status !== 'published' ? <span className="small muted"> not published: readers would not see the link yet</span> : null}
               </li>
             ))}
           </ul>
@@ -798,10 +898,10 @@ function ErrorSummary({ errors, known }: { errors: FieldErrors; known: string[] 
                     el?.scrollIntoView({ block: 'center' });
                   }}
                 >
-                  {pathLabel(path)}
+                  {fieldLabel(path)}
                 </a>
               ) : (
-                pathLabel(path)
+                fieldLabel(path)
               )}
               : {msg}
             </li>
@@ -833,7 +933,7 @@ function ConflictDialog({
   return (
     <Dialog title="This article was changed elsewhere" onClose={onClose} className="dialog-wide">
       <p>
-        While you were editing, someone saved version {current.version} (status <StatusBadge status={current.status} />, <Time value={current.updatedAt} />). Your changes
+        While you were editing, someone else saved this article (status <StatusBadge status={current.status} />, <Time value={current.updatedAt} />). Your changes
         were <strong>not</strong> saved. Choose what to keep.
       </p>
       {frozen ? <Alert kind="warn">The article is now {current.status.replace('_', ' ')}; its content cannot be edited, so your changes cannot be saved over it.</Alert> : null}

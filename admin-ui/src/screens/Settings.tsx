@@ -82,7 +82,7 @@ export function SettingsScreen() {
         </fieldset>
         <fieldset className="group">
           <legend>Previews</legend>
-          {input('previewUrl', 'Site preview URL', s.previewUrl, (v) => setS({ ...s, previewUrl: v }), 'url', 'Where the site renders a draft for preview, if it can.')}
+          {input('previewUrl', 'Site preview URL', s.previewUrl, (v) => setS({ ...s, previewUrl: v }), 'url', 'Where your site renders a working copy in its own layout, with {id} and {slug} filled in (e.g. https://www.example.org/api/draft?id={id}&slug={slug}). The editor and review screens then offer “Preview on site”; the site reads the draft with a preview token (Tokens).')}
         </fieldset>
         <div className="dialog-actions">
           <button type="submit" className="btn btn-primary" disabled={busy}>
