@@ -77,7 +77,7 @@ export function missingForReview(c: Content): Blocker[] {
 
 /** Paths a set of blockers require, for marking fields "required before review". */
 export function requiredPaths(c: Content): Set<string> {
-  const s = new Set<string>(['title', 'slug', 'summary']);
+  const s = new Set<string>(['title', 'slug', 'summary', 'keyTakeaways', 'sections']);
   c.keyTakeaways.forEach((_, i) => s.add(`keyTakeaways[${i}]`));
   c.sections.forEach((_, i) => {
     if (i > 0) s.add(`sections[${i}].heading`);

@@ -182,7 +182,8 @@ function Editor({ initial }: { initial: Article | null }) {
   const [selected, setSelected] = useState<Anchor | null>(null);
   const [composing, setComposing] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
-  const canComment = !!article && mayComment(user, article);
+  // Selecting text needs fields that can be selected (a read-only view comments on the Review tab).
+  const canComment = !!article && !readOnly && mayComment(user, article);
   // A selection in a text field is a passage to comment on.
   useEffect(() => {
     const form = formRef.current;
@@ -573,12 +574,12 @@ function ListEditor<T>({
   render: (item: T, i: number, set: (v: T) => void) => ReactNode;
 }) {
   const err = errorFor(errors, path);
-  const { readOnly } = useContext(FieldContext);
+  const { readOnly, required } = useContext(FieldContext);
   const focusLater = (id: string) => requestAnimationFrame(() => document.getElementById(id)?.focus());
   return (
     <fieldset className="group" id={fieldId(path)} tabIndex={-1}>
       <legend>
-        {title} <span className="muted small">({items.length}/{max})</span>
+        {title} <span className="muted small">({items.length}/{max})</span> {required.has(path) ? <span className="req-mark">at least one needed for review</span> : null}
       </legend>
       {err ? <p className="field-error">{err}</p> : null}
       <ol className="list-editor">
