@@ -374,7 +374,7 @@ async function main() {
     assert.equal(await p.getByRole('button', { name: /^Publish/ }).count(), 0);
     await p.getByRole('button', { name: 'Submit for clinical review' }).click();
     await p.locator('.box-draft .badge', { hasText: 'In review' }).waitFor();
-    await p.getByText('content is frozen').waitFor();
+    await p.locator('.alert', { hasText: 'content is frozen' }).waitFor();
   });
 
   await storyStep('clinician sees it awaiting review and requests changes (comment required)', async () => {
@@ -498,7 +498,7 @@ async function main() {
     assert.equal(still.json.status, 'in_review');
     await dlg.getByLabel('Your password').fill(PW);
     await dlg.getByRole('button', { name: 'Sign', exact: true }).click();
-    await p.getByText('Signed off.').waitFor();
+    await p.locator('.alert', { hasText: 'Signed off.' }).waitFor();
     await p.locator('.box-draft .badge', { hasText: 'Approved' }).waitFor();
   });
 
