@@ -949,9 +949,17 @@ async function main() {
     const overflow = await m.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `horizontal overflow ${overflow}px`);
     await shot(m.page, '21-mobile-editor');
+    // The next-step bar stays on screen while the writer scrolls.
+    await m.page.evaluate(() => window.scrollTo(0, 2500));
+    await m.page.waitForTimeout(200);
+    const barTop = await m.page.getByTestId('next-bar').evaluate((el) => el.getBoundingClientRect().top);
+    assert.ok(barTop >= 0 && barTop < 5, `the bar scrolled away (top ${barTop})`);
+    await shot(m.page, '21b-mobile-editor-scrolled', false);
     await m.page.goto(`/admin/articles/${articleId}/review`);
     await m.page.getByRole('heading', { name: 'The article as readers will see it' }).waitFor();
     await shot(m.page, '22-mobile-review');
+    await m.page.locator('[data-path="sections[0].body"]').scrollIntoViewIfNeeded();
+    await shot(m.page, '22b-mobile-review-scrolled', false);
     await m.ctx.close();
   });
 

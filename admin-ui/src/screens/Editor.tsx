@@ -9,7 +9,7 @@ import { errorFor, fieldId, focusTargetFor, type FieldErrors } from '../lib/fiel
 import { nextSlug } from '../lib/slugify';
 import { storeDraft, loadDraft, clearDraft, shouldRestore, tabId } from '../lib/draftStore';
 import { Markdown } from '../components/ArticlePreview';
-import { clinicianChoices, personLabel, useUsers } from '../lib/people';
+import { clinicianChoices, personLabel, useClinicians, useUsers } from '../lib/people';
 import { useChangesRequested } from '../lib/changes';
 import { diffContent } from '../lib/diff';
 import { approvalSignature, mayAnywhere, mayCall, mayOnArticle } from '../lib/actions';
@@ -177,7 +177,10 @@ function Editor({ initial }: { initial: Article | null }) {
   const pending = s.conflict ? 'conflict' : s.saving ? 'saving' : s.error ? 'error' : s.dirty ? 'unsaved' : null;
   const step = nextStep({ article, content: c, user, pending, openComments });
   // Marked before the first attempt: only where the user may submit and the content can change.
-  const required = useMemo(() => (article && !readOnly && mayOnArticle(user, article, 'submit') ? requiredPaths(c) : new Set<string>()), [article, readOnly, user, c]);
+  const required = useMemo(
+    () => (article?.status === 'draft' && !readOnly && mayOnArticle(user, article, 'submit') ? requiredPaths(c) : new Set<string>()),
+    [article, readOnly, user, c],
+  );
   const fieldCtx = useMemo(() => ({ comments, required, readOnly }), [comments, required, readOnly]);
   const [selected, setSelected] = useState<Anchor | null>(null);
   const [composing, setComposing] = useState(false);
@@ -232,8 +235,8 @@ function Editor({ initial }: { initial: Article | null }) {
       {article ? <ArticleTabs id={article.id} current="edit" /> : null}
       <NextStepBar article={article} step={step} save={canEdit ? status : undefined}>
         {article ? <PreviewOnSite article={article} /> : null}
-        {canComment ? (
-          <button type="button" className="btn btn-small" disabled={!selected} onClick={() => setComposing(true)} data-testid="comment-selection">
+        {canComment && selected ? (
+          <button type="button" className="btn btn-small btn-primary" onClick={() => setComposing(true)} data-testid="comment-selection">
             Comment on selected text
           </button>
         ) : null}
@@ -684,7 +687,8 @@ function ChangesRequestedBanner({ article }: { article: Article }) {
 function TakeClinicianField({ value, article, errors, onChange }: { value: string; article: Article | null; errors: FieldErrors; onChange: (id: string) => void }) {
   const { user } = useSession();
   const users = useUsers(mayCall(user, 'GET /api/admin/users'));
-  const choices = clinicianChoices(users, article ? [approvalSignature(article), article.live?.signature, ...(article.takeSignatures ?? [])] : [], user);
+  const listed = useClinicians();
+  const choices = clinicianChoices(users, article ? [approvalSignature(article), article.live?.signature, ...(article.takeSignatures ?? [])] : [], user, listed);
   const known = !value || choices.some((p) => p.id === value);
   const err = errorFor(errors, 'clinicianTake.clinician');
   const id = fieldId('clinicianTake.clinician');

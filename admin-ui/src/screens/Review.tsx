@@ -8,7 +8,7 @@ import { useSession } from '../session';
 import { ArticlePreview, SearchPreview } from '../components/ArticlePreview';
 import { sinceRequestedRev } from '../lib/compare';
 import { useRelated } from '../lib/related';
-import { clinicianChoices, personLabel, useUsers } from '../lib/people';
+import { clinicianChoices, personLabel, useClinicians, useUsers } from '../lib/people';
 import { ArticleTabs, LiveVsDraft } from '../components/ArticleChrome';
 import { ActionButton } from '../components/ActionsPanel';
 import { RevisionCompare } from '../components/RevisionCompare';
@@ -185,15 +185,8 @@ function ReviewView({
       <ArticleTabs id={article.id} current="review" />
       <NextStepBar article={article} step={step}>
         <PreviewOnSite article={article} />
-        {canComment ? (
-          <button
-            type="button"
-            className="btn btn-small"
-            disabled={!selected?.quote}
-            title={selected?.note}
-            onClick={() => setComposing(true)}
-            data-testid="comment-selection"
-          >
+        {canComment && selected?.quote ? (
+          <button type="button" className="btn btn-small btn-primary" onClick={() => setComposing(true)} data-testid="comment-selection">
             Comment on selected text
           </button>
         ) : null}
@@ -390,10 +383,11 @@ function Changes({ article, diff }: { article: Article; diff: DiffState }) {
 function SignedContent({ article }: { article: Article }) {
   const { user } = useSession();
   const users = useUsers(mayCall(user, 'GET /api/admin/users'));
+  const listed = useClinicians();
   const content = contentOf(article);
   const related = useRelated(content.related);
   const takeId = content.clinicianTake.clinician;
-  const people = clinicianChoices(users, [approvalSignature(article), article.live?.signature, ...(article.takeSignatures ?? [])], user);
+  const people = clinicianChoices(users, [approvalSignature(article), article.live?.signature, ...(article.takeSignatures ?? [])], user, listed);
   const named = people.find((p) => p.id === takeId);
   const takeBy = takeId ? (named ? personLabel(named) : `user ${takeId}`) : '';
   const mine = takeId === user.id;
