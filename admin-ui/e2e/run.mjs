@@ -274,10 +274,17 @@ async function main() {
   await test('admin adds a webhook (secret shown once)', async () => {
     const p = admin.page;
     await p.goto('/admin/webhooks');
+    // A refused address: the form shows the server's reason for the field, not only "not valid".
+    await p.getByLabel('Endpoint URL').fill('ftp://example.com/hook');
+    await p.getByRole('button', { name: 'Add webhook' }).click();
+    const refused = p.locator('.alert-error', { hasText: 'Endpoint URL:' });
+    await refused.waitFor();
+    console.log(`    webhook form shows: "${await refused.innerText()}"`);
     await p.getByLabel('Endpoint URL').fill(hookUrl);
     await p.getByRole('button', { name: 'Add webhook' }).click();
     const wd = p.getByRole('dialog', { name: 'Webhook added' });
     assert.ok((await wd.getByLabel('Secret').inputValue()).length >= 8, 'secret shown once');
+    await wd.getByRole('button', { name: 'Copy secret' }).waitFor();
     await shot(p, '00-webhook-secret', false);
     await wd.getByRole('button', { name: 'Done' }).click();
   });
@@ -913,6 +920,9 @@ async function main() {
     assert.match(await p.getByTestId('audit-public-key').innerText(), /^ed25519:[A-Za-z0-9+/]{43}=$/, 'the checkpoint public key is shown');
     await p.getByText('The anchor agrees').waitFor();
     assert.match(await p.getByTestId('audit-newest-checkpoint').innerText(), /event #\d+/);
+    // Rows name their object: the token and the webhook by name and address.
+    await p.getByRole('cell', { name: `site preview ${uniq}` }).first().waitFor();
+    await p.getByRole('cell', { name: hookUrl }).first().waitFor();
     await p.getByRole('button', { name: 'Verify audit chain' }).click();
     await p.getByText('The audit chain is intact').waitFor();
     await p.getByText(/signed checkpoints agree with it/).waitFor();

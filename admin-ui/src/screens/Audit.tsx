@@ -225,7 +225,7 @@ export function AuditScreen() {
                     </td>
                     <td className="break">
                       {e.articleId ? (
-                        <Link to={`/articles/${e.articleId}/history`}>{titles[e.articleId] ?? e.objectLabel ?? e.articleId}</Link>
+                        <Link to={`/articles/${e.articleId}/history`}>{e.objectLabel || titles[e.articleId] || e.articleId}</Link>
                       ) : (
                         e.objectLabel || '—'
                       )}
