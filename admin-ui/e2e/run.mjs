@@ -484,6 +484,15 @@ async function main() {
 
   await storyStep('clinician sees the diff, the sign-off dialog refuses a wrong password, then signs', async () => {
     const p = clinician.page;
+    // The review queue: oldest first, waiting since, resubmissions marked.
+    await p.goto('/admin/');
+    const queued = p.locator('#b-awaitingReview li', { hasText: title });
+    await queued.getByText('Resubmitted').waitFor();
+    await queued.getByText('waiting since').waitFor();
+    const waits = await p.locator('#b-awaitingReview li time').evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime')));
+    const ms = waits.map((w) => Date.parse(w));
+    assert.deepEqual(ms, [...ms].sort((x, y) => x - y), `oldest first: ${waits}`);
+    await shot(p, '03b-review-queue');
     await p.goto(`/admin/articles/${articleId}/review`);
     // Re-review: the default comparison is since changes were last requested.
     const since = p.getByRole('button', { name: 'Since changes were last requested' });
@@ -535,6 +544,18 @@ async function main() {
     await shot(sitePage, '08a-site-preview', false);
     await sitePage.close();
     const hit = sitePages.at(-1);
+    // The editor comments on a passage from the editor itself (a selection in a text field).
+    const body1 = p.getByLabel('Section 1 body (Markdown)');
+    await body1.evaluate((el) => {
+      el.focus();
+      const i = el.value.indexOf('racing heart');
+      el.setSelectionRange(i, i + 'racing heart'.length);
+    });
+    await p.getByTestId('comment-selection').click();
+    const form = p.getByRole('form', { name: 'New comment' });
+    await form.getByLabel('Your comment').fill('Consider "a pounding heart": readers use both.');
+    await form.getByRole('button', { name: 'Post comment' }).click();
+    await p.getByRole('list', { name: 'Comments on Section 1 body' }).getByText('a pounding heart').waitFor();
     assert.equal(hit.status, 200, hit.body.slice(0, 300));
     assert.equal(hit.slug, slug);
     assert.equal(JSON.parse(hit.body).preview, true);

@@ -66,7 +66,8 @@ export function lastTransition(events: AuditEvent[]): AuditEvent | undefined {
 
 /** The review queue's order: the longest waiting first (by last submission, else last update). */
 export function byWaitingLongest(a: ArticleSummary, b: ArticleSummary): number {
-  return (a.submittedAt ?? a.updatedAt ?? '').localeCompare(b.submittedAt ?? b.updatedAt ?? '');
+  const t = (x: ArticleSummary) => Date.parse(x.submittedAt ?? x.updatedAt ?? '') || 0;
+  return t(a) - t(b);
 }
 
 function byUpdatedDesc(a: ArticleSummary, b: ArticleSummary): number {
