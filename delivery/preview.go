@@ -29,7 +29,7 @@ type PreviewDoc struct {
 
 // Statements of the preview review block.
 const (
-	PreviewUnsigned = "Preview: this version has not yet been signed off by a clinical reviewer and is not published."
+	PreviewUnsigned = "Preview: this version is not yet signed off by a clinical reviewer and is not published."
 	PreviewSigned   = "Preview: this version was signed off by a clinical reviewer."
 )
 
