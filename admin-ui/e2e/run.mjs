@@ -429,6 +429,15 @@ async function main() {
     assert.ok(art < com && com < dec, `order at 390 px: article ${art}, comments ${com}, decision ${dec}`);
     await shot(p, '04b-review-comments-390');
     await p.setViewportSize({ width: 1280, height: 900 });
+    // The clinician's Edit tab offers nothing they cannot do: no withdraw, no reordering, a way to the review.
+    await p.goto(`/admin/articles/${articleId}`);
+    await p.getByText('content is frozen').first().waitFor();
+    assert.equal(await p.getByText(/Withdraw/).count(), 0, 'withdraw offered to a clinician');
+    assert.equal(await p.getByRole('button', { name: /^Move / }).count(), 0, 'reorder buttons offered to a clinician');
+    assert.equal(await p.getByRole('button', { name: /^Add / }).count(), 0, 'add buttons offered to a clinician');
+    await shot(p, '04c-clinician-edit-tab');
+    await p.getByRole('link', { name: 'Open the review' }).first().click();
+    await p.getByRole('heading', { name: 'The article as readers will see it' }).waitFor();
     await p.getByRole('button', { name: 'Request changes' }).click();
     const dlg = p.getByRole('dialog', { name: 'Request changes' });
     await dlg.getByRole('button', { name: 'Send request for changes' }).click();

@@ -728,6 +728,14 @@ function TopicsField({ topics, errors, onChange }: { topics: string[]; errors: F
     setText('');
   };
   const err = errorFor(errors, 'topics');
+  const { readOnly } = useContext(FieldContext);
+  if (readOnly)
+    return (
+      <fieldset className="group">
+        <legend>Topics</legend>
+        <p>{topics.length ? topics.join(', ') : <span className="muted">None</span>}</p>
+      </fieldset>
+    );
   return (
     <fieldset className="group">
       <legend>Topics</legend>
@@ -812,6 +820,25 @@ function RelatedField({
   const err = errorFor(errors, 'related');
   const full = related.length >= 6;
   const info = useRelated(related);
+  const { readOnly } = useContext(FieldContext);
+  if (readOnly)
+    return (
+      <fieldset className="group">
+        <legend>Related articles</legend>
+        {related.length ? (
+          <ul>
+            {related.map((slug) => (
+              <li key={slug}>
+                {info[slug]?.title ?? slug}
+                {info[slug] && !info[slug]!.published ? <span className="badge status-draft"> not published: readers will not see this link</span> : null}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">None</p>
+        )}
+      </fieldset>
+    );
   return (
     <fieldset className="group">
       <legend>
