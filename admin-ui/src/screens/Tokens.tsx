@@ -17,8 +17,8 @@ interface Token {
 }
 
 const SCOPES = {
-  delivery: 'Delivery: published articles',
-  preview: 'Preview: unpublished working copies, for the site’s draft preview',
+  delivery: 'Delivery (published articles)',
+  preview: 'Preview (working copies, for site previews)',
 };
 
 export function TokensScreen() {
