@@ -26,7 +26,13 @@ import { ArticleTabs, LiveVsDraft } from '../components/ArticleChrome';
 const AUTOSAVE_MS = 1000;
 
 /** What every Field shows beside itself: open comments on it, and whether submission needs it. */
-const FieldContext = createContext<{ comments: ArticleComment[] | null; required: Set<string>; readOnly: boolean }>({ comments: null, required: new Set(), readOnly: false });
+const FieldContext = createContext<{
+  comments: ArticleComment[] | null;
+  required: Set<string>;
+  readOnly: boolean;
+  /** For a rich-text field's onSelectionComment: starts a comment on the selected text of that field (undefined: may not comment). */
+  commentOn?: (path: string) => (quote: string) => void;
+}>({ comments: null, required: new Set(), readOnly: false });
 
 export function EditorScreen({ id }: { id: string | null }) {
   const [loaded, setLoaded] = useState<Article | null | undefined>(id ? undefined : null);
@@ -181,7 +187,22 @@ function Editor({ initial }: { initial: Article | null }) {
     () => (article?.status === 'draft' && !readOnly && mayOnArticle(user, article, 'submit') ? requiredPaths(c) : new Set<string>()),
     [article, readOnly, user, c],
   );
-  const fieldCtx = useMemo(() => ({ comments, required, readOnly }), [comments, required, readOnly]);
+  const canCommentAnywhere = !!article && !readOnly && mayComment(user, article);
+  const fieldCtx = useMemo(
+    () => ({
+      comments,
+      required,
+      readOnly,
+      commentOn: canCommentAnywhere
+        ? (path: string) => (quote: string) => {
+            setSelected({ path, quote: quote.slice(0, 1000) });
+            setComposing(true);
+          }
+        : undefined,
+    }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [comments, required, readOnly, canCommentAnywhere],
+  );
   const [selected, setSelected] = useState<Anchor | null>(null);
   const [composing, setComposing] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
@@ -194,12 +215,17 @@ function Editor({ initial }: { initial: Article | null }) {
     const onSelect = (e: Event) => {
       const el = e.target as HTMLInputElement | HTMLTextAreaElement;
       const path = el.dataset?.path;
-      if (!path || el.selectionStart === null || el.selectionEnd === null || el.selectionStart === el.selectionEnd) return;
+      if (!path || el.selectionStart === null || el.selectionEnd === null) return;
+      // Typing over a selection or clicking elsewhere in the field ends it.
+      if (el.selectionStart === el.selectionEnd) return setSelected(null);
       const quote = sourceQuote(el.value, el.value.slice(el.selectionStart, el.selectionEnd));
-      if (quote) setSelected({ path, quote: quote.slice(0, 1000) });
+      setSelected(quote ? { path, quote: quote.slice(0, 1000) } : null);
     };
-    form.addEventListener('select', onSelect);
-    return () => form.removeEventListener('select', onSelect);
+    const events = ['select', 'input', 'keyup', 'mouseup'];
+    for (const ev of events) form.addEventListener(ev, onSelect);
+    return () => {
+      for (const ev of events) form.removeEventListener(ev, onSelect);
+    };
   }, [canComment]);
 
   const onTransition = (a: Article) => {
