@@ -221,7 +221,9 @@ function Editor({ initial }: { initial: Article | null }) {
       const quote = sourceQuote(el.value, el.value.slice(el.selectionStart, el.selectionEnd));
       setSelected(quote ? { path, quote: quote.slice(0, 1000) } : null);
     };
-    const events = ['select', 'input', 'keyup', 'mouseup'];
+    // Not 'input': a state update inside it re-renders before React reads the
+    // controlled field's new value, which would undo the keystroke.
+    const events = ['select', 'keyup', 'mouseup'];
     for (const ev of events) form.addEventListener(ev, onSelect);
     return () => {
       for (const ev of events) form.removeEventListener(ev, onSelect);
