@@ -340,7 +340,7 @@ func knownErr(err error) bool {
 	for _, s := range []error{models.ErrConflict, models.ErrForbidden, models.ErrInvalid, models.ErrPrecondition, models.ErrLocked,
 		models.ErrNotFound, workflow.ErrForbidden, workflow.ErrInvalidState, workflow.ErrFrozen, workflow.ErrStaleContent,
 		workflow.ErrBadPassword, workflow.ErrLicense, workflow.ErrSelfReview, workflow.ErrCommentRequired, workflow.ErrNotReady, workflow.ErrNoLive,
-		workflow.ErrTakeUnsigned} {
+		workflow.ErrTakeUnsigned, workflow.ErrSignoffNeeded, workflow.ErrNotScheduled} {
 		if errors.Is(err, s) {
 			return true
 		}
