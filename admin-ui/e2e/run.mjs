@@ -888,6 +888,8 @@ async function main() {
     await p.getByLabel('Statement shown to readers').fill('Every piece of content is reviewed by a licensed clinician before publishing.');
     await p.getByLabel('Editorial policy page URL').fill('https://health.example.org/editorial-policy');
     await p.getByLabel('Site preview URL').fill('https://health.example.org/preview');
+    await p.getByText('neither {id} nor {slug}').waitFor();
+    await p.getByLabel('Site preview URL').fill('https://health.example.org/preview?id={id}&slug={slug}');
     await p.getByRole('button', { name: 'Save settings' }).click();
     await p.getByText('Settings saved.').waitFor();
     await shot(p, '25-settings');
