@@ -51,7 +51,8 @@ const nodes: Record<string, NodeSpec> = {
       {
         tag: 'ol',
         getAttrs: (dom) => {
-          const start = Number((dom as HTMLElement).getAttribute('start'));
+          const attr = (dom as HTMLElement).getAttribute('start');
+          const start = attr === null ? 1 : Number(attr);
           return { order: Number.isInteger(start) && start >= 0 && start < 1e9 ? start : 1 };
         },
       },
