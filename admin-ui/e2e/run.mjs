@@ -174,6 +174,16 @@ async function main() {
     await page.screenshot({ path: join(ART, `${name}.png`), fullPage: full });
   };
   const saved = (page) => page.getByTestId('save-status').filter({ hasText: /^(All changes saved|Saved \(version \d+\))$/ }).waitFor();
+  // A rich-text field's Markdown view (components/RichText.tsx): switch to it, set the
+  // Markdown (a string, or a function of the current Markdown), switch back.
+  const setMarkdown = async (page, label, md) => {
+    const field = page.locator('.field').filter({ has: page.locator('label', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+    await field.getByRole('button', { name: 'Markdown' }).click();
+    const ta = field.getByLabel(`${label} (Markdown)`);
+    await ta.fill(typeof md === 'function' ? md(await ta.inputValue()) : md);
+    await field.getByRole('button', { name: 'Markdown' }).click();
+    await field.getByLabel(label, { exact: true }).waitFor();
+  };
   const api = async (page, method, path, body) =>
     page.evaluate(
       async ({ method, path, body }) => {
@@ -243,17 +253,17 @@ async function main() {
     await p.getByRole('button', { name: 'Add key takeaway' }).click();
     await p.getByLabel('Key takeaway 2', { exact: true }).fill('Slow breathing helps your body settle.');
     await p.getByLabel('Section 1 heading').fill('What a panic attack feels like');
-    await p.getByLabel('Section 1 body (Markdown)').fill('A racing heart, **shortness of breath** and a sense of dread.\n\n- sweating\n- trembling');
-    await p.getByRole('region', { name: 'Preview of section 1' }).locator('strong', { hasText: 'shortness of breath' }).waitFor();
+    await setMarkdown(p, 'Section 1 body', 'A racing heart, **shortness of breath** and a sense of dread.\n\n- sweating\n- trembling');
+    await p.getByLabel('Section 1 body', { exact: true }).locator('strong', { hasText: 'shortness of breath' }).waitFor();
     await p.getByRole('button', { name: 'Add section' }).click();
     await p.getByLabel('Section 2 heading').fill('What helps');
-    await p.getByLabel('Section 2 body (Markdown)').fill('Breathe out slowly. Name five things you can see.');
+    await p.getByLabel('Section 2 body', { exact: true }).fill('Breathe out slowly. Name five things you can see.');
     // Reorder with the keyboard-usable buttons, then back; focus follows the moved item.
     await p.getByRole('button', { name: 'Move Section 2 up' }).click();
     assert.equal(await p.getByLabel('Section 1 heading').inputValue(), 'What helps');
     await p.getByRole('button', { name: 'Move Section 1 down' }).click();
     assert.equal(await p.getByLabel('Section 1 heading').inputValue(), 'What a panic attack feels like');
-    await p.getByLabel("Clinician's take (Markdown)").fill('Panic is frightening but not dangerous. If attacks keep coming back, talk to a clinician.');
+    await p.getByLabel("Clinician's take", { exact: true }).fill('Panic is frightening but not dangerous. If attacks keep coming back, talk to a clinician.');
     // Whose words: the clinician (a select where the session can list clinicians, else their user id).
     const casey = (await api(clinician.page, 'GET', '/me')).json.user;
     const picker = p.getByLabel('Whose words (clinician)');
@@ -330,8 +340,7 @@ async function main() {
     await banner.getByText('Please add when to seek urgent care').waitFor();
     await banner.getByText(/Casey|clinician/i).first().waitFor();
     await shot(p, '02b-editor-changes-requested');
-    const take = p.getByLabel("Clinician's take (Markdown)");
-    await take.fill((await take.inputValue()) + '\n\nChest pain that does not pass needs urgent care.');
+    await setMarkdown(p, "Clinician's take", (md) => md + '\n\nChest pain that does not pass needs urgent care.');
     await saved(p);
     await p.getByRole('button', { name: 'Submit for clinical review' }).click();
     await p.locator('.box-draft .badge', { hasText: 'In review' }).waitFor();
@@ -744,6 +753,8 @@ async function main() {
     await dlg.waitFor({ state: 'detached' });
     assert.equal(await opener.evaluate((b) => b === document.activeElement), true, 'focus returns to the opener');
   });
+
+  await (await import('./richtext.mjs')).run({ test, newUser, api, shot, saved, assert });
 
   await test('narrow screen (390 px): dashboard, editor and review are usable', async () => {
     const m = await newUser('writer@vetted.local', { width: 390, height: 844 });

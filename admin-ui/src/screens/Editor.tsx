@@ -8,7 +8,7 @@ import { initialSaveState, isEditable, saveReducer, saveStatus, shouldSave } fro
 import { errorFor, fieldId, focusTargetFor, pathLabel, type FieldErrors } from '../lib/fields';
 import { nextSlug } from '../lib/slugify';
 import { storeDraft, loadDraft, clearDraft, shouldRestore, tabId } from '../lib/draftStore';
-import { RichText } from '../components/RichText';
+import { LazyRichText as RichText } from '../components/LazyRichText';
 import { clinicianChoices, personLabel, useUsers } from '../lib/people';
 import { useChangesRequested } from '../lib/changes';
 import { diffContent } from '../lib/diff';

@@ -23,8 +23,13 @@ function wrapChildren(el: Element, tag: string) {
   el.appendChild(w);
 }
 
+// Style attributes are renamed before parsing: the admin UI's CSP
+// (style-src 'self') would report every inline style the parser applies,
+// even in a detached document.
+const STYLE = 'data-pasted-style';
+
 function styleOf(el: Element): string {
-  return (el.getAttribute('style') ?? '').toLowerCase();
+  return (el.getAttribute(STYLE) ?? '').toLowerCase();
 }
 
 function styleValue(style: string, prop: string): string {
@@ -103,7 +108,7 @@ function stylesToTags(body: HTMLElement) {
 /** Cleans pasted HTML to structure only (see above). Our own copies pass through. */
 export function cleanPastedHtml(html: string): string {
   if (/data-pm-slice/.test(html)) return html;
-  const doc = new DOMParser().parseFromString(html, 'text/html');
+  const doc = new DOMParser().parseFromString(html.replace(/<[a-zA-Z][^>]*>/g, (tag) => tag.replace(/(\s)style(\s*=)/gi, `$1${STYLE}$2`)), 'text/html');
   const body = doc.body;
   body.querySelectorAll(DROP).forEach((e) => e.remove());
   // Comments (Word's <!--[if !supportLists]--> and fragment markers).
@@ -120,7 +125,7 @@ export function cleanPastedHtml(html: string): string {
   }
   rebuildWordLists(body);
   // Google Docs' wrapper: <b id="docs-internal-guid-…" style="font-weight:normal">.
-  body.querySelectorAll('b[id^="docs-internal-guid"], b[style*="font-weight:normal"], b[style*="font-weight: normal"]').forEach(unwrap);
+  body.querySelectorAll(`b[id^="docs-internal-guid"], b[${STYLE}*="font-weight:normal"], b[${STYLE}*="font-weight: normal"]`).forEach(unwrap);
   stylesToTags(body);
   // Lists nested directly in lists (Google Docs) belong to the item before them.
   for (const inner of Array.from(body.querySelectorAll('ul > ul, ul > ol, ol > ul, ol > ol'))) {
