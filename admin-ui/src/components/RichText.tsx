@@ -343,7 +343,7 @@ export function RichText({ label, value, onChange, onPickImage, onSelectionComme
         {btn({ name: 'Markdown', pressed: mode === 'markdown', enabled: true, onClick: toggleMode, className: 'rt-mode', children: <span aria-hidden="true">Markdown</span> })}
       </div>
       {mode === 'rich' ? (
-        <div ref={mountRef} className="rt-mount" style={{ minHeight: `${rows * 1.5 + 1}em` }} />
+        <div ref={mountRef} className={`rt-mount rt-rows-${Math.min(Math.max(rows, 2), 10)}`} />
       ) : (
         <textarea
           ref={textareaRef}
@@ -353,7 +353,7 @@ export function RichText({ label, value, onChange, onPickImage, onSelectionComme
           aria-invalid={invalid ? true : undefined}
           aria-describedby={[describedBy, note ? noteId : ''].filter(Boolean).join(' ') || undefined}
           readOnly={readOnly}
-          rows={Math.max(rows, 4)}
+          rows={Math.min(30, Math.max(rows, 4, value.split('\n').length + 1))}
           value={value}
           onSelect={(e) => {
             const t = e.currentTarget;
