@@ -324,3 +324,30 @@ describe('editor document → Markdown → editor document', () => {
     );
   }, 120_000);
 });
+
+describe('what opens in the rich editor', () => {
+  it('opens the demo articles’ Markdown unchanged', () => {
+    for (const md of [
+      'People describe a racing heart, shortness of breath, shaking, tingling hands and a strong sense that something terrible is about to happen.\n\nThese sensations are the body\'s **alarm system** firing when there is no danger to fight or flee.',
+      '- Breathe in for four counts and out for six.\n- Name five things you can see and four you can hear.\n- Remind yourself: this will pass, and it is not dangerous.',
+      'If your teen is in immediate danger, call 911. For urgent support in the US, call or text **988** (Suicide & Crisis Lifeline), available 24 hours a day.',
+      'If these feelings get in the way of daily life, a **licensed therapist** can help you make a plan.',
+    ]) {
+      expect(representable(md)).toBe(true);
+      expect(roundTrip(md)).toBe(md);
+    }
+  });
+
+  it('sends tables, raw HTML and disallowed-scheme links to the Markdown view instead of rewriting them', () => {
+    for (const md of ['| a | b |\n|---|---|\n| 1 | 2 |', 'Intro.\n\n<div class="alert">Approved</div>', 'x <b>y</b>', '[f](javascript:alert(1))']) {
+      expect(representable(md), md).toBe(false);
+    }
+  });
+
+  it('keeps "<b>" and "&copy;" typed as text as text', () => {
+    const doc = schema.nodes.doc.create(null, [schema.nodes.paragraph.create(null, [schema.text('Use <b> for bold, &copy; for ©, 5 < 6 & 7 > 3.')])]);
+    const md = toMarkdown(doc);
+    expect(md).toBe('Use \\<b> for bold, \\&copy; for ©, 5 < 6 & 7 > 3.');
+    expect(toDoc(md).eq(doc)).toBe(true);
+  });
+});
