@@ -77,7 +77,10 @@ export async function run({ test, newUser, api, shot, saved, assert }) {
     await img.getByRole('button', { name: 'Insert image' }).click();
     await img.getByText('not an allowed image host').waitFor();
     await img.getByText('Describe the image').waitFor();
-    await img.getByLabel('Image address').fill('/media/e2e-breathing.png');
+    // A picture from the media library when the demo has one (else any /media/ address: allowed, if absent).
+    const media = await api(p, 'GET', '/media?limit=1');
+    const src = media.json?.items?.[0]?.url || '/media/e2e-breathing.png';
+    await img.getByLabel('Image address').fill(src);
     await img.getByLabel('Image alt text (required)').fill('A person breathing slowly');
     await img.getByRole('button', { name: 'Insert image' }).click();
     await img.waitFor({ state: 'detached' });
@@ -95,6 +98,7 @@ export async function run({ test, newUser, api, shot, saved, assert }) {
     assert.equal(await body.locator('[style], font, b, [id^="docs-internal"], [dir]').count(), 0, 'no pasted styling in the editor');
     await saved(p);
     await shot(p, 'rt-02-editor-1280');
+    await field.screenshot({ path: join(HERE, 'artifacts', 'rt-02b-field-1280.png') });
 
     const expected = [
       'Panic passes **every time** and plain again.',
@@ -104,7 +108,7 @@ export async function run({ test, newUser, api, shot, saved, assert }) {
       '',
       'Read [the guide](https://example.org/panic-guide).',
       '',
-      '![A person breathing slowly](/media/e2e-breathing.png)',
+      `![A person breathing slowly](${src.replace(/[()]/g, '\\$&')})`,
       '',
       '## When panic shows up at work',
       '',

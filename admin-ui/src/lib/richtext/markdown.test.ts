@@ -17,7 +17,8 @@ import { fixFlanking, renderedForm, representable, roundTrip, toDoc, toMarkdown 
 //    preview's parser, a second opinion).
 // 3. Document → Markdown → document: documents built directly (marks meeting
 //    punctuation, lists next to lists) come back as the same document.
-const RUNS = 400;
+// RT_RUNS=3000 npx vitest run src/lib/richtext for a longer search.
+const RUNS = Number(process.env.RT_RUNS) || 400;
 
 // ---------------------------------------------------------------------------
 // An abstract article body, printed as Markdown in the editor's own spelling.
