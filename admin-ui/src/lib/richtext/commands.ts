@@ -138,6 +138,8 @@ export function insertImage(src: string, alt: string): Command {
 }
 
 const hardBreak: Command = chainCommands(exitCode, (state, dispatch) => {
+  // A heading is one line.
+  if (state.selection.$from.parent.type === n.heading) return false;
   if (dispatch) dispatch(state.tr.replaceSelectionWith(n.hard_break.create()).scrollIntoView());
   return true;
 });

@@ -18,9 +18,15 @@ const tokenizer = MarkdownIt('commonmark', { html: false, linkify: true }).enabl
 // "example.org" stays text.
 tokenizer.linkify.set({ fuzzyLink: false, fuzzyEmail: false });
 
+/** A list is tight when its items' paragraphs are hidden (prosemirror-markdown looks only at the first token, wrong for "- - a"). */
 function listIsTight(tokens: readonly Token[], i: number): boolean {
-  while (++i < tokens.length) if (tokens[i].type !== 'list_item_open') return tokens[i].hidden;
-  return false;
+  const level = tokens[i].level;
+  for (let j = i + 1; j < tokens.length; j++) {
+    const t = tokens[j];
+    if (t.level === level && t.type.endsWith('_list_close')) break;
+    if (t.type === 'paragraph_open' && t.level === level + 2) return t.hidden;
+  }
+  return true;
 }
 
 /** The plain text of an image's alt (markdown-it keeps it as inline tokens). */
@@ -136,22 +142,46 @@ export const markdownSerializer = new MarkdownSerializer(
     list_item(state, node) {
       const st = state as unknown as { inTightList: boolean; closed: PMNode | null; flushClose(size?: number): void };
       const first = node.firstChild;
-      const skipFirst = node.childCount > 1 && first?.type === schema.nodes.paragraph && first.content.size === 0;
+      // ("- - -" alone would be a rule: only skipped when the nested item has text.)
+      const skipFirst = node.childCount > 1 && first?.type === schema.nodes.paragraph && first.content.size === 0 && !!node.child(1).firstChild?.firstChild?.content.size;
       node.forEach((child, _o, i) => {
         if (i === 0 && skipFirst) return;
         const prev = i > 0 ? node.child(i - 1) : null;
         const p = schema.nodes.paragraph;
-        if (st.inTightList && st.closed && prev && !(prev.type === p && (child.type === p || child.type === schema.nodes.horizontal_rule || child.type === schema.nodes.code_block))) st.flushClose(1);
+        const emptyBefore = prev?.type === p && prev.content.size === 0; // "- " then the item's content on the next line
+        if ((st.inTightList || emptyBefore) && st.closed && prev && !(prev.type === p && !emptyBefore && (child.type === p || child.type === schema.nodes.horizontal_rule || child.type === schema.nodes.code_block))) st.flushClose(1);
         state.render(child, node, i);
       });
+    },
+    // Text right after a line break starts a line: "1. " or "- " there is escaped
+    // (prosemirror-markdown escapes them only at the start of a block).
+    text(state, node, parent, index) {
+      const st = state as unknown as { atBlockStart: boolean; inAutolink?: boolean };
+      if (index > 0 && parent.child(index - 1).type === schema.nodes.hard_break) st.atBlockStart = true;
+      state.text(node.text ?? '', !st.inAutolink);
     },
     paragraph(state, node) {
       state.renderInline(nestMarks(node));
       state.closeBlock(node);
     },
+    // A heading with a line break (from a setext heading or a paste) is
+    // written as a setext heading (levels 1 and 2), else with a space for
+    // the break: an ATX heading is one line.
     heading(state, node) {
+      const br = schema.nodes.hard_break;
+      let hasBreak = false;
+      node.forEach((c) => (hasBreak ||= c.type === br));
+      if (hasBreak && node.attrs.level <= 2) {
+        state.renderInline(nestMarks(node));
+        state.ensureNewLine();
+        state.write(node.attrs.level === 1 ? '===' : '---');
+        state.closeBlock(node);
+        return;
+      }
+      const inline: PMNode[] = [];
+      node.forEach((c) => inline.push(c.type === br ? schema.text(' ', c.marks) : c));
       state.write(state.repeat('#', node.attrs.level) + ' ');
-      state.renderInline(nestMarks(node), false);
+      state.renderInline(nestMarks(hasBreak ? node.copy(Fragment.fromArray(inline)) : node), false);
       state.closeBlock(node);
     },
     image(state, node) {
@@ -234,6 +264,21 @@ export function fixFlanking(doc: PMNode): PMNode {
         if (a === b) continue;
         for (const [s1, e1] of runs(a)) for (const [s2, e2] of runs(b)) if (s1 < s2 && s2 < e1 && e1 < e2) strip(b, s2, e1);
       }
+    // Inside a word, one run cannot end where another begins ("**a***b*"
+    // reads as one run of three): the run that begins waits for the word's end.
+    for (let i = 1; i < chars.length; i++) {
+      if (!other(chars[i - 1]) || !other(chars[i])) continue;
+      const names = (c: { marks: readonly Mark[] }) => FLANKED.filter((n) => schema.marks[n].isInSet(c.marks));
+      const before = names(chars[i - 1]);
+      const after = names(chars[i]);
+      const opening = after.filter((n) => !before.includes(n));
+      if (!opening.length || !before.some((n) => !after.includes(n))) continue;
+      for (const n of opening) {
+        let j = i;
+        while (j < chars.length && other(chars[j]) && schema.marks[n].isInSet(chars[j].marks)) j++;
+        strip(n, i, j);
+      }
+    }
     for (const name of FLANKED) {
       const type = schema.marks[name];
       const has = chars.map((c) => !!type.isInSet(c.marks));
@@ -246,6 +291,9 @@ export function fixFlanking(doc: PMNode): PMNode {
         let end = i;
         while (end < chars.length && has[end]) end++;
         i = end;
+        // Spaces at a run's edges are not bold or italic to a reader; Markdown cannot say so anyway.
+        while (start < end && SPACE.test(chars[start].ch)) tr.removeMark(chars[start].pos, chars[start].pos + 1, type), start++;
+        while (end > start && SPACE.test(chars[end - 1].ch)) tr.removeMark(chars[end - 1].pos, chars[end - 1].pos + 1, type), end--;
         while (start < end && PUNCT.test(chars[start].ch) && other(chars[start - 1])) tr.removeMark(chars[start].pos, chars[start].pos + 1, type), start++;
         while (end > start && PUNCT.test(chars[end - 1].ch) && other(chars[end])) tr.removeMark(chars[end - 1].pos, chars[end - 1].pos + 1, type), end--;
       }
@@ -255,9 +303,88 @@ export function fixFlanking(doc: PMNode): PMNode {
   return tr.doc;
 }
 
+/** The characters of each textblock with their bold/italic/strike/link/code marks (marks on spaces aside): what a reader sees. */
+function inlineSignature(doc: PMNode): string {
+  const out: string[] = [];
+  doc.descendants((n) => {
+    if (!n.isTextblock) {
+      out.push(n.type.name + JSON.stringify(n.attrs));
+      return true;
+    }
+    let line = n.type.name + JSON.stringify(n.attrs) + ':';
+    n.forEach((c) => {
+      const marks = c.marks.map((m) => m.type.name + (m.attrs.href ? '=' + m.attrs.href : '')).join(',');
+      if (c.isText) for (const ch of c.text!) line += SPACE.test(ch) ? ' ' : `${ch}[${marks}]`;
+      else line += `<${c.type.name}${JSON.stringify(c.attrs)}[${marks}]>`;
+    });
+    out.push(line);
+    return false;
+  });
+  return out.join('\n');
+}
+
+/**
+ * Bold/italic that changes inside a word ("**calm**ly" within italics) can
+ * be beyond what CommonMark reads back. Such words keep only the marks that
+ * cover all of them.
+ */
+export function wholeWordMarks(doc: PMNode): PMNode {
+  const tr = new Transform(doc);
+  doc.descendants((block, blockPos) => {
+    if (!block.isTextblock) return true;
+    const chars: { ch: string; pos: number; marks: readonly Mark[] }[] = [];
+    block.forEach((child, offset) => {
+      const pos = blockPos + 1 + offset;
+      if (child.isText) for (let i = 0; i < child.text!.length; i++) chars.push({ ch: child.text![i], pos: pos + i, marks: child.marks });
+      else chars.push({ ch: ' ', pos, marks: child.marks });
+    });
+    const inWord = (c: { ch: string }) => !SPACE.test(c.ch) && !PUNCT.test(c.ch);
+    for (let i = 0; i < chars.length; ) {
+      if (!inWord(chars[i])) {
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j < chars.length && inWord(chars[j])) j++;
+      for (const name of FLANKED) {
+        const type = schema.marks[name];
+        const count = chars.slice(i, j).filter((c) => type.isInSet(c.marks)).length;
+        if (count > 0 && count < j - i) tr.removeMark(chars[i].pos, chars[j - 1].pos + 1, type);
+      }
+      i = j;
+    }
+    return false;
+  });
+  return tr.doc;
+}
+
+/** Bold/italic/strike taken off every space (a reader cannot see them): the last resort of writtenForm. */
+function plainSpaces(doc: PMNode): PMNode {
+  const tr = new Transform(doc);
+  doc.descendants((n, pos) => {
+    if (n.isText)
+      for (let i = 0; i < n.text!.length; i++) if (SPACE.test(n.text![i])) for (const name of FLANKED) tr.removeMark(pos + i, pos + i + 1, schema.marks[name]);
+    return true;
+  });
+  return tr.doc;
+}
+
+/**
+ * The document as it is written: fixFlanking; where Markdown would not read
+ * that back the same, also wholeWordMarks; then also plain spaces.
+ */
+export function writtenForm(doc: PMNode): PMNode {
+  const readsBack = (d: PMNode) => inlineSignature(markdownParser.parse(markdownSerializer.serialize(d))) === inlineSignature(d);
+  const first = fixFlanking(doc);
+  if (readsBack(first)) return first;
+  const second = fixFlanking(wholeWordMarks(first));
+  if (readsBack(second)) return second;
+  return fixFlanking(plainSpaces(second));
+}
+
 /** Editor document → Markdown. */
 export function toMarkdown(doc: PMNode): string {
-  return markdownSerializer.serialize(fixFlanking(doc));
+  return markdownSerializer.serialize(writtenForm(doc));
 }
 
 /** Markdown → document → Markdown. */
