@@ -200,6 +200,16 @@ async function main() {
     await page.screenshot({ path: join(ART, `${name}.png`), fullPage: full });
   };
   const saved = (page) => page.getByTestId('save-status').filter({ hasText: /^(All changes saved|Saved)$/ }).waitFor();
+  // A rich-text field's Markdown view (components/RichText.tsx): switch to it, set the
+  // Markdown (a string, or a function of the current Markdown), switch back.
+  const setMarkdown = async (page, label, md) => {
+    const field = page.locator('.field').filter({ has: page.locator('label', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+    await field.getByRole('button', { name: 'Markdown' }).click();
+    const ta = field.getByLabel(`${label} (Markdown)`);
+    await ta.fill(typeof md === 'function' ? md(await ta.inputValue()) : md);
+    await field.getByRole('button', { name: 'Markdown' }).click();
+    await field.getByLabel(label, { exact: true }).waitFor();
+  };
   const api = async (page, method, path, body) =>
     page.evaluate(
       async ({ method, path, body }) => {
@@ -328,17 +338,17 @@ async function main() {
     await p.getByRole('button', { name: 'Add key takeaway' }).click();
     await p.getByLabel('Key takeaway 2', { exact: true }).fill('Slow breathing helps your body settle.');
     await p.getByLabel('Section 1 heading').fill('What a panic attack feels like');
-    await p.getByLabel('Section 1 body (Markdown)').fill('A racing heart, **shortness of breath** and a sense of dread.\n\n- sweating\n- trembling');
-    await p.getByRole('region', { name: 'Preview of section 1' }).locator('strong', { hasText: 'shortness of breath' }).waitFor();
+    await setMarkdown(p, 'Section 1 body', 'A racing heart, **shortness of breath** and a sense of dread.\n\n- sweating\n- trembling');
+    await p.getByLabel('Section 1 body', { exact: true }).locator('strong', { hasText: 'shortness of breath' }).waitFor();
     await p.getByRole('button', { name: 'Add section' }).click();
     await p.getByLabel('Section 2 heading').fill('What helps');
-    await p.getByLabel('Section 2 body (Markdown)').fill('Breathe out slowly. Name five things you can see.');
+    await p.getByLabel('Section 2 body', { exact: true }).fill('Breathe out slowly. Name five things you can see.');
     // Reorder with the keyboard-usable buttons, then back; focus follows the moved item.
     await p.getByRole('button', { name: 'Move Section 2 up' }).click();
     assert.equal(await p.getByLabel('Section 1 heading').inputValue(), 'What helps');
     await p.getByRole('button', { name: 'Move Section 1 down' }).click();
     assert.equal(await p.getByLabel('Section 1 heading').inputValue(), 'What a panic attack feels like');
-    await p.getByLabel("Clinician's take (Markdown)").fill('Panic is frightening but not dangerous. If attacks keep coming back, talk to a clinician.');
+    await p.getByLabel("Clinician's take", { exact: true }).fill('Panic is frightening but not dangerous. If attacks keep coming back, talk to a clinician.');
     // Whose words: the clinician (a select where the session can list clinicians, else their user id).
     const casey = (await api(clinician.page, 'GET', '/me')).json.user;
     const picker = p.getByLabel('Whose words (clinician)');
@@ -472,7 +482,7 @@ async function main() {
     await first.getByRole('button', { name: 'Resolve' }).click();
     await first.waitFor({ state: 'detached' });
     // Rewriting the commented passage: the comment says its passage changed.
-    await p.getByLabel('Section 2 body (Markdown)').fill('Breathe out slowly. Look around and name three things you can see.');
+    await setMarkdown(p, 'Section 2 body', 'Breathe out slowly. Look around and name three things you can see.');
     await saved(p);
     const moved = p.locator('#editor-side .comment', { hasText: 'Which five?' });
     await moved.getByText('passage changed').waitFor();
@@ -483,8 +493,7 @@ async function main() {
     assert.deepEqual(after.map((c) => c.resolved), [true, true]);
     assert.equal(after[0].replies.length, 1);
     assert.equal(after[1].passageChanged, true);
-    const take = p.getByLabel("Clinician's take (Markdown)");
-    await take.fill((await take.inputValue()) + '\n\nChest pain that does not pass needs urgent care.');
+    await setMarkdown(p, "Clinician's take", (md) => md + '\n\nChest pain that does not pass needs urgent care.');
     await saved(p);
     await p.getByRole('button', { name: 'Submit for clinical review' }).click();
     await p.locator('.box-draft .badge', { hasText: 'In review' }).waitFor();
@@ -554,13 +563,24 @@ async function main() {
     await sitePage.close();
     const hit = sitePages.at(-1);
     // The editor comments on a passage from the editor itself (a selection in a text field).
-    const body1 = p.getByLabel('Section 1 body (Markdown)');
+    // A selection in the rich-text field, then the field's own "Comment on selection".
+    const body1 = p.getByLabel('Section 1 body', { exact: true });
     await body1.evaluate((el) => {
       el.focus();
-      const i = el.value.indexOf('racing heart');
-      el.setSelectionRange(i, i + 'racing heart'.length);
+      const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        const i = n.data.indexOf('racing heart');
+        if (i < 0) continue;
+        const r = document.createRange();
+        r.setStart(n, i);
+        r.setEnd(n, i + 'racing heart'.length);
+        getSelection().removeAllRanges();
+        getSelection().addRange(r);
+        return;
+      }
+      throw new Error('"racing heart" is not in Section 1 body');
     });
-    await p.getByTestId('comment-selection').click();
+    await p.locator('.rt', { has: body1 }).getByRole('button', { name: 'Comment on selection' }).click();
     const form = p.getByRole('form', { name: 'New comment' });
     await form.getByLabel('Your comment').fill('Consider "a pounding heart": readers use both.');
     await form.getByRole('button', { name: 'Post comment' }).click();
@@ -978,6 +998,8 @@ async function main() {
     await dlg.waitFor({ state: 'detached' });
     assert.equal(await opener.evaluate((b) => b === document.activeElement), true, 'focus returns to the opener');
   });
+
+  await (await import('./richtext.mjs')).run({ test, newUser, api, shot, saved, assert });
 
   await test('narrow screen (390 px): dashboard, editor and review are usable', async () => {
     const m = await newUser('writer@vetted.local', { width: 390, height: 844 });

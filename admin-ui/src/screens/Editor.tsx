@@ -8,7 +8,7 @@ import { initialSaveState, isEditable, saveReducer, saveStatus, shouldSave } fro
 import { errorFor, fieldId, focusTargetFor, type FieldErrors } from '../lib/fields';
 import { nextSlug } from '../lib/slugify';
 import { storeDraft, loadDraft, clearDraft, shouldRestore, tabId } from '../lib/draftStore';
-import { Markdown } from '../components/ArticlePreview';
+import { LazyRichText as RichText } from '../components/LazyRichText';
 import { clinicianChoices, personLabel, useClinicians, useUsers } from '../lib/people';
 import { useChangesRequested } from '../lib/changes';
 import { diffContent } from '../lib/diff';
@@ -245,6 +245,21 @@ function Editor({ initial }: { initial: Article | null }) {
     } as const;
   };
 
+  // A rich-text field: its id (error links focus it), invalid state and error text.
+  // Selecting text in it offers a comment on that passage, quoted as stored
+  // (the Markdown behind what the writer sees: sourceQuote).
+  const richProps = (path: string, markdown: string) => {
+    const err = errorFor(errors, path);
+    const commentOn = fieldCtx.commentOn?.(path);
+    return {
+      id: fieldId(path),
+      invalid: !!err,
+      describedBy: err ? fieldId(path) + '-err' : undefined,
+      readOnly,
+      onSelectionComment: commentOn ? (q: string) => commentOn(sourceQuote(markdown, q) ?? q) : undefined,
+    };
+  };
+
   return (
     <div className="page editor-page">
       <div className="page-head">
@@ -398,12 +413,9 @@ function Editor({ initial }: { initial: Article | null }) {
                   >
                     <input {...fieldProps(`sections[${i}].heading`)} value={sec.heading} onChange={(e) => set({ ...sec, heading: e.target.value })} />
                   </Field>
-                  <div className="md-pair">
-                    <Field path={`sections[${i}].body`} label={`Section ${i + 1} body (Markdown)`} errors={errors}>
-                      <textarea {...fieldProps(`sections[${i}].body`)} rows={8} value={sec.body} onChange={(e) => set({ ...sec, body: e.target.value })} />
-                    </Field>
-                    <MarkdownPreview md={sec.body} label={`Preview of section ${i + 1}`} />
-                  </div>
+                  <Field path={`sections[${i}].body`} label={`Section ${i + 1} body`} errors={errors}>
+                    <RichText {...richProps(`sections[${i}].body`, sec.body)} label={`Section ${i + 1} body`} rows={8} value={sec.body} onChange={(body) => set({ ...sec, body })} />
+                  </Field>
                 </div>
               )}
             />
@@ -417,12 +429,9 @@ function Editor({ initial }: { initial: Article | null }) {
                 errors={errors}
                 onChange={(clinician) => edit({ clinicianTake: { ...c.clinicianTake, clinician } })}
               />
-              <div className="md-pair">
-                <Field path="clinicianTake.body" label="Clinician's take (Markdown)" errors={errors}>
-                  <textarea {...fieldProps('clinicianTake.body')} rows={5} value={c.clinicianTake.body} onChange={(e) => edit({ clinicianTake: { ...c.clinicianTake, body: e.target.value } })} />
-                </Field>
-                <MarkdownPreview md={c.clinicianTake.body} label="Preview of the clinician's take" />
-              </div>
+              <Field path="clinicianTake.body" label="Clinician's take" errors={errors}>
+                <RichText {...richProps('clinicianTake.body', c.clinicianTake.body)} label="Clinician's take" rows={5} value={c.clinicianTake.body} onChange={(body) => edit({ clinicianTake: { ...stateRef.current.draft.clinicianTake, body } })} />
+              </Field>
             </fieldset>
 
             <fieldset className="group">
@@ -451,12 +460,9 @@ function Editor({ initial }: { initial: Article | null }) {
               <Field path="cta.heading" label="CTA heading" errors={errors}>
                 <input {...fieldProps('cta.heading')} value={c.cta.heading} onChange={(e) => edit({ cta: { ...c.cta, heading: e.target.value } })} />
               </Field>
-              <div className="md-pair">
-                <Field path="cta.body" label="CTA text (Markdown)" errors={errors}>
-                  <textarea {...fieldProps('cta.body')} rows={3} value={c.cta.body} onChange={(e) => edit({ cta: { ...c.cta, body: e.target.value } })} />
-                </Field>
-                <MarkdownPreview md={c.cta.body} label="Preview of the CTA text" />
-              </div>
+              <Field path="cta.body" label="CTA text" errors={errors}>
+                <RichText {...richProps('cta.body', c.cta.body)} label="CTA text" rows={3} value={c.cta.body} onChange={(body) => edit({ cta: { ...stateRef.current.draft.cta, body } })} />
+              </Field>
               <div className="row2">
                 <Field path="cta.label" label="Button label" errors={errors}>
                   <input {...fieldProps('cta.label')} value={c.cta.label} onChange={(e) => edit({ cta: { ...c.cta, label: e.target.value } })} />
@@ -679,17 +685,6 @@ function ListEditor<T>({
       </button>
       )}
     </fieldset>
-  );
-}
-
-function MarkdownPreview({ md, label }: { md: string; label: string }) {
-  return (
-    <div className="md-preview" role="region" aria-label={label}>
-      <div className="md-preview-label" aria-hidden="true">
-        Preview
-      </div>
-      {md.trim() ? <Markdown md={md} /> : <p className="muted">Nothing to preview.</p>}
-    </div>
   );
 }
 
