@@ -210,6 +210,12 @@ func Build(a *models.Article, c models.Content, firstPublished time.Time, r *Ren
 	if err := Verify(a, &c); err != nil {
 		return nil, err
 	}
+	return build(a, c, firstPublished, r), nil
+}
+
+// build renders a.Live (which the caller checked, or a preview made up)
+// with content c.
+func build(a *models.Article, c models.Content, firstPublished time.Time, r *Renderer) *Snapshot {
 	if r == nil {
 		r = DefaultRenderer()
 	}
@@ -281,7 +287,7 @@ func Build(a *models.Article, c models.Content, firstPublished time.Time, r *Ren
 		ld.About = append(ld.About, LDThing{Type: "Thing", Name: t})
 	}
 	s.JSONLD = ld
-	return s, nil
+	return s
 }
 
 // Profiles are the people and the site settings a snapshot is decorated with.

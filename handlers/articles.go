@@ -27,13 +27,17 @@ type listParams struct {
 	Topic  string `json:"topic" validate:"maxbytes=60"`
 	Q      string `json:"q" validate:"maxbytes=200"`
 	Author string `json:"author" validate:"maxbytes=100"`
+	Sort   string `json:"sort" validate:"omitempty,oneof=updated waiting"`
 }
 
-// ParseListQuery reads page/limit/status/topic/q/author, allow-listed
+// ParseListQuery reads page/limit/status/topic/q/author/sort, allow-listed
 // (fuzzed). A limit over MaxLimit is capped, not refused.
 func ParseListQuery(get func(string) string, me string) (models.ListQuery, error) {
-	in := listParams{Page: get("page"), Limit: get("limit"), Status: get("status"), Topic: get("topic"), Q: get("q"), Author: get("author")}
+	in := listParams{Page: get("page"), Limit: get("limit"), Status: get("status"), Topic: get("topic"), Q: get("q"), Author: get("author"), Sort: get("sort")}
 	q := models.ListQuery{Page: 1, Limit: 20, Status: in.Status, Topic: in.Topic, Q: in.Q, AuthorID: in.Author}
+	if in.Sort == models.SortWaiting {
+		q.Sort = models.SortWaiting
+	}
 	f := models.Fields(&in)
 	if _, bad := f["page"]; !bad && in.Page != "" {
 		q.Page, _ = strconv.Atoi(in.Page)

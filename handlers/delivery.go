@@ -13,6 +13,7 @@ import (
 
 	"github.com/vetted-cms/vetted/delivery"
 	"github.com/vetted-cms/vetted/models"
+	"github.com/vetted-cms/vetted/service"
 )
 
 // DeliveryModel is what the delivery API reads: the in-memory read model.
@@ -43,6 +44,12 @@ type DeliveryAPI struct {
 	CORSOrigins []string
 	// Observe, when set, counts by-slug answers by status.
 	Observe interface{ Delivery(status int) }
+	// Previews, when set with PreviewModel, answers
+	// GET /api/v1/preview/articles/{id} to preview tokens.
+	Previews     PreviewSource
+	PreviewModel interface {
+		Preview(ctx context.Context, a *models.Article) ([]byte, error)
+	}
 
 	cache     []string
 	vary      []string
@@ -96,6 +103,10 @@ func (d *DeliveryAPI) Register(r *gin.Engine) {
 	v.HEAD("/articles", d.list)
 	v.GET("/topics", d.topics)
 	v.HEAD("/topics", d.topics)
+	if d.Previews != nil && d.PreviewModel != nil {
+		v.OPTIONS("/preview/articles/:id", d.preflight)
+		v.GET("/preview/articles/:id", d.preview)
+	}
 	if d.Search != nil {
 		v.OPTIONS("/search", d.preflight)
 		v.GET("/search", d.search)
@@ -134,14 +145,20 @@ func (d *DeliveryAPI) preflight(c *gin.Context) {
 // reads the header map directly and answers from the token cache: no
 // allocation, no I/O on the hot path.
 func (d *DeliveryAPI) authorized(c *gin.Context) bool {
-	if d.Public {
-		return true
-	}
 	var token string
 	if v := c.Request.Header["Authorization"]; len(v) > 0 {
 		token, _ = strings.CutPrefix(v[0], "Bearer ")
 	}
-	if !strings.HasPrefix(token, "vd_") {
+	if strings.HasPrefix(token, service.PreviewTokenPrefix) {
+		// A preview token reads working copies through the preview route
+		// and nothing else, public delivery included.
+		writeError(c, models.Errorf(models.ErrForbidden, "a preview token reads only /api/v1/preview/articles/{id}"))
+		return false
+	}
+	if d.Public {
+		return true
+	}
+	if !strings.HasPrefix(token, service.DeliveryTokenPrefix) {
 		c.Writer.Header()["Www-Authenticate"] = hdrBearer
 		writeError(c, models.Errorf(models.ErrUnauthenticated, "send a delivery token: Authorization: Bearer vd_…"))
 		return false
@@ -318,4 +335,52 @@ func (d *DeliveryAPI) topics(c *gin.Context) {
 		return
 	}
 	d.serve(c, h, d.Model.Topics())
+}
+
+// PreviewSource checks preview tokens and loads working copies.
+type PreviewSource interface {
+	CheckPreviewToken(ctx context.Context, secret string) error
+	GetArticle(ctx context.Context, id string) (*models.Article, error)
+}
+
+var (
+	hdrNoStore = []string{"no-store"}
+	hdrNoIndex = []string{"noindex"}
+)
+
+// preview answers an article's working copy in the delivery shape with
+// "preview": true, to a preview token only (a delivery token is refused:
+// it must never read unsigned content). Never cached, never indexed.
+func (d *DeliveryAPI) preview(c *gin.Context) {
+	h := c.Writer.Header()
+	h["Cache-Control"] = hdrNoStore
+	h["X-Robots-Tag"] = hdrNoIndex
+	d.cors(h, c.Request)
+	var token string
+	if v := c.Request.Header["Authorization"]; len(v) > 0 {
+		token, _ = strings.CutPrefix(v[0], "Bearer ")
+	}
+	if strings.HasPrefix(token, service.DeliveryTokenPrefix) {
+		writeError(c, models.Errorf(models.ErrForbidden, "a delivery token cannot preview drafts; use a preview token"))
+		return
+	}
+	ctx := c.Request.Context()
+	if err := d.Previews.CheckPreviewToken(ctx, token); err != nil {
+		h["Www-Authenticate"] = hdrBearer
+		writeError(c, err)
+		return
+	}
+	a, err := d.Previews.GetArticle(ctx, c.Param("id"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	body, err := d.PreviewModel.Preview(ctx, a)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	h["Content-Type"] = hdrJSON
+	c.Status(http.StatusOK)
+	_, _ = c.Writer.Write(body)
 }

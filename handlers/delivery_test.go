@@ -55,7 +55,7 @@ func newDeliveryApp(t testing.TB, cfg delivery.Config, public bool) *dlApp {
 	sys.Start(ctx)
 	go follow(ctx, a.Articles, 200*time.Millisecond)
 	api := &DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Search: idx, Public: public, MaxAge: time.Minute, StaleWhileRevalidate: 5 * time.Minute, StaleIfError: 24 * time.Hour,
-		CORSOrigins: []string{"https://site.example"}}
+		CORSOrigins: []string{"https://site.example"}, Previews: a.Svc, PreviewModel: sys.Model}
 	hooks := &WebhookAPI{Hooks: sys.Webhooks}
 	a.Server.Delivery = func(r *gin.Engine) { api.Register(r); RegisterOpenAPI(r) }
 	a.Server.Extra = hooks.Register

@@ -29,6 +29,8 @@ var statusOf = []struct {
 	status int
 	code   string
 }{
+	{models.ErrNotAuthor, http.StatusForbidden, "not_author"},
+	{models.ErrHasReplies, http.StatusConflict, "comment_has_replies"},
 	{models.ErrInvalid, http.StatusBadRequest, "invalid"},
 	{models.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
 	{models.ErrForbidden, http.StatusForbidden, "forbidden"},
@@ -49,6 +51,8 @@ var statusOf = []struct {
 	{workflow.ErrStaleContent, http.StatusConflict, "stale_content"},
 	{workflow.ErrNoLive, http.StatusConflict, "no_live"},
 	{workflow.ErrTakeUnsigned, http.StatusConflict, "take_unsigned"},
+	{workflow.ErrSignoffNeeded, http.StatusConflict, "signoff_needed"},
+	{workflow.ErrNotScheduled, http.StatusConflict, "not_scheduled"},
 	{workflow.ErrCommentRequired, http.StatusBadRequest, "comment_required"},
 	{workflow.ErrNotReady, http.StatusBadRequest, "not_ready"},
 }

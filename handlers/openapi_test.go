@@ -61,6 +61,12 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 	mustJSON(t, hook.Body.Bytes(), &wh)
 	tok := "Bearer " + d.Token
 	etagOf := func(path string) string { return d.get(path, nil).Header().Get("ETag") }
+	pv := "Bearer " + d.previewToken(t)
+	cm := d.comment(asClinician, main.ID, "sections[0].body", "Line one.", "Cite a source.")
+	cm2 := d.comment(asClinician, main.ID, "title", "Article", "Shorter?")
+	cmURL := "/api/admin/articles/" + main.ID + "/comments"
+	sched := d.createArticle(asWriter, anArticle().slug("oa-sched"))
+	d.to(sched.ID, "approved")
 
 	cases := []struct {
 		method, tmpl, url, body, as string
@@ -93,6 +99,29 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 		{"POST", "/api/admin/articles/{id}/transitions", "/api/admin/articles/" + draft.ID + "/transitions", `{"action":"submit"}`, asWriter, nil, 200},
 		{"POST", "/api/admin/articles/{id}/transitions", "/api/admin/articles/" + draft.ID + "/transitions", `{"action":"publish"}`, asEditor, nil, 409},
 		{"GET", "/api/admin/reviews/due", "/api/admin/reviews/due", "", asEditor, nil, 200},
+		{"GET", "/api/admin/articles", "/api/admin/articles?status=in_review&sort=waiting", "", asClinician, nil, 200},
+		{"POST", "/api/admin/articles/{id}/transitions", "/api/admin/articles/" + sched.ID + "/transitions", `{"action":"publish","publishAt":"2099-01-01T00:00:00Z"}`, asEditor, nil, 200},
+		{"POST", "/api/admin/articles/{id}/transitions", "/api/admin/articles/" + sched.ID + "/transitions", `{"action":"unschedule"}`, asEditor, nil, 200},
+		{"POST", "/api/admin/articles/{id}/transitions", "/api/admin/articles/" + sched.ID + "/transitions", `{"action":"unschedule"}`, asEditor, nil, 409},
+		{"GET", "/api/admin/articles/{id}/comments", cmURL, "", asWriter, nil, 200},
+		{"POST", "/api/admin/articles/{id}/comments", cmURL, `{"body":"Which study?","anchor":{"path":"summary","quote":"short summary"}}`, asEditor, nil, 201},
+		{"POST", "/api/admin/articles/{id}/comments", cmURL, `{"body":"x","anchor":{"path":"slug","quote":"oa"}}`, asEditor, nil, 400},
+		{"POST", "/api/admin/articles/{id}/comments", cmURL, `{"body":"x","anchor":{"path":"title","quote":"oa"}}`, asAdmin, nil, 403},
+		{"PATCH", "/api/admin/articles/{id}/comments/{cid}", cmURL + "/" + cm.ID, `{"body":"Cite a guideline."}`, asClinician, nil, 200},
+		{"PATCH", "/api/admin/articles/{id}/comments/{cid}", cmURL + "/" + cm.ID, `{"body":"mine"}`, asEditor, nil, 403},
+		{"POST", "/api/admin/articles/{id}/comments/{cid}/replies", cmURL + "/" + cm.ID + "/replies", `{"body":"Done."}`, asWriter, nil, 201},
+		{"PATCH", "/api/admin/articles/{id}/comments/{cid}", cmURL + "/" + cm.ID, `{"body":"again"}`, asClinician, nil, 409},
+		{"POST", "/api/admin/articles/{id}/comments/{cid}/resolve", cmURL + "/" + cm2.ID + "/resolve", "", asWriter, nil, 200},
+		{"GET", "/api/admin/articles/{id}/comments", cmURL, "", asWriter, nil, 200},
+		{"GET", "/api/admin/clinicians", "/api/admin/clinicians", "", asWriter, nil, 200},
+		{"GET", "/api/v1/preview/articles/{id}", "/api/v1/preview/articles/" + draft.ID, "", asNone, map[string]string{"Authorization": pv}, 200},
+		{"GET", "/api/v1/preview/articles/{id}", "/api/v1/preview/articles/" + main.ID, "", asNone, map[string]string{"Authorization": pv}, 200},
+		{"GET", "/api/v1/preview/articles/{id}", "/api/v1/preview/articles/" + draft.ID, "", asNone, map[string]string{"Authorization": tok}, 403},
+		{"GET", "/api/v1/preview/articles/{id}", "/api/v1/preview/articles/" + draft.ID, "", asNone, nil, 401},
+		{"GET", "/api/v1/preview/articles/{id}", "/api/v1/preview/articles/a_missing", "", asNone, map[string]string{"Authorization": pv}, 404},
+		{"GET", "/api/v1/articles/{slug}", "/api/v1/articles/oa-main", "", asNone, map[string]string{"Authorization": pv}, 403},
+		{"GET", "/api/admin/me", "/api/admin/me", "", asNone, map[string]string{"Authorization": pv}, 403},
+		{"POST", "/api/admin/tokens", "/api/admin/tokens", `{"name":"preview site","scope":"preview"}`, asAdmin, nil, 201},
 		{"GET", "/api/admin/tokens", "/api/admin/tokens", "", asAdmin, nil, 200},
 		{"POST", "/api/admin/tokens", "/api/admin/tokens", `{"name":"another site"}`, asAdmin, nil, 201},
 		{"GET", "/api/admin/webhooks", "/api/admin/webhooks", "", asAdmin, nil, 200},
@@ -135,7 +164,7 @@ func TestOpenAPIDescribesRealResponses(t *testing.T) {
 		})
 	}
 	// Every delivery operation is exercised.
-	for _, k := range []string{"GET /api/v1/articles", "GET /api/v1/articles/{slug}", "GET /api/v1/topics", "GET /api/v1/search"} {
+	for _, k := range []string{"GET /api/v1/articles", "GET /api/v1/articles/{slug}", "GET /api/v1/topics", "GET /api/v1/search", "GET /api/v1/preview/articles/{id}"} {
 		if !covered[k] {
 			t.Errorf("%s not validated", k)
 		}

@@ -92,6 +92,7 @@ func (s *Server) Router() *gin.Engine {
 	a.DELETE("/session", s.logout)
 	a.GET("/me", s.me)
 	a.GET("/roles", s.roles)
+	a.GET("/clinicians", s.clinicians)
 	a.GET("/users", s.listUsers)
 	a.POST("/users", s.createUser)
 	a.GET("/users/:id", s.getUser)
@@ -108,6 +109,11 @@ func (s *Server) Router() *gin.Engine {
 	a.GET("/articles/:id/events", s.events)
 	a.GET("/articles/:id/signatures", s.signatures)
 	a.POST("/articles/:id/transitions", s.transition)
+	a.GET("/articles/:id/comments", s.listComments)
+	a.POST("/articles/:id/comments", s.createComment)
+	a.PATCH("/articles/:id/comments/:cid", s.editComment)
+	a.POST("/articles/:id/comments/:cid/replies", s.replyComment)
+	a.POST("/articles/:id/comments/:cid/resolve", s.resolveComment)
 	a.GET("/reviews/due", s.reviewsDue)
 	a.GET("/tokens", s.listTokens)
 	a.POST("/tokens", s.createToken)
@@ -220,6 +226,10 @@ func (s *Server) authenticate(c *gin.Context) {
 			return
 		}
 		token = strings.TrimSpace(t)
+		if strings.HasPrefix(token, service.PreviewTokenPrefix) {
+			writeError(c, models.Errorf(models.ErrForbidden, "a preview token reads only /api/v1/preview/articles/{id}"))
+			return
+		}
 	} else if ck, err := c.Cookie(sessionCookie); err == nil {
 		token, viaCookie = ck, true
 	}
@@ -347,12 +357,23 @@ func (s *Server) me(c *gin.Context) {
 	if hosts == nil {
 		hosts = []string{}
 	}
-	c.JSON(http.StatusOK, gin.H{"user": user(c), "csrfToken": service.CSRFToken(c.GetString(ctxToken)), "permissions": s.permissionsOf(user(c)), "imageHosts": hosts})
+	c.JSON(http.StatusOK, gin.H{"user": user(c), "csrfToken": service.CSRFToken(c.GetString(ctxToken)), "permissions": s.permissionsOf(user(c)), "imageHosts": hosts,
+		"previewUrl": s.Svc.PreviewURL(c.Request.Context())})
 }
 
 // roles lists the roles the policy names: the roles a user may be given.
 func (s *Server) roles(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"items": s.Policy.Roles()})
+}
+
+// clinicians lists who may be credited with a Clinician's take.
+func (s *Server) clinicians(c *gin.Context) {
+	items, err := s.Svc.Clinicians(c.Request.Context())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
 func (s *Server) getSettings(c *gin.Context) {

@@ -69,6 +69,7 @@ func newTestApp(t testing.TB) *testApp {
 	}
 	svc := service.New(arts, mongostore.NewUserStore(db), arts.Log, pol)
 	svc.Settings = mongostore.NewSettingsStore(db)
+	svc.Comments = mongostore.NewCommentStore(db)
 	srv := &Server{Svc: svc, Policy: pol, DB: db}
 	a := &testApp{t: t, DB: db, Articles: arts, Svc: svc, Policy: pol, Server: srv, Router: srv.Router(),
 		Users: map[string]*models.User{}, Tokens: map[string]string{}}

@@ -78,12 +78,12 @@ func (s *Server) createToken(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	t, secret, err := s.Svc.CreateToken(c.Request.Context(), user(c), in.Name)
+	t, secret, err := s.Svc.CreateToken(c.Request.Context(), user(c), in)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"id": t.ID, "name": t.Name, "createdAt": t.CreatedAt, "token": secret})
+	c.JSON(http.StatusCreated, gin.H{"id": t.ID, "name": t.Name, "scope": t.Scope, "createdAt": t.CreatedAt, "token": secret})
 }
 
 func (s *Server) revokeToken(c *gin.Context) {

@@ -74,6 +74,8 @@ func Apply(a *Article, ev *Event) *Article {
 		n.NextReviewDue = nil
 	case "submit":
 		n.ScheduledAt, n.ScheduledBy = nil, ""
+		at := ev.At
+		n.SubmittedAt, n.Resubmission = &at, n.ChangesRequested != nil
 		n.ChangesRequested = nil
 		if !slices.Contains(n.SubmittedRevs, n.Rev) {
 			n.SubmittedRevs = append(n.SubmittedRevs, n.Rev)
@@ -82,7 +84,7 @@ func Apply(a *Article, ev *Event) *Article {
 		n.ScheduledAt, n.ScheduledBy = nil, ""
 		n.ChangesRequested = &ChangeRequest{Comment: ev.Comment, ActorID: ev.Actor, ActorName: ev.ActorName, At: ev.At, Rev: n.Rev}
 		n.RequestedRev = n.Rev
-	case "withdraw", "archive":
+	case "withdraw", "archive", "unschedule":
 		n.ScheduledAt, n.ScheduledBy = nil, ""
 	}
 	return &n

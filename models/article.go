@@ -45,6 +45,11 @@ type Article struct {
 	// ChangesRequested is the newest request for changes since the
 	// article was last submitted; nil once it is resubmitted.
 	ChangesRequested *ChangeRequest `json:"changesRequested" bson:"changesRequested"`
+	// SubmittedAt is the newest submission for review (the review
+	// queue's "waiting since").
+	SubmittedAt *time.Time `json:"submittedAt" bson:"submittedAt,omitempty"`
+	// Resubmission: changes were requested before the newest submission.
+	Resubmission bool `json:"resubmission" bson:"resubmission,omitempty"`
 	// SubmittedRevs are the revisions that were ever submitted for review:
 	// the review record; autosaves between them fold (see RevisionGroups).
 	SubmittedRevs []int64 `json:"-" bson:"submittedRevs,omitempty"`
@@ -152,6 +157,8 @@ type Summary struct {
 	HasLive       bool       `json:"hasLive"`
 	ScheduledAt   *time.Time `json:"scheduledAt"`
 	NextReviewDue *time.Time `json:"nextReviewDue"`
+	SubmittedAt   *time.Time `json:"submittedAt"`
+	Resubmission  bool       `json:"resubmission"`
 	CreatedAt     time.Time  `json:"createdAt"`
 	UpdatedAt     time.Time  `json:"updatedAt"`
 }
@@ -163,6 +170,7 @@ func (a *Article) Summarize() Summary {
 		Slug: a.Content.Slug, Title: a.Content.Title, Summary: a.Content.Summary,
 		Topics: append([]string{}, a.Content.Topics...), AuthorID: a.AuthorID,
 		HasLive: a.Live != nil, ScheduledAt: a.ScheduledAt, NextReviewDue: a.NextReviewDue,
+		SubmittedAt: a.SubmittedAt, Resubmission: a.Resubmission,
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 }

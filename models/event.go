@@ -49,6 +49,9 @@ type EventData struct {
 	Settings *Settings `json:"settings,omitempty" bson:"settings,omitempty"`
 	// Changes names what a user/token event changed (never secrets).
 	Changes map[string]string `json:"changes,omitempty" bson:"changes,omitempty"`
+	// Comment, on comment.* events, is the comment entry the event
+	// claims and records (models.CommentEntry).
+	Comment *CommentEntry `json:"comment,omitempty" bson:"comment,omitempty"`
 }
 
 // Event actions beyond the workflow's.

@@ -6,9 +6,15 @@ import "context"
 type ListQuery struct {
 	Status, Topic, Q, AuthorID string
 	Page, Limit                int
+	// Sort is "" (newest change first) or "waiting" (oldest submission
+	// first: the review queue).
+	Sort string
 	// Match, when set, is an extra in-memory predicate.
 	Match func(*Article) bool
 }
+
+// SortWaiting orders a list by submission, oldest first.
+const SortWaiting = "waiting"
 
 // ArticleStore holds article heads and their event log.
 type ArticleStore interface {

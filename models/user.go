@@ -72,11 +72,14 @@ type Session struct {
 	Revoked    bool      `bson:"revoked"`
 }
 
-// Token is a delivery API token; only its hash is stored.
+// Token is an API token for sites; only its hash is stored. Its Scope
+// says what it reads: published content (delivery, the default) or
+// working copies through the preview route alone (preview).
 type Token struct {
 	ID         string     `json:"id" bson:"_id"`
 	Hash       string     `json:"-" bson:"hash"`
 	Name       string     `json:"name" bson:"name"`
+	Scope      string     `json:"scope" bson:"scope,omitempty"`
 	CreatedBy  string     `json:"createdBy" bson:"createdBy"`
 	CreatedAt  time.Time  `json:"createdAt" bson:"createdAt"`
 	LastUsedAt *time.Time `json:"lastUsedAt" bson:"lastUsedAt"`
@@ -84,4 +87,18 @@ type Token struct {
 	// PendingAudit and AuditKey: see User.
 	PendingAudit *Event `json:"-" bson:"pendingAudit,omitempty"`
 	AuditKey     string `json:"-" bson:"auditKey,omitempty"`
+}
+
+// Token scopes.
+const (
+	ScopeDelivery = "delivery"
+	ScopePreview  = "preview"
+)
+
+// TokenScope is t's scope; tokens made before scopes are delivery tokens.
+func (t *Token) TokenScope() string {
+	if t.Scope == "" {
+		return ScopeDelivery
+	}
+	return t.Scope
 }

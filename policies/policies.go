@@ -49,9 +49,9 @@ var (
 )
 
 // ArticleActions are the actions a rule on an article object may name:
-// create, edit and every workflow action.
+// create, edit, comment and every workflow action.
 func ArticleActions() []string {
-	out := []string{string(workflow.ActionCreate), string(workflow.ActionEdit)}
+	out := []string{string(workflow.ActionCreate), string(workflow.ActionEdit), string(workflow.ActionComment)}
 	for _, a := range workflow.Actions() {
 		out = append(out, string(a))
 	}

@@ -26,10 +26,10 @@ func TestDefaultArticleRights(t *testing.T) {
 		role        string
 		own, others []string
 	}{
-		{"writer", []string{"create", "edit", "submit", "withdraw"}, nil},
-		{"clinical_reviewer", []string{"request_changes", "approve", "recertify"}, []string{"request_changes", "approve", "recertify"}},
-		{"editor", []string{"create", "edit", "submit", "withdraw", "publish", "unpublish", "archive"},
-			[]string{"edit", "submit", "withdraw", "publish", "unpublish", "archive"}},
+		{"writer", []string{"create", "edit", "comment", "submit", "withdraw"}, nil},
+		{"clinical_reviewer", []string{"comment", "request_changes", "approve", "recertify"}, []string{"comment", "request_changes", "approve", "recertify"}},
+		{"editor", []string{"create", "edit", "comment", "submit", "withdraw", "publish", "unschedule", "unpublish", "archive"},
+			[]string{"edit", "comment", "submit", "withdraw", "publish", "unschedule", "unpublish", "archive"}},
 		{"admin", nil, nil},
 		{"member", nil, nil},
 		{"nobody", nil, nil},

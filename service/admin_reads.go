@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/vetted-cms/vetted/audit"
@@ -40,6 +41,9 @@ func (s *Service) ListTokens(ctx context.Context, actor *models.User) ([]models.
 	if ts == nil && err == nil {
 		ts = []models.Token{}
 	}
+	for i := range ts {
+		ts[i].Scope = ts[i].TokenScope()
+	}
 	return ts, err
 }
 
@@ -50,8 +54,16 @@ type AuditFilter struct {
 	Limit                    int
 }
 
+// AuditRow is an audit event as the audit list shows it: with a label
+// naming its object (an article's title, a token's name, a webhook's URL,
+// a user's name and email, an image's alt text).
+type AuditRow struct {
+	models.Event
+	ObjectLabel string `json:"objectLabel"`
+}
+
 // Audit returns the newest events matching f, without article content.
-func (s *Service) Audit(ctx context.Context, actor *models.User, f AuditFilter) ([]models.Event, error) {
+func (s *Service) Audit(ctx context.Context, actor *models.User, f AuditFilter) ([]AuditRow, error) {
 	if err := s.require(actor, policies.ObjAudit, "read the audit trail"); err != nil {
 		return nil, err
 	}
@@ -59,17 +71,73 @@ func (s *Service) Audit(ctx context.Context, actor *models.User, f AuditFilter) 
 	if err != nil {
 		return nil, err
 	}
-	out := []models.Event{}
+	// What earlier events said of their subjects names them later (a
+	// webhook's deletion carries no URL, its creation does).
+	said := map[string]string{}
+	for i := range evs {
+		if l := labelFromData(&evs[i]); l != "" {
+			said[evs[i].Subject] = l
+		}
+	}
+	users := map[string]string{}
+	out := []AuditRow{}
 	for i := len(evs) - 1; i >= 0 && len(out) < f.Limit; i-- {
 		ev := evs[i]
-		if (f.ArticleID != "" && ev.ArticleID != f.ArticleID) || (f.Actor != "" && ev.Actor != f.Actor) || (f.Action != "" && ev.Action != f.Action) ||
+		article := ev.ArticleID
+		if article == "" && strings.HasPrefix(ev.Action, "comment.") {
+			article = ev.Subject
+		}
+		if (f.ArticleID != "" && article != f.ArticleID) || (f.Actor != "" && ev.Actor != f.Actor) || (f.Action != "" && ev.Action != f.Action) ||
 			(!f.Since.IsZero() && ev.At.Before(f.Since)) || (!f.Until.IsZero() && ev.At.After(f.Until)) {
 			continue
 		}
 		ev.Data.Content = nil
-		out = append(out, ev)
+		out = append(out, AuditRow{Event: ev, ObjectLabel: s.objectLabel(ctx, &ev, article, said, users)})
 	}
 	return out, nil
+}
+
+// labelFromData is the name an event's own data gives its subject.
+func labelFromData(ev *models.Event) string {
+	ch := ev.Data.Changes
+	switch {
+	case ev.Subject == "" || ch == nil:
+		return ""
+	case ch["url"] != "":
+		return ch["url"]
+	case ch["name"] != "":
+		return ch["name"]
+	case ch["alt"] != "":
+		return ch["alt"]
+	case ch["email"] != "":
+		return ch["email"]
+	}
+	return ""
+}
+
+func (s *Service) objectLabel(ctx context.Context, ev *models.Event, article string, said, users map[string]string) string {
+	switch {
+	case article != "":
+		if a, ok := s.Articles.Known(article); ok {
+			return a.Content.Title
+		}
+		return article
+	case ev.Action == models.ActionSettings:
+		return "Site settings"
+	case strings.HasPrefix(ev.Action, "user."):
+		if l, ok := users[ev.Subject]; ok {
+			return l
+		}
+		l := said[ev.Subject]
+		if u, err := s.Users.Get(ctx, ev.Subject); err == nil {
+			l = u.Name + " <" + u.Email + ">"
+		}
+		users[ev.Subject] = l
+		return l
+	case said[ev.Subject] != "":
+		return said[ev.Subject]
+	}
+	return ev.Subject
 }
 
 // VerifyAudit recomputes the hash chain and checks it against every

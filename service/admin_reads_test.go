@@ -17,7 +17,7 @@ func TestAdminReadsInTheService(t *testing.T) {
 	s, _, admin := newUsrService(t)
 	ctx := context.Background()
 	editor := usrCreate(t, s, admin, "ed@reads.test", models.RoleEditor)
-	if _, _, err := s.CreateToken(ctx, admin, "site"); err != nil {
+	if _, _, err := s.CreateToken(ctx, admin, service.NewToken{Name: "site"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, actor := range []*models.User{nil, editor} {

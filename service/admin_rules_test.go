@@ -23,10 +23,10 @@ func TestAdminOnlyInTheService(t *testing.T) {
 	if _, err := svc.CreateUser(ctx, editor, service.NewUser{Email: "x@example.org", Name: "X", Password: "a-long-password-3", Roles: []string{"admin"}}); !errors.Is(err, models.ErrForbidden) {
 		t.Errorf("a non-admin created a user: %v", err)
 	}
-	if _, _, err := svc.CreateToken(ctx, editor, "site"); !errors.Is(err, models.ErrForbidden) {
+	if _, _, err := svc.CreateToken(ctx, editor, service.NewToken{Name: "site"}); !errors.Is(err, models.ErrForbidden) {
 		t.Errorf("a non-admin minted a delivery token: %v", err)
 	}
-	tok, _, err := svc.CreateToken(ctx, admin, "site")
+	tok, _, err := svc.CreateToken(ctx, admin, service.NewToken{Name: "site"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,8 @@ type ArticleView struct {
 	models.Content
 	AuthorName     string                  `json:"authorName"`
 	AllowedActions []workflow.Availability `json:"allowedActions"`
+	// OpenComments counts the unresolved comments on the article.
+	OpenComments int `json:"openComments"`
 }
 
 // TransitionRequest is the body of POST …/transitions.
@@ -53,7 +55,9 @@ func (s *Service) wfArticle(a *models.Article) workflow.Article {
 	w.HasCrisisResources = s.Safety.Satisfied(a.Content.Texts()...)
 	if a.Approval != nil {
 		w.ApprovalHash = a.Approval.ContentHash
+		w.SignoffCurrentUntil = a.Approval.At.Add(s.ReviewInterval)
 	}
+	w.Scheduled = a.ScheduledAt != nil
 	if a.Live != nil {
 		w.LiveHash = a.Live.ContentHash
 	}
@@ -95,6 +99,7 @@ func (s *Service) View(ctx context.Context, caller *models.User, a *models.Artic
 	if caller != nil {
 		v.AllowedActions = workflow.Available(s.now(), s.wfArticle(a), s.wfActor(caller, true))
 	}
+	v.OpenComments = s.OpenComments(ctx, a.ID)
 	return v
 }
 
@@ -249,7 +254,8 @@ func (s *Service) transition(ctx context.Context, actor *models.User, id string,
 	}
 	d, err := workflow.Decide(now, s.wfArticle(a), workflow.Request{Action: action, Actor: s.wfActor(actor, pwOK), Comment: r.Comment, ContentHash: r.ContentHash, PublishAt: publishAt})
 	if err != nil {
-		if errors.Is(err, workflow.ErrStaleContent) || errors.Is(err, workflow.ErrInvalidState) || errors.Is(err, workflow.ErrFrozen) || errors.Is(err, workflow.ErrNoLive) {
+		if errors.Is(err, workflow.ErrStaleContent) || errors.Is(err, workflow.ErrInvalidState) || errors.Is(err, workflow.ErrFrozen) || errors.Is(err, workflow.ErrNoLive) ||
+			errors.Is(err, workflow.ErrSignoffNeeded) || errors.Is(err, workflow.ErrNotScheduled) {
 			return nil, &models.Error{Err: err, Message: err.Error(), Current: s.View(ctx, actor, a)}
 		}
 		if errors.Is(err, workflow.ErrNotReady) {
@@ -389,7 +395,7 @@ func (s *Service) ResolveRev(ctx context.Context, a *models.Article, ref string)
 func (s *Service) Scheduled(ctx context.Context) {
 	now := s.now()
 	for _, a := range s.Articles.All() {
-		if a.ScheduledAt == nil || a.ScheduledAt.After(now) || a.Status != string(workflow.StateApproved) {
+		if a.ScheduledAt == nil || a.ScheduledAt.After(now) || (a.Status != string(workflow.StateApproved) && a.Status != string(workflow.StateUnpublished)) {
 			continue
 		}
 		held, by, err := s.scheduleHeld(ctx, a)

@@ -17,6 +17,7 @@ import (
 	"github.com/vetted-cms/vetted/audit"
 	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/models/mongostore"
+	"github.com/vetted-cms/vetted/service"
 )
 
 // auditEnv is a flowEnv whose log has a real history (users, licenses,
@@ -40,7 +41,7 @@ func newAuditEnv(t *testing.T) *auditEnv {
 		e.publishNow(c, a.ID)
 	}
 	e.create(c.writer, "draft")
-	if _, _, err := e.svc().CreateToken(context.Background(), e.admin, "website"); err != nil {
+	if _, _, err := e.svc().CreateToken(context.Background(), e.admin, service.NewToken{Name: "website"}); err != nil {
 		t.Fatal(err)
 	}
 	ae := &auditEnv{flowEnv: e, anchor: filepath.Join(t.TempDir(), "anchor.jsonl")}
@@ -299,7 +300,7 @@ func TestAuditVerifyCrossChecksProjections(t *testing.T) {
 	a := e.create(writer, "edited")
 	e.edit(writer, a.ID, "edited again")
 	nu := e.user("Late User", []string{models.RoleWriter}, nil)
-	tok, _, err := e.svc().CreateToken(ctx, e.admin, "late")
+	tok, _, err := e.svc().CreateToken(ctx, e.admin, service.NewToken{Name: "late"})
 	if err != nil {
 		t.Fatal(err)
 	}

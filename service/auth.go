@@ -136,21 +136,36 @@ func CSRFToken(sessionToken string) string { return sha256hex("csrf:" + sessionT
 // NewToken is the body of POST /api/admin/tokens.
 type NewToken struct {
 	Name string `json:"name" validate:"notblank,max=100"`
+	// Scope is delivery (the default: published content) or preview
+	// (working copies through /api/v1/preview only).
+	Scope string `json:"scope" validate:"omitempty,oneof=delivery preview"`
 }
 
-// CreateToken mints a delivery token; the secret is returned once.
-func (s *Service) CreateToken(ctx context.Context, actor *models.User, name string) (*models.Token, string, error) {
+// Token secret prefixes, by scope: a secret says what it is before any
+// lookup, so each route refuses the other kind at once.
+const (
+	DeliveryTokenPrefix = "vd_"
+	PreviewTokenPrefix  = "vp_"
+)
+
+// CreateToken mints a site token of the given scope (delivery when
+// empty); the secret is returned once.
+func (s *Service) CreateToken(ctx context.Context, actor *models.User, in NewToken) (*models.Token, string, error) {
 	if err := s.require(actor, policies.ObjTokens, "create delivery tokens"); err != nil {
 		return nil, "", err
 	}
-	if err := models.Check(&NewToken{Name: name}); err != nil {
+	if err := models.Check(&in); err != nil {
 		return nil, "", err
 	}
-	name = strings.TrimSpace(name)
+	name := strings.TrimSpace(in.Name)
+	scope, prefix := models.ScopeDelivery, DeliveryTokenPrefix
+	if in.Scope == models.ScopePreview {
+		scope, prefix = models.ScopePreview, PreviewTokenPrefix
+	}
 	id := NewID("t")
-	secret := "vd_" + id + "." + randomHex(24)
-	t := &models.Token{ID: id, Hash: sha256hex(secret), Name: name, CreatedBy: actor.ID, CreatedAt: s.now()}
-	if err := s.saveToken(ctx, t, s.auditEvent(actor, models.ActionTokenCreate, id, map[string]string{"name": name}), true); err != nil {
+	secret := prefix + id + "." + randomHex(24)
+	t := &models.Token{ID: id, Hash: sha256hex(secret), Name: name, Scope: scope, CreatedBy: actor.ID, CreatedAt: s.now()}
+	if err := s.saveToken(ctx, t, s.auditEvent(actor, models.ActionTokenCreate, id, map[string]string{"name": name, "scope": scope}), true); err != nil {
 		return nil, "", err
 	}
 	return t, secret, nil
@@ -175,14 +190,23 @@ func (s *Service) RevokeToken(ctx context.Context, actor *models.User, id string
 
 // CheckDeliveryToken accepts a live delivery token and records its use.
 func (s *Service) CheckDeliveryToken(ctx context.Context, secret string) error {
-	rest, ok := strings.CutPrefix(secret, "vd_")
+	return s.checkSiteToken(ctx, secret, DeliveryTokenPrefix, models.ScopeDelivery)
+}
+
+// CheckPreviewToken accepts a live preview token and records its use.
+func (s *Service) CheckPreviewToken(ctx context.Context, secret string) error {
+	return s.checkSiteToken(ctx, secret, PreviewTokenPrefix, models.ScopePreview)
+}
+
+func (s *Service) checkSiteToken(ctx context.Context, secret, prefix, scope string) error {
+	rest, ok := strings.CutPrefix(secret, prefix)
 	id, _, ok2 := strings.Cut(rest, ".")
 	if !ok || !ok2 {
-		return models.Errorf(models.ErrUnauthenticated, "a delivery token is required")
+		return models.Errorf(models.ErrUnauthenticated, "a %s token is required", scope)
 	}
 	t, err := s.Users.Token(ctx, id)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && (t.RevokedAt != nil || t.Hash != sha256hex(secret))) {
-		return models.Errorf(models.ErrUnauthenticated, "a delivery token is required")
+	if errors.Is(err, models.ErrNotFound) || (err == nil && (t.RevokedAt != nil || t.Hash != sha256hex(secret) || t.TokenScope() != scope)) {
+		return models.Errorf(models.ErrUnauthenticated, "a %s token is required", scope)
 	}
 	if err != nil {
 		return err

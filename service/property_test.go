@@ -221,15 +221,15 @@ type propResult struct {
 	base int64
 }
 
-var propActions = []string{"submit", "withdraw", "request_changes", "approve", "publish", "unpublish", "recertify", "archive"}
+var propActions = []string{"submit", "withdraw", "request_changes", "approve", "publish", "unschedule", "unpublish", "recertify", "archive"}
 
 // plausible is what usually happens next, so that sequences get far.
 var plausible = map[string][]string{
 	"draft":       {"submit", "submit", "edit"},
 	"in_review":   {"approve", "approve", "approve", "request_changes", "withdraw"},
-	"approved":    {"publish", "publish", "publish", "publish", "edit"},
+	"approved":    {"publish", "publish", "publish", "unschedule", "edit"},
 	"published":   {"recertify", "edit", "edit", "unpublish"},
-	"unpublished": {"edit", "edit", "edit", "archive"},
+	"unpublished": {"edit", "edit", "publish", "archive"},
 	"archived":    {"edit"}, // refused: archived is final
 }
 
@@ -242,6 +242,7 @@ var plausibleActors = map[string][]string{
 	"withdraw":        {"$author", "editor"},
 	"publish":         {"editor", "edClin", "editor", "editor", "admin"},
 	"unpublish":       {"editor"},
+	"unschedule":      {"editor", "writer2"},
 	"archive":         {"editor"},
 }
 
@@ -339,7 +340,7 @@ func knownErr(err error) bool {
 	for _, s := range []error{models.ErrConflict, models.ErrForbidden, models.ErrInvalid, models.ErrPrecondition, models.ErrLocked,
 		models.ErrNotFound, workflow.ErrForbidden, workflow.ErrInvalidState, workflow.ErrFrozen, workflow.ErrStaleContent,
 		workflow.ErrBadPassword, workflow.ErrLicense, workflow.ErrSelfReview, workflow.ErrCommentRequired, workflow.ErrNotReady, workflow.ErrNoLive,
-		workflow.ErrTakeUnsigned} {
+		workflow.ErrTakeUnsigned, workflow.ErrSignoffNeeded, workflow.ErrNotScheduled} {
 		if errors.Is(err, s) {
 			return true
 		}
@@ -775,7 +776,7 @@ func (w *propWorld) fold(rt *rapid.T, evs []models.Event) *propFold {
 			if ev.To != "draft" {
 				bad(ev, "an edit must leave a draft")
 			}
-		case "submit", "withdraw", "request_changes", "approve", "publish", "unpublish", "recertify", "archive":
+		case "submit", "withdraw", "request_changes", "approve", "publish", "unschedule", "unpublish", "recertify", "archive":
 			if ev.Rev != f.rev {
 				bad(ev, "a transition changed rev %d→%d", f.rev, ev.Rev)
 			}
@@ -883,13 +884,13 @@ func (w *propWorld) foldTransition(rt *rapid.T, f *propFold, ev models.Event, ac
 			f.live = &l
 		}
 	case "publish":
-		from("approved")
+		from("approved", "unpublished") // unpublished: a republish of unchanged signed content
 		role("editor")
 		if f.approval == "" || f.approval != f.hash {
 			bad(ev, "published without a current approval (approval %q, content %q)", f.approval, f.hash)
 		}
 		if ev.Data.PublishAt != nil {
-			if ev.To != "approved" {
+			if ev.To != ev.From {
 				bad(ev, "a scheduled publish moved the status")
 			}
 			return
@@ -906,6 +907,12 @@ func (w *propWorld) foldTransition(rt *rapid.T, f *propFold, ev models.Event, ac
 		}
 		w.stats.publishes.Add(1)
 		f.live = &models.Live{Rev: f.rev, ContentHash: f.hash}
+	case "unschedule":
+		from("approved", "unpublished")
+		role("editor")
+		if ev.To != ev.From {
+			bad(ev, "unschedule moved the status")
+		}
 	case "unpublish":
 		role("editor")
 		if f.live == nil {

@@ -88,6 +88,9 @@ type Service struct {
 	Settings SettingsStore
 	// Media, when set, resolves library images on every save.
 	Media MediaResolver
+	// Comments keeps comments anchored to passages (nil: the comment
+	// routes answer 503).
+	Comments models.CommentStore
 
 	Now            func() time.Time
 	ReviewInterval time.Duration
@@ -97,6 +100,7 @@ type Service struct {
 	Lockout        LockoutPolicy
 
 	heldSchedules sync.Map // schedules logged as held, "<id>@<time>"
+	comments      commentThreads
 }
 
 // LockoutPolicy: after Threshold failures an account is locked for

@@ -76,3 +76,17 @@ func (s *Service) PutSettings(ctx context.Context, actor *models.User, in models
 	}
 	return &d.Settings, nil
 }
+
+// PreviewURL is the site's preview link template ({id}, {slug}) for every
+// signed-in member's "Preview on site" button ("" when none or unreadable:
+// the button is then hidden, nothing fails).
+func (s *Service) PreviewURL(ctx context.Context) string {
+	if s.Settings == nil {
+		return ""
+	}
+	d, err := s.Settings.Doc(ctx)
+	if err != nil {
+		return ""
+	}
+	return d.Settings.PreviewURL
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/policies"
+	"github.com/vetted-cms/vetted/workflow"
 )
 
 // NewUser is a request to create a user. Roles must also be roles the
@@ -245,4 +246,30 @@ func pick(patch *string, current string) string {
 		return *patch
 	}
 	return current
+}
+
+// Clinician is a reviewer as pickers show them.
+type Clinician struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Credentials string `json:"credentials"`
+	Title       string `json:"title"`
+}
+
+// Clinicians lists the active users whose roles let them sign off on
+// others' articles (the policy's approve right), by name: whom a
+// Clinician's take may credit. Every member may read it.
+func (s *Service) Clinicians(ctx context.Context) ([]Clinician, error) {
+	us, err := s.Users.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []Clinician{}
+	for i := range us {
+		u := &us[i]
+		if u.Active && slices.Contains(s.rights(u).Others, workflow.ActionApprove) {
+			out = append(out, Clinician{ID: u.ID, Name: u.Name, Credentials: u.Credentials, Title: u.Title})
+		}
+	}
+	return out, nil
 }

@@ -14,8 +14,12 @@ const (
 	ActionRequestChanges Action = "request_changes"
 	// ActionApprove is a clinician's sign-off on the submitted content.
 	ActionApprove Action = "approve"
-	// ActionPublish makes approved content live, now or at PublishAt.
+	// ActionPublish makes approved content live, now or at PublishAt; on
+	// a scheduled article it replaces the time, and on an unpublished one
+	// it republishes unchanged content whose sign-off is still current.
 	ActionPublish Action = "publish"
+	// ActionUnschedule cancels a scheduled publish.
+	ActionUnschedule Action = "unschedule"
 	// ActionUnpublish takes the live version off the delivery API.
 	ActionUnpublish Action = "unpublish"
 	// ActionRecertify is a clinician's renewed sign-off on unchanged live content.
@@ -31,19 +35,22 @@ const (
 	ActionCreate Action = "create"
 	// ActionEdit saves new content over the working copy.
 	ActionEdit Action = "edit"
+	// ActionComment starts a comment anchored to a passage (replies and
+	// resolutions are open to every member who may read the article).
+	ActionComment Action = "comment"
 )
 
 // Actions returns every action, in the order of PRODUCT.md's table.
 func Actions() []Action {
 	return []Action{ActionSubmit, ActionWithdraw, ActionRequestChanges, ActionApprove,
-		ActionPublish, ActionUnpublish, ActionRecertify, ActionArchive}
+		ActionPublish, ActionUnschedule, ActionUnpublish, ActionRecertify, ActionArchive}
 }
 
 // Valid reports whether a is one of the actions in Actions.
 func (a Action) Valid() bool {
 	switch a {
 	case ActionSubmit, ActionWithdraw, ActionRequestChanges, ActionApprove,
-		ActionPublish, ActionUnpublish, ActionRecertify, ActionArchive:
+		ActionPublish, ActionUnschedule, ActionUnpublish, ActionRecertify, ActionArchive:
 		return true
 	}
 	return false

@@ -1,5 +1,7 @@
 package workflow
 
+import "time"
+
 // Article is what the workflow needs to know about an article; the caller
 // fills it from storage.
 type Article struct {
@@ -17,6 +19,12 @@ type Article struct {
 	LiveHash string
 	// HasLive reports whether a live version exists.
 	HasLive bool
+	// Scheduled reports whether a publish is scheduled.
+	Scheduled bool
+	// SignoffCurrentUntil is when the sign-off behind ApprovalHash falls
+	// due for re-review (zero: unknown, never current). Republishing an
+	// unpublished article without a new sign-off needs it in the future.
+	SignoffCurrentUntil time.Time
 	// Sensitive reports whether the article is tagged with a topic of the
 	// configured SafetyRule.
 	Sensitive bool

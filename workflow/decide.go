@@ -32,6 +32,8 @@ type Decision struct {
 	ClearsLive bool
 	// SetsLive: the current content becomes the live version (publish).
 	SetsLive bool
+	// Unschedules: the scheduled publish is cancelled (unschedule).
+	Unschedules bool
 }
 
 // unpublishFrom is where unpublish may start. Only published moves, to
@@ -45,7 +47,8 @@ var archiveFrom = []State{StateDraft, StateApproved, StateUnpublished}
 // of r against a at time now, in the order given in the package comment.
 // It returns the Decision, or an *Error wrapping one of the sentinels:
 // ErrForbidden, ErrInvalidState, ErrSelfReview, ErrLicense, ErrBadPassword,
-// ErrStaleContent, ErrCommentRequired, ErrNotReady or ErrNoLive.
+// ErrStaleContent, ErrCommentRequired, ErrNotReady, ErrNoLive,
+// ErrSignoffNeeded or ErrNotScheduled.
 func Decide(now time.Time, a Article, r Request) (Decision, error) {
 	d := Decision{From: a.Status}
 	actor := r.Actor
@@ -98,7 +101,13 @@ func Decide(now time.Time, a Article, r Request) (Decision, error) {
 	case ActionPublish:
 		d.To, d.SetsLive = StatePublished, true
 		err = first(
-			func() error { return from(a, r.Action, StateApproved) },
+			func() error { return from(a, r.Action, StateApproved, StateUnpublished) },
+			func() error {
+				if a.Status == StateUnpublished {
+					return CheckRepublish(now, a)
+				}
+				return nil
+			},
 			func() error {
 				if a.ApprovalHash == "" || a.ApprovalHash != a.ContentHash {
 					return refuse(ErrStaleContent, "the sign-off was given for other content; the current content needs its own sign-off")
@@ -108,8 +117,19 @@ func Decide(now time.Time, a Article, r Request) (Decision, error) {
 			func() error { return CheckTake(a, actor, false) },
 		)
 		if err == nil && r.PublishAt != nil && r.PublishAt.After(now) {
-			d.To, d.SetsLive, d.Scheduled = StateApproved, false, true
+			d.To, d.SetsLive, d.Scheduled = a.Status, false, true
 		}
+	case ActionUnschedule:
+		d.To, d.Unschedules = a.Status, true
+		err = first(
+			func() error { return from(a, r.Action, StateApproved, StateUnpublished) },
+			func() error {
+				if !a.Scheduled {
+					return refuse(ErrNotScheduled, "no publish is scheduled")
+				}
+				return nil
+			},
+		)
 	case ActionUnpublish:
 		d.To, d.ClearsLive = a.Status, true
 		if a.Status == StatePublished {

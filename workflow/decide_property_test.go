@@ -50,6 +50,8 @@ func genArticle(t *rapid.T) Article {
 	if rapid.Bool().Draw(t, "notReady") {
 		a.ReadinessErrors = map[string]string{"title": "required"}
 	}
+	a.Scheduled = rapid.Bool().Draw(t, "scheduled")
+	a.SignoffCurrentUntil = time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC).Add(time.Duration(rapid.IntRange(-48, 120).Draw(t, "signoffDueHours")) * time.Hour)
 	return a
 }
 
@@ -86,9 +88,9 @@ func genActor(t *rapid.T, now time.Time, a Article) Actor {
 var startsFrom = map[State][]Action{
 	StateDraft:       {ActionSubmit, ActionUnpublish, ActionArchive},
 	StateInReview:    {ActionWithdraw, ActionRequestChanges, ActionApprove, ActionUnpublish},
-	StateApproved:    {ActionPublish, ActionUnpublish, ActionArchive},
+	StateApproved:    {ActionPublish, ActionUnschedule, ActionUnpublish, ActionArchive},
 	StatePublished:   {ActionUnpublish, ActionRecertify},
-	StateUnpublished: {ActionArchive},
+	StateUnpublished: {ActionPublish, ActionUnschedule, ActionArchive},
 }
 
 // genRequest draws a request, usually for an action that starts from a's
@@ -210,11 +212,18 @@ func checkOneDecision(t *rapid.T) Action {
 		if a.ApprovalHash == "" || a.ApprovalHash != a.ContentHash {
 			t.Fatalf("published %q with approval %q", a.ContentHash, a.ApprovalHash)
 		}
-		if a.Status != StateApproved {
+		if a.Status != StateApproved && a.Status != StateUnpublished {
 			t.Fatalf("publish from %s", a.Status)
+		}
+		if a.Status == StateUnpublished && !now.Before(a.SignoffCurrentUntil) {
+			t.Fatalf("republished at %s a sign-off due for re-review at %s", now, a.SignoffCurrentUntil)
 		}
 		if d.SetsLive == d.Scheduled {
 			t.Fatalf("publish must either go live or be scheduled: %+v", d)
+		}
+	case ActionUnschedule:
+		if !a.Scheduled || d.To != a.Status || d.SetsLive {
+			t.Fatalf("unschedule %+v → %+v", a, d)
 		}
 	case ActionSubmit:
 		if len(a.ReadinessErrors) > 0 || (a.Sensitive && !a.HasCrisisResources) {

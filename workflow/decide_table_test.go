@@ -30,7 +30,8 @@ var oracleTable = map[Action]oracleRule{
 	ActionWithdraw:       {whoAuthorOrEditor, map[State]State{StateInReview: StateDraft}},
 	ActionRequestChanges: {whoClinician, map[State]State{StateInReview: StateDraft}},
 	ActionApprove:        {whoClinician, map[State]State{StateInReview: StateApproved}},
-	ActionPublish:        {whoEditor, map[State]State{StateApproved: StatePublished}},
+	ActionPublish:        {whoEditor, map[State]State{StateApproved: StatePublished, StateUnpublished: StatePublished}},
+	ActionUnschedule:     {whoEditor, map[State]State{StateApproved: StateApproved, StateUnpublished: StateUnpublished}},
 	ActionUnpublish: {whoEditor, map[State]State{StatePublished: StateUnpublished,
 		StateDraft: StateDraft, StateInReview: StateInReview, StateApproved: StateApproved}},
 	ActionRecertify: {whoClinician, map[State]State{StatePublished: StatePublished}},
@@ -102,6 +103,15 @@ func (c tcase) article() Article {
 	}
 	if c.live {
 		a.HasLive, a.LiveHash = true, other
+	}
+	// Two dimensions stand in for two more, to keep the table's size:
+	// the comment for "a publish is scheduled" and the password for "the
+	// sign-off is before its re-review date" (no action reads both of a
+	// pair).
+	a.Scheduled = c.comment
+	a.SignoffCurrentUntil = now.Add(-time.Hour)
+	if c.passwordOK {
+		a.SignoffCurrentUntil = now.Add(time.Hour)
 	}
 	return a
 }
@@ -186,8 +196,15 @@ func oracle(c tcase) (State, error) {
 	case ActionApprove:
 		err = signGuards()
 	case ActionPublish:
-		if !c.consistent {
+		switch {
+		case c.state == StateUnpublished && (!c.consistent || !c.passwordOK):
+			err = ErrSignoffNeeded
+		case !c.consistent:
 			err = ErrStaleContent
+		}
+	case ActionUnschedule:
+		if !c.comment {
+			err = ErrNotScheduled
 		}
 	case ActionUnpublish:
 		if !c.live {
@@ -315,6 +332,8 @@ func check(t *testing.T, c tcase, d Decision, err error, wantTo State, wantErr e
 		Signs:      c.action == ActionApprove || c.action == ActionRecertify,
 		ClearsLive: c.action == ActionUnpublish,
 		SetsLive:   c.action == ActionPublish,
+		// The table's requests carry no PublishAt.
+		Unschedules: c.action == ActionUnschedule,
 	}
 	if d != want {
 		t.Errorf("%v: decision %+v, want %+v", c, d, want)

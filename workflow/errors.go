@@ -36,6 +36,12 @@ var (
 	ErrTakeUnsigned = errors.New("workflow: clinician's take not signed by its clinician")
 	// ErrNoLive: the action needs a live version and there is none.
 	ErrNoLive = errors.New("workflow: no live version")
+	// ErrSignoffNeeded: an unpublished article cannot go live again
+	// without a new sign-off (its content changed, or its sign-off is
+	// past its re-review date).
+	ErrSignoffNeeded = errors.New("workflow: new sign-off needed")
+	// ErrNotScheduled: there is no scheduled publish to cancel.
+	ErrNotScheduled = errors.New("workflow: not scheduled")
 )
 
 // Error is a refusal: Err is one of the sentinels above, Reason a sentence

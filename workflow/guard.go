@@ -71,3 +71,21 @@ func CheckTake(a Article, actor Actor, signing bool) error {
 	}
 	return refuse(ErrTakeUnsigned, "the Clinician's take is credited to a clinician who has not signed these words; they must sign off on this version themselves")
 }
+
+// CheckRepublish is the rule for publishing an unpublished article again
+// without a new sign-off: its content must be exactly what was signed
+// (the approval's hash) and that sign-off must still be current — before
+// its re-review date. Otherwise it needs a new sign-off (ErrSignoffNeeded).
+func CheckRepublish(now time.Time, a Article) error {
+	if a.ApprovalHash == "" || a.ApprovalHash != a.ContentHash {
+		return refuse(ErrSignoffNeeded, "the content is not what was signed off; it needs a new sign-off before it can be published again")
+	}
+	if a.SignoffCurrentUntil.IsZero() {
+		return refuse(ErrSignoffNeeded, "its sign-off has no re-review date on record; it needs a new sign-off before it can be published again")
+	}
+	if !now.Before(a.SignoffCurrentUntil) {
+		return refuse(ErrSignoffNeeded, "its sign-off was due for re-review on %s; it needs a new sign-off before it can be published again",
+			a.SignoffCurrentUntil.UTC().Format(time.DateOnly))
+	}
+	return nil
+}

@@ -17,7 +17,7 @@ const (
 )
 
 var sentinels = []error{ErrForbidden, ErrInvalidState, ErrFrozen, ErrStaleContent, ErrBadPassword,
-	ErrLicense, ErrSelfReview, ErrCommentRequired, ErrNotReady, ErrNoLive, ErrTakeUnsigned}
+	ErrLicense, ErrSelfReview, ErrCommentRequired, ErrNotReady, ErrNoLive, ErrTakeUnsigned, ErrSignoffNeeded, ErrNotScheduled}
 
 // sentinelOf returns the one sentinel err wraps, or nil.
 func sentinelOf(err error) error {
@@ -79,14 +79,14 @@ const (
 // articles (policies' TestDefaultArticleRights checks the same table
 // against the real policy).
 var defaultRights = map[string]Rights{
-	RoleWriter: {Own: []Action{ActionCreate, ActionEdit, ActionSubmit, ActionWithdraw}},
+	RoleWriter: {Own: []Action{ActionCreate, ActionEdit, ActionSubmit, ActionWithdraw, ActionComment}},
 	RoleClinicalReviewer: {
-		Own:    []Action{ActionRequestChanges, ActionApprove, ActionRecertify},
-		Others: []Action{ActionRequestChanges, ActionApprove, ActionRecertify},
+		Own:    []Action{ActionRequestChanges, ActionApprove, ActionRecertify, ActionComment},
+		Others: []Action{ActionRequestChanges, ActionApprove, ActionRecertify, ActionComment},
 	},
 	RoleEditor: {
-		Own:    []Action{ActionCreate, ActionEdit, ActionSubmit, ActionWithdraw, ActionPublish, ActionUnpublish, ActionArchive},
-		Others: []Action{ActionEdit, ActionSubmit, ActionWithdraw, ActionPublish, ActionUnpublish, ActionArchive},
+		Own:    []Action{ActionCreate, ActionEdit, ActionSubmit, ActionWithdraw, ActionPublish, ActionUnschedule, ActionUnpublish, ActionArchive, ActionComment},
+		Others: []Action{ActionEdit, ActionSubmit, ActionWithdraw, ActionPublish, ActionUnschedule, ActionUnpublish, ActionArchive, ActionComment},
 	},
 	RoleAdmin: {},
 }

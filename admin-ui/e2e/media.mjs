@@ -159,20 +159,15 @@ export async function run({ test, newUser, api, shot, base, assert, saved, write
     const override = `A dim bedroom lamp beside a bed ${uniq}`;
     await altField.fill(override);
 
-    // Inline image at the cursor of section 1 (after the first paragraph).
-    const body = p.getByLabel('Section 1 body (Markdown)');
-    await body.evaluate((t) => {
-      const at = t.value.indexOf('\n\n');
-      t.focus();
-      t.setSelectionRange(at, at);
-    });
-    await p.getByRole('button', { name: 'Insert image in section 1' }).click();
-    dlg = p.getByRole('dialog', { name: 'Insert an image' });
-    await dlg.getByRole('button', { name: `Use image: ${secondAlt}` }).click();
-    await dlg.waitFor({ state: 'detached' });
+    // Inline image by its library URL, written in section 1's Markdown view (the rich-text
+    // toolbar's image button gets the picker, pickImage(), when the lead wires onPickImage).
     const inlineUrl = inline.variants[inline.variants.length - 1].url; // 500 px wide: the widest up to 1024
-    assert.equal(await body.inputValue(), `Bright evening light delays sleep.\n\n![${secondAlt}](${inlineUrl})\n\nDim light helps.`);
-    await p.getByRole('region', { name: 'Preview of section 1' }).locator(`img[src="${inlineUrl}"]`).waitFor();
+    const field = p.locator('.field').filter({ has: p.locator('label', { hasText: /^Section 1 body$/ }) });
+    await field.getByRole('button', { name: 'Markdown', exact: true }).click();
+    const md = field.getByLabel('Section 1 body (Markdown)');
+    await md.fill(`Bright evening light delays sleep.\n\n![${secondAlt}](${inlineUrl})\n\nDim light helps.`);
+    await field.getByRole('button', { name: 'Markdown', exact: true }).click();
+    await p.getByLabel('Section 1 body', { exact: true }).locator(`img[src="${inlineUrl}"]`).waitFor();
     await saved(p);
     await shot(p, '33-editor-hero-inline');
     const art = (await api(p, 'GET', `/articles/${id}`)).json;

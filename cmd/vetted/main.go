@@ -138,6 +138,7 @@ func openObserved(ctx context.Context, cfg config, m *metrics.Metrics) (*app, er
 		svc.Observe = m
 	}
 	svc.Settings = mongostore.NewSettingsStore(db)
+	svc.Comments = mongostore.NewCommentStore(db)
 	if n, err := svc.RecoverOutbox(ctx); err != nil {
 		closeDB(ctx)
 		return nil, fmt.Errorf("append pending audit events: %w", err)

@@ -170,7 +170,7 @@ func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 			}
 		}
 	}
-	_, token, err := svc.CreateToken(ctx, admin, "demo site")
+	_, token, err := svc.CreateToken(ctx, admin, service.NewToken{Name: "demo site"})
 	if err != nil {
 		return err
 	}

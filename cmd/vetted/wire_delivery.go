@@ -62,7 +62,8 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 		}
 	}()
 	api := &handlers.DeliveryAPI{Model: sys.Model, Search: idx, Tokens: sys.Tokens, Public: cfg.PublicDelivery,
-		MaxAge: cfg.DeliveryMaxAge, StaleWhileRevalidate: cfg.DeliverySWR, StaleIfError: cfg.DeliverySIE, CORSOrigins: cfg.CORSOrigins, Observe: m}
+		MaxAge: cfg.DeliveryMaxAge, StaleWhileRevalidate: cfg.DeliverySWR, StaleIfError: cfg.DeliverySIE, CORSOrigins: cfg.CORSOrigins, Observe: m,
+		Previews: a.svc, PreviewModel: sys.Model}
 	hooks := &handlers.WebhookAPI{Hooks: sys.Webhooks}
 	srv.Delivery = func(r *gin.Engine) {
 		api.Register(r)

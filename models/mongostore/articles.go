@@ -264,6 +264,18 @@ func (s *ArticleStore) List(q models.ListQuery) ([]models.Summary, int) {
 	}
 	s.mu.RUnlock()
 	sort.Slice(items, func(i, j int) bool {
+		if q.Sort == models.SortWaiting {
+			a, b := items[i].SubmittedAt, items[j].SubmittedAt
+			switch {
+			case a != nil && b != nil && !a.Equal(*b):
+				return a.Before(*b)
+			case a != nil && b == nil:
+				return true
+			case a == nil && b != nil:
+				return false
+			}
+			return items[i].ID < items[j].ID
+		}
 		if !items[i].UpdatedAt.Equal(items[j].UpdatedAt) {
 			return items[i].UpdatedAt.After(items[j].UpdatedAt)
 		}

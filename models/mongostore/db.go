@@ -29,9 +29,10 @@ const (
 	CollSlugs      = "slugs"
 	CollInstances  = "instances"
 	CollMedia      = "media"
+	CollComments   = "comments"
 )
 
-var allCollections = []string{CollEvents, CollArticles, CollPublished, CollUsers, CollSessions, CollTokens, CollWebhooks, CollDeliveries, CollMeta, CollSlugs, CollInstances, CollMedia}
+var allCollections = []string{CollEvents, CollArticles, CollPublished, CollUsers, CollSessions, CollTokens, CollWebhooks, CollDeliveries, CollMeta, CollSlugs, CollInstances, CollMedia, CollComments}
 
 // DB is a connection to Vetted's database.
 type DB struct {
