@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
-import { checkFile, inlineURL, insertBlock, markdownImage, thumbURL, uploadRefusal, usedBy, MAX_BYTES } from './media';
-import { markdownImages } from './markdown';
+import { checkFile, inlineURL, thumbURL, uploadRefusal, usedBy, MAX_BYTES } from './media';
 
 const item = {
   url: '/media/abc/1800.jpg',
@@ -22,27 +21,6 @@ describe('renditions', () => {
     expect(thumbURL(small)).toBe('/media/s/200.png');
     expect(inlineURL(small)).toBe('/media/s/200.png');
     expect(inlineURL({ url: '/media/w/3000.jpg', variants: [{ width: 3000, url: '/media/w/3000.jpg' }] })).toBe('/media/w/3000.jpg');
-  });
-});
-
-describe('inserting an image into Markdown', () => {
-  it('puts it on a line of its own at the cursor, caret after it', () => {
-    const md = markdownImage('A calm lake', '/media/abc/1024.jpg');
-    expect(md).toBe('![A calm lake](/media/abc/1024.jpg)');
-    const text = 'First paragraph.Second paragraph.';
-    const r = insertBlock(text, 16, 16, md);
-    expect(r.text).toBe('First paragraph.\n\n' + md + '\n\nSecond paragraph.');
-    expect(r.text.slice(0, r.caret)).toBe('First paragraph.\n\n' + md);
-    expect(insertBlock('', 0, 0, md)).toEqual({ text: md, caret: md.length });
-    expect(insertBlock('Para.\n\n', 7, 7, md).text).toBe('Para.\n\n' + md);
-    expect(insertBlock('a\nb', 2, 2, md).text).toBe('a\n\n' + md + '\n\nb');
-    // A selection is replaced.
-    expect(insertBlock('keep DROP keep', 5, 9, md).text).toBe('keep \n\n' + md + '\n\n keep');
-  });
-
-  it('escapes brackets in the alt text so the image survives Markdown parsing', () => {
-    const md = markdownImage('A chart [2024] of sleep\nhours', '/media/x/640.png');
-    expect(markdownImages(md)).toEqual([{ src: '/media/x/640.png', alt: 'A chart [2024] of sleep hours' }]);
   });
 });
 

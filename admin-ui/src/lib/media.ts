@@ -102,26 +102,3 @@ export function usedBy(e: unknown): { id: string; title: string; slug: string }[
   const u = e.body?.current?.usedBy;
   return Array.isArray(u) ? u.filter((x: any) => x && typeof x.id === 'string') : [];
 }
-
-/** A Markdown image; brackets in the alt text and parentheses/spaces in the URL are escaped. */
-export function markdownImage(alt: string, url: string): string {
-  const a = alt.replace(/\s+/g, ' ').trim().replace(/([\\[\]])/g, '\\$1');
-  const u = url.replace(/[ ()<>]/g, (c) => encodeURIComponent(c));
-  return `![${a}](${u})`;
-}
-
-/**
- * Inserts a snippet into text at the selection [start, end) as a block of
- * its own (blank lines around it unless already there); returns the new
- * text and where the caret goes (after the snippet).
- */
-export function insertBlock(text: string, start: number, end: number, snippet: string): { text: string; caret: number } {
-  const s = Math.max(0, Math.min(start, text.length));
-  const e = Math.max(s, Math.min(end, text.length));
-  const before = text.slice(0, s);
-  const after = text.slice(e);
-  const lead = before === '' ? '' : before.endsWith('\n\n') ? '' : before.endsWith('\n') ? '\n' : '\n\n';
-  const trail = after === '' ? '' : after.startsWith('\n\n') ? '' : after.startsWith('\n') ? '\n' : '\n\n';
-  const out = before + lead + snippet + trail + after;
-  return { text: out, caret: before.length + lead.length + snippet.length };
-}
