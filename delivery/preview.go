@@ -82,8 +82,8 @@ func (m *ReadModel) Preview(ctx context.Context, a *models.Article) ([]byte, err
 			t.Clinician.Name, t.Clinician.Credentials = u.Name, u.Credentials
 		}
 	}
-	withMedia(s, m.media)
-	s.Decorate(Profiles{People: people, Settings: m.SettingsNow()})
+	withMedia(s, m.media, m.render)
+	s.Decorate(Profiles{People: people, Settings: m.SettingsNow(), Media: m.render})
 	ix := m.cur.Load()
 	s.Related = []Summary{}
 	seen := map[string]bool{s.Slug: true}
