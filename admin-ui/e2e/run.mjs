@@ -101,6 +101,32 @@ async function main() {
   await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
   cleanups.push(() => receiver.close());
   const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+  // A stub of the publisher's website: its draft page reads the working copy
+  // from the preview API with a preview token and renders it in "its layout".
+  let previewToken = '';
+  const sitePages = [];
+  const esc = (v) => String(v ?? '').replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  const site = http.createServer(async (req, res) => {
+    const u = new URL(req.url, 'http://site.invalid');
+    if (u.pathname !== '/draft') return res.writeHead(404).end();
+    const id = u.searchParams.get('id') ?? '';
+    try {
+      const r = await fetch(`${base}/api/v1/preview/articles/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${previewToken}` } });
+      const text = await r.text();
+      sitePages.push({ id, slug: u.searchParams.get('slug'), status: r.status, cacheControl: r.headers.get('cache-control'), robots: r.headers.get('x-robots-tag'), body: text });
+      if (!r.ok) return res.writeHead(502, { 'Content-Type': 'text/html; charset=utf-8' }).end(`<p>The preview failed: ${r.status}</p>`);
+      const a = JSON.parse(text);
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(
+        `<!doctype html><html lang="en"><title>${esc(a.title)}</title><body><p class="marker"><strong>Preview</strong></p><h1>${esc(a.title)}</h1><p>${esc(a.summary)}</p>` +
+          `<p class="review">${esc(a.review?.statement)}</p>${(a.sections ?? []).map((x) => `<h2>${esc(x.heading)}</h2><div>${esc(x.body)}</div>`).join('')}</body></html>`,
+      );
+    } catch (e) {
+      res.writeHead(500).end(String(e));
+    }
+  });
+  await new Promise((r) => site.listen(0, '127.0.0.1', r));
+  cleanups.push(() => site.close());
+  const siteUrl = `http://127.0.0.1:${site.address().port}`;
   // The audit key and anchor live outside the data dir, as docs/audit.md asks.
   const auditDir = mkdtempSync(join(tmpdir(), 'vetted-e2e-audit-'));
   if (process.env.KEEP_DATA !== '1') cleanups.push(() => rmSync(auditDir, { recursive: true, force: true }));
@@ -173,7 +199,17 @@ async function main() {
     assert.deepEqual(bad, [], `unlabelled form controls on ${name}`);
     await page.screenshot({ path: join(ART, `${name}.png`), fullPage: full });
   };
-  const saved = (page) => page.getByTestId('save-status').filter({ hasText: /^(All changes saved|Saved \(version \d+\))$/ }).waitFor();
+  const saved = (page) => page.getByTestId('save-status').filter({ hasText: /^(All changes saved|Saved)$/ }).waitFor();
+  // A rich-text field's Markdown view (components/RichText.tsx): switch to it, set the
+  // Markdown (a string, or a function of the current Markdown), switch back.
+  const setMarkdown = async (page, label, md) => {
+    const field = page.locator('.field').filter({ has: page.locator('label', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) });
+    await field.getByRole('button', { name: 'Markdown' }).click();
+    const ta = field.getByLabel(`${label} (Markdown)`);
+    await ta.fill(typeof md === 'function' ? md(await ta.inputValue()) : md);
+    await field.getByRole('button', { name: 'Markdown' }).click();
+    await field.getByLabel(label, { exact: true }).waitFor();
+  };
   const api = async (page, method, path, body) =>
     page.evaluate(
       async ({ method, path, body }) => {
@@ -191,6 +227,36 @@ async function main() {
       },
       { method, path, body },
     );
+
+  // Selects `text` inside the rendered passage `[data-path=path]`, as a reader's mouse would.
+  const selectText = (page, path, text) =>
+    page.evaluate(
+      ({ path, text }) => {
+        const el = document.querySelector(`[data-path="${CSS.escape(path)}"]`);
+        if (!el) throw new Error(`no passage ${path}`);
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        const nodes = [];
+        let all = '';
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          nodes.push([n, all.length]);
+          all += n.data;
+        }
+        const i = all.indexOf(text);
+        if (i < 0) throw new Error(`"${text}" is not in ${path}: ${all}`);
+        const at = (off, end) => {
+          for (const [n, s0] of nodes) if (end ? off <= s0 + n.data.length : off < s0 + n.data.length) return [n, off - s0];
+        };
+        const r = document.createRange();
+        r.setStart(...at(i, false));
+        r.setEnd(...at(i + text.length, true));
+        const sel = getSelection();
+        sel.removeAllRanges();
+        sel.addRange(r);
+      },
+      { path, text },
+    );
+  const highlights = (page) => page.evaluate(() => Number(document.querySelector('[data-testid=commentable]')?.dataset.highlights ?? -1));
+  const comments = async (page, id) => (await api(page, 'GET', `/articles/${id}/comments`)).json?.items ?? [];
 
   const uniq = Date.now().toString(36);
   const title = `Managing panic attacks at work ${uniq}`;
@@ -218,12 +284,41 @@ async function main() {
   await test('admin adds a webhook (secret shown once)', async () => {
     const p = admin.page;
     await p.goto('/admin/webhooks');
+    // A refused address: the form shows the server's reason for the field, not only "not valid".
+    await p.getByLabel('Endpoint URL').fill('ftp://example.com/hook');
+    await p.getByRole('button', { name: 'Add webhook' }).click();
+    const refused = p.locator('.alert-error', { hasText: 'Endpoint URL:' });
+    await refused.waitFor();
+    console.log(`    webhook form shows: "${await refused.innerText()}"`);
     await p.getByLabel('Endpoint URL').fill(hookUrl);
     await p.getByRole('button', { name: 'Add webhook' }).click();
     const wd = p.getByRole('dialog', { name: 'Webhook added' });
     assert.ok((await wd.getByLabel('Secret').inputValue()).length >= 8, 'secret shown once');
+    await wd.getByRole('button', { name: 'Copy secret' }).waitFor();
     await shot(p, '00-webhook-secret', false);
     await wd.getByRole('button', { name: 'Done' }).click();
+  });
+
+  await test('admin points the site preview URL at the site and creates a preview token', async () => {
+    const p = admin.page;
+    const cur = await api(p, 'GET', '/settings');
+    assert.equal(cur.status, 200, JSON.stringify(cur.json));
+    const put = await api(p, 'PUT', '/settings', { ...cur.json, previewUrl: `${siteUrl}/draft?id={id}&slug={slug}` });
+    assert.equal(put.status, 200, JSON.stringify(put.json));
+    await p.goto('/admin/tokens');
+    await p.getByLabel('Token name').fill(`site preview ${uniq}`);
+    await p.getByLabel('Scope').selectOption('preview');
+    await p.getByRole('button', { name: 'Create token' }).click();
+    const dlg = p.getByRole('dialog', { name: 'Token created' });
+    await dlg.getByText('preview token').waitFor();
+    previewToken = await dlg.getByLabel('Token').inputValue();
+    assert.ok(previewToken.length > 10);
+    await dlg.getByRole('button', { name: 'Done' }).click();
+    await p.getByRole('row', { name: new RegExp(`site preview ${uniq}`) }).getByText('preview', { exact: true }).waitFor();
+    await shot(p, '10b-tokens-preview-scope');
+    // A preview token reads nothing but the preview route.
+    const r = await fetch(`${base}/api/v1/articles?limit=1`, { headers: { Authorization: `Bearer ${previewToken}` } });
+    assert.equal(r.status, 403, 'a preview token on the delivery list');
   });
 
   await storyStep('writer dashboard shows counts for their role', async () => {
@@ -243,17 +338,17 @@ async function main() {
     await p.getByRole('button', { name: 'Add key takeaway' }).click();
     await p.getByLabel('Key takeaway 2', { exact: true }).fill('Slow breathing helps your body settle.');
     await p.getByLabel('Section 1 heading').fill('What a panic attack feels like');
-    await p.getByLabel('Section 1 body (Markdown)').fill('A racing heart, **shortness of breath** and a sense of dread.\n\n- sweating\n- trembling');
-    await p.getByRole('region', { name: 'Preview of section 1' }).locator('strong', { hasText: 'shortness of breath' }).waitFor();
+    await setMarkdown(p, 'Section 1 body', 'A racing heart, **shortness of breath** and a sense of dread.\n\n- sweating\n- trembling');
+    await p.getByLabel('Section 1 body', { exact: true }).locator('strong', { hasText: 'shortness of breath' }).waitFor();
     await p.getByRole('button', { name: 'Add section' }).click();
     await p.getByLabel('Section 2 heading').fill('What helps');
-    await p.getByLabel('Section 2 body (Markdown)').fill('Breathe out slowly. Name five things you can see.');
+    await p.getByLabel('Section 2 body', { exact: true }).fill('Breathe out slowly. Name five things you can see.');
     // Reorder with the keyboard-usable buttons, then back; focus follows the moved item.
     await p.getByRole('button', { name: 'Move Section 2 up' }).click();
     assert.equal(await p.getByLabel('Section 1 heading').inputValue(), 'What helps');
     await p.getByRole('button', { name: 'Move Section 1 down' }).click();
     assert.equal(await p.getByLabel('Section 1 heading').inputValue(), 'What a panic attack feels like');
-    await p.getByLabel("Clinician's take (Markdown)").fill('Panic is frightening but not dangerous. If attacks keep coming back, talk to a clinician.');
+    await p.getByLabel("Clinician's take", { exact: true }).fill('Panic is frightening but not dangerous. If attacks keep coming back, talk to a clinician.');
     // Whose words: the clinician (a select where the session can list clinicians, else their user id).
     const casey = (await api(clinician.page, 'GET', '/me')).json.user;
     const picker = p.getByLabel('Whose words (clinician)');
@@ -296,7 +391,7 @@ async function main() {
     assert.equal(await p.getByRole('button', { name: /^Publish/ }).count(), 0);
     await p.getByRole('button', { name: 'Submit for clinical review' }).click();
     await p.locator('.box-draft .badge', { hasText: 'In review' }).waitFor();
-    await p.getByText('content is frozen').waitFor();
+    await p.locator('.alert', { hasText: 'content is frozen' }).waitFor();
   });
 
   await storyStep('clinician sees it awaiting review and requests changes (comment required)', async () => {
@@ -308,7 +403,51 @@ async function main() {
     await p.goto(`/admin/articles/${articleId}/review`);
     await p.getByRole('heading', { name: 'The article as readers will see it' }).waitFor();
     await p.getByText('Verified, valid until').first().waitFor(); // own license status from /me
+    // A comment on a passage: select text that crosses the bold markup, then comment.
+    await selectText(p, 'sections[0].body', 'shortness of breath and a sense');
+    await p.getByTestId('comment-selection').click();
+    let form = p.getByRole('form', { name: 'New comment' });
+    await form.getByText('shortness of breath and a sense').waitFor();
+    await form.getByLabel('Your comment').fill('Cite a source for this list of symptoms.');
+    await form.getByRole('button', { name: 'Post comment' }).click();
+    await p.locator('.comment', { hasText: 'Cite a source' }).waitFor();
+    await selectText(p, 'sections[1].body', 'Name five things you can see');
+    await p.getByTestId('comment-selection').click();
+    form = p.getByRole('form', { name: 'New comment' });
+    await form.getByLabel('Your comment').fill('Which five?');
+    await form.getByRole('button', { name: 'Post comment' }).click();
+    const second = p.locator('.comment', { hasText: 'Which five?' });
+    await second.waitFor();
+    // Its author edits it while nobody has replied.
+    await second.getByRole('button', { name: 'Edit' }).click();
+    await second.getByLabel('Edit your comment').fill('Which five? Give an example, e.g. a window or a plant.');
+    await second.getByRole('button', { name: 'Save comment' }).click();
+    await second.getByText('e.g. a window or a plant').waitFor();
+    await p.waitForFunction(() => document.querySelector('[data-testid=commentable]')?.dataset.highlights === '2');
+    const stored = await comments(p, articleId);
+    assert.deepEqual(stored.map((c) => [c.anchor.path, c.anchor.quote]), [
+      ['sections[0].body', 'shortness of breath** and a sense'],
+      ['sections[1].body', 'Name five things you can see'],
+    ]);
+    assert.equal(await p.evaluate(() => CSS.highlights.get('vetted-comment')?.size), 2, 'both passages highlighted');
+    await p.locator('.comment', { hasText: 'Cite a source' }).getByRole('button', { name: 'Show passage' }).click();
     await shot(p, '04-review');
+    // Narrow: the article, then its comments, then the decision.
+    await p.setViewportSize({ width: 390, height: 844 });
+    const top = (sel) => p.locator(sel).evaluate((el) => el.getBoundingClientRect().top + window.scrollY);
+    const [art, com, dec] = [await top('#render-h'), await top('#comments-h'), await top('#rev-actions-h')];
+    assert.ok(art < com && com < dec, `order at 390 px: article ${art}, comments ${com}, decision ${dec}`);
+    await shot(p, '04b-review-comments-390');
+    await p.setViewportSize({ width: 1280, height: 900 });
+    // The clinician's Edit tab offers nothing they cannot do: no withdraw, no reordering, a way to the review.
+    await p.goto(`/admin/articles/${articleId}`);
+    await p.getByText('content is frozen').first().waitFor();
+    assert.equal(await p.getByText(/Withdraw/).count(), 0, 'withdraw offered to a clinician');
+    assert.equal(await p.getByRole('button', { name: /^Move / }).count(), 0, 'reorder buttons offered to a clinician');
+    assert.equal(await p.getByRole('button', { name: /^Add / }).count(), 0, 'add buttons offered to a clinician');
+    await shot(p, '04c-clinician-edit-tab');
+    await p.getByRole('link', { name: 'Open the review' }).first().click();
+    await p.getByRole('heading', { name: 'The article as readers will see it' }).waitFor();
     await p.getByRole('button', { name: 'Request changes' }).click();
     const dlg = p.getByRole('dialog', { name: 'Request changes' });
     await dlg.getByRole('button', { name: 'Send request for changes' }).click();
@@ -329,9 +468,32 @@ async function main() {
     const banner = p.getByRole('status').filter({ has: p.getByRole('heading', { name: 'Changes requested' }) });
     await banner.getByText('Please add when to seek urgent care').waitFor();
     await banner.getByText(/Casey|clinician/i).first().waitFor();
+    // The comments beside their passages, and in the panel to reply and resolve.
+    await p.getByRole('list', { name: 'Comments on Section 1 body' }).getByText('Cite a source').waitFor();
+    await p.getByRole('list', { name: 'Comments on Section 2 body' }).getByText('Which five?').waitFor();
+    assert.doesNotMatch(await p.getByTestId('next-bar').innerText(), /sections\[|keyTakeaways|version \d|[0-9a-f]{12}/, 'no field paths, versions or hashes in the bar');
     await shot(p, '02b-editor-changes-requested');
-    const take = p.getByLabel("Clinician's take (Markdown)");
-    await take.fill((await take.inputValue()) + '\n\nChest pain that does not pass needs urgent care.');
+    const first = p.locator('#editor-side .comment', { hasText: 'Cite a source' });
+    await first.getByRole('button', { name: 'Reply' }).click();
+    await first.getByLabel('Your reply').fill('Added a source: the NHS page on panic disorder.');
+    await first.getByRole('button', { name: 'Post reply' }).click();
+    await first.getByText('Added a source').waitFor();
+    assert.equal(await first.getByRole('button', { name: 'Edit' }).count(), 0, 'only its author edits a comment');
+    await first.getByRole('button', { name: 'Resolve' }).click();
+    await first.waitFor({ state: 'detached' });
+    // Rewriting the commented passage: the comment says its passage changed.
+    await setMarkdown(p, 'Section 2 body', 'Breathe out slowly. Look around and name three things you can see.');
+    await saved(p);
+    const moved = p.locator('#editor-side .comment', { hasText: 'Which five?' });
+    await moved.getByText('passage changed').waitFor();
+    await shot(p, '02c-editor-comment-passage-changed');
+    await moved.getByRole('button', { name: 'Resolve' }).click();
+    await moved.waitFor({ state: 'detached' });
+    const after = await comments(p, articleId);
+    assert.deepEqual(after.map((c) => c.resolved), [true, true]);
+    assert.equal(after[0].replies.length, 1);
+    assert.equal(after[1].passageChanged, true);
+    await setMarkdown(p, "Clinician's take", (md) => md + '\n\nChest pain that does not pass needs urgent care.');
     await saved(p);
     await p.getByRole('button', { name: 'Submit for clinical review' }).click();
     await p.locator('.box-draft .badge', { hasText: 'In review' }).waitFor();
@@ -340,6 +502,15 @@ async function main() {
 
   await storyStep('clinician sees the diff, the sign-off dialog refuses a wrong password, then signs', async () => {
     const p = clinician.page;
+    // The review queue: oldest first, waiting since, resubmissions marked.
+    await p.goto('/admin/');
+    const queued = p.locator('#b-awaitingReview li', { hasText: title });
+    await queued.getByText('Resubmitted').waitFor();
+    await queued.getByText('waiting since').waitFor();
+    const waits = await p.locator('#b-awaitingReview li time').evaluateAll((ts) => ts.map((t) => t.getAttribute('datetime')));
+    const ms = waits.map((w) => Date.parse(w));
+    assert.deepEqual(ms, [...ms].sort((x, y) => x - y), `oldest first: ${waits}`);
+    await shot(p, '03b-review-queue');
     await p.goto(`/admin/articles/${articleId}/review`);
     // Re-review: the default comparison is since changes were last requested.
     const since = p.getByRole('button', { name: 'Since changes were last requested' });
@@ -361,7 +532,7 @@ async function main() {
     assert.equal(still.json.status, 'in_review');
     await dlg.getByLabel('Your password').fill(PW);
     await dlg.getByRole('button', { name: 'Sign', exact: true }).click();
-    await p.getByText('Signed off.').waitFor();
+    await p.locator('.alert', { hasText: 'Signed off.' }).waitFor();
     await p.locator('.box-draft .badge', { hasText: 'Approved' }).waitFor();
   });
 
@@ -377,18 +548,72 @@ async function main() {
     assert.equal(after.json.live ?? null, null);
   });
 
-  await storyStep('editor publishes; live version and working draft told apart', async () => {
+  await storyStep('editor previews it on the site, schedules, reschedules, cancels, then publishes', async () => {
     const p = editor.page;
     await p.goto('/admin/');
     await p.getByRole('heading', { name: /Approved, awaiting publish/ }).waitFor();
     await p.getByRole('link', { name: title }).first().waitFor();
     await shot(p, '07-dashboard-editor');
     await p.goto(`/admin/articles/${articleId}`);
+    // Preview on the site's own page (the stub site reads the preview API).
+    const [sitePage] = await Promise.all([p.context().waitForEvent('page'), p.getByTestId('preview-on-site').click()]);
+    await sitePage.getByText('Preview', { exact: true }).waitFor();
+    await sitePage.getByRole('heading', { name: title }).waitFor();
+    await shot(sitePage, '08a-site-preview', false);
+    await sitePage.close();
+    const hit = sitePages.at(-1);
+    // The editor comments on a passage from the editor itself (a selection in a text field).
+    // A selection in the rich-text field, then the field's own "Comment on selection".
+    const body1 = p.getByLabel('Section 1 body', { exact: true });
+    await body1.evaluate((el) => {
+      el.focus();
+      const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        const i = n.data.indexOf('racing heart');
+        if (i < 0) continue;
+        const r = document.createRange();
+        r.setStart(n, i);
+        r.setEnd(n, i + 'racing heart'.length);
+        getSelection().removeAllRanges();
+        getSelection().addRange(r);
+        return;
+      }
+      throw new Error('"racing heart" is not in Section 1 body');
+    });
+    await p.locator('.rt', { has: body1 }).getByRole('button', { name: 'Comment on selection' }).click();
+    const form = p.getByRole('form', { name: 'New comment' });
+    await form.getByLabel('Your comment').fill('Consider "a pounding heart": readers use both.');
+    await form.getByRole('button', { name: 'Post comment' }).click();
+    await p.getByRole('list', { name: 'Comments on Section 1 body' }).getByText('a pounding heart').waitFor();
+    assert.equal(hit.status, 200, hit.body.slice(0, 300));
+    assert.equal(hit.slug, slug);
+    assert.equal(JSON.parse(hit.body).preview, true);
+    assert.match(hit.cacheControl ?? '', /no-store/);
+    // Schedule, change the time, cancel; then publish now.
     await p.locator('button[data-action="publish"]').click();
-    const dlg = p.getByRole('dialog', { name: 'Publish' });
+    let dlg = p.getByRole('dialog', { name: 'Publish' });
     await dlg.getByLabel('Schedule').check();
-    await dlg.getByLabel('Publish at (your local time)').waitFor();
+    await dlg.getByLabel('Publish at (your local time)').fill('2031-05-04T09:30');
     await shot(p, '08-publish-dialog', false);
+    await dlg.getByRole('button', { name: 'Schedule' }).click();
+    await p.getByTestId('next-bar').getByTestId('scheduled-badge').waitFor();
+    await shot(p, '08b-editor-scheduled');
+    await p.locator('button[data-action="publish"]', { hasText: 'Change the publish time' }).click();
+    dlg = p.getByRole('dialog', { name: 'Change the publish time' });
+    await dlg.getByLabel('Publish at (your local time)').fill('2031-06-01T10:00');
+    await dlg.getByRole('button', { name: 'Save the new time' }).click();
+    await dlg.waitFor({ state: 'detached' });
+    const moved = await api(p, 'GET', `/articles/${articleId}`);
+    assert.equal(new Date(moved.json.scheduledAt).getTime(), new Date('2031-06-01T10:00').getTime(), `rescheduled: ${moved.json.scheduledAt}`);
+    await p.locator('button[data-action="unschedule"]').click();
+    dlg = p.getByRole('dialog', { name: 'Cancel the schedule?' });
+    await dlg.getByRole('button', { name: 'Cancel the schedule' }).click();
+    await p.getByTestId('next-bar').getByTestId('scheduled-badge').waitFor({ state: 'detached' });
+    const cancelled = await api(p, 'GET', `/articles/${articleId}`);
+    assert.equal(cancelled.json.status, 'approved');
+    assert.equal(cancelled.json.scheduledAt ?? null, null);
+    await p.locator('button[data-action="publish"]').click();
+    dlg = p.getByRole('dialog', { name: 'Publish' });
     await dlg.getByLabel('Publish now').check();
     await dlg.getByRole('button', { name: 'Publish now' }).click();
     await p.locator('.box-live .live-badge').waitFor();
@@ -441,6 +666,20 @@ async function main() {
     const r = await fetch(`${base}/api/v1/articles/${slug}`, { headers: { Authorization: `Bearer ${token}` } });
     assert.equal(r.status, 410);
     await shot(p, '12b-editor-unpublished');
+  }, { soft: true });
+
+  await storyStep('unchanged signed content is published again without a new sign-off', async () => {
+    const p = editor.page;
+    await p.getByTestId('next-step').getByText('publish it again').waitFor();
+    await p.locator('button[data-action="publish"]', { hasText: 'Publish again' }).click();
+    const dlg = p.getByRole('dialog', { name: 'Publish again?' });
+    await dlg.getByRole('button', { name: 'Publish again' }).click();
+    await p.locator('.box-live .live-badge').waitFor();
+    const r = await fetch(`${base}/api/v1/articles/${slug}`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200, 'delivered again');
+    // Changed content is another matter: an edit needs a new sign-off first.
+    const cur = await api(p, 'GET', `/articles/${articleId}`);
+    assert.equal(cur.json.status, 'published');
   }, { soft: true });
 
   console.log('other checks');
@@ -576,6 +815,16 @@ async function main() {
     await submit.waitFor();
     assert.ok(await submit.isDisabled(), 'submit must be disabled on an incomplete draft');
     await p.locator('#why-submit').waitFor();
+    assert.doesNotMatch(await p.locator('#why-submit').innerText(), /keyTakeaways|sections/, 'reasons in plain words');
+    // The bar says why, in plain words, each reason linked to its field; required fields are marked before any attempt.
+    const bar = p.getByTestId('next-bar');
+    const barText = await bar.innerText();
+    assert.doesNotMatch(barText, /keyTakeaways|sections\[|summary,/, `field paths in the bar: ${barText}`);
+    await bar.getByRole('link', { name: 'Write a summary.' }).click();
+    assert.equal(await p.evaluate(() => document.activeElement?.id), 'f-summary', 'the link focuses the field');
+    await bar.getByRole('link', { name: 'Add at least one section.' }).waitFor();
+    assert.ok((await p.locator('.req-mark').count()) >= 4, 'fields needed for review are marked');
+    await shot(p, '13a-next-step-blocked');
     // A field error from a save: image URL without alt text.
     await p.getByLabel('Image URL').fill('https://images.example.com/x.jpg');
     const saveErr = p.getByTestId('save-status').filter({ hasText: /^Not saved/ });
@@ -659,6 +908,8 @@ async function main() {
     await p.getByLabel('Statement shown to readers').fill('Every piece of content is reviewed by a licensed clinician before publishing.');
     await p.getByLabel('Editorial policy page URL').fill('https://health.example.org/editorial-policy');
     await p.getByLabel('Site preview URL').fill('https://health.example.org/preview');
+    await p.getByText('neither {id} nor {slug}').waitFor();
+    await p.getByLabel('Site preview URL').fill('https://health.example.org/preview?id={id}&slug={slug}');
     await p.getByRole('button', { name: 'Save settings' }).click();
     await p.getByText('Settings saved.').waitFor();
     await shot(p, '25-settings');
@@ -721,6 +972,9 @@ async function main() {
     assert.match(await p.getByTestId('audit-public-key').innerText(), /^ed25519:[A-Za-z0-9+/]{43}=$/, 'the checkpoint public key is shown');
     await p.getByText('The anchor agrees').waitFor();
     assert.match(await p.getByTestId('audit-newest-checkpoint').innerText(), /event #\d+/);
+    // Rows name their object: the token and the webhook by name and address.
+    await p.getByRole('cell', { name: `site preview ${uniq}` }).first().waitFor();
+    await p.getByRole('cell', { name: hookUrl }).first().waitFor();
     await p.getByRole('button', { name: 'Verify audit chain' }).click();
     await p.getByText('The audit chain is intact').waitFor();
     await p.getByText(/signed checkpoints agree with it/).waitFor();
@@ -745,6 +999,8 @@ async function main() {
     assert.equal(await opener.evaluate((b) => b === document.activeElement), true, 'focus returns to the opener');
   });
 
+  await (await import('./richtext.mjs')).run({ test, newUser, api, shot, saved, assert });
+
   await test('narrow screen (390 px): dashboard, editor and review are usable', async () => {
     const m = await newUser('writer@vetted.local', { width: 390, height: 844 });
     await m.page.getByRole('heading', { name: 'Dashboard' }).waitFor();
@@ -757,9 +1013,17 @@ async function main() {
     const overflow = await m.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `horizontal overflow ${overflow}px`);
     await shot(m.page, '21-mobile-editor');
+    // The next-step bar stays on screen while the writer scrolls.
+    await m.page.evaluate(() => window.scrollTo(0, 2500));
+    await m.page.waitForTimeout(200);
+    const barTop = await m.page.getByTestId('next-bar').evaluate((el) => el.getBoundingClientRect().top);
+    assert.ok(barTop >= 0 && barTop < 5, `the bar scrolled away (top ${barTop})`);
+    await shot(m.page, '21b-mobile-editor-scrolled', false);
     await m.page.goto(`/admin/articles/${articleId}/review`);
     await m.page.getByRole('heading', { name: 'The article as readers will see it' }).waitFor();
     await shot(m.page, '22-mobile-review');
+    await m.page.locator('[data-path="sections[0].body"]').scrollIntoViewIfNeeded();
+    await shot(m.page, '22b-mobile-review-scrolled', false);
     await m.ctx.close();
   });
 

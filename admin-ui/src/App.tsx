@@ -32,10 +32,10 @@ export function App() {
 
   const loadMe = useCallback(async () => {
     try {
-      const me = await api.get<{ user: User; csrfToken: string; permissions: Permissions; imageHosts?: string[] }>('/me', { no401Redirect: true });
+      const me = await api.get<{ user: User; csrfToken: string; permissions: Permissions; imageHosts?: string[]; previewUrl?: string }>('/me', { no401Redirect: true });
       setCsrf(me.csrfToken);
       setImageHosts(me.imageHosts);
-      setUser({ ...me.user, permissions: me.permissions });
+      setUser({ ...me.user, permissions: me.permissions, previewUrl: me.previewUrl ?? '' });
       setPhase('signedIn');
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
@@ -82,6 +82,7 @@ export function App() {
           setUser(u);
           setExpired(false);
           setPhase('signedIn');
+          void loadMe(); // what sign-in does not carry (image hosts, preview URL)
         }}
       />
     );

@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, errorMessage } from '../lib/api';
 import { actionsFor, approvalSignature, type Action, type ActionView } from '../lib/actions';
+import { fieldLabel, plainReason } from '../lib/nextStep';
 import type { Article } from '../lib/types';
 import { useSession } from '../session';
 import { Dialog } from './Dialog';
-import { Alert } from './ui';
+import { Alert, formatTime } from './ui';
 
 /** Workflow buttons for writers and editors (submit, withdraw, publish/schedule, unpublish, archive). */
 export function ActionsPanel({
@@ -20,7 +21,7 @@ export function ActionsPanel({
   onFieldErrors?: (e: ApiError) => void;
 }) {
   const { user } = useSession();
-  const views = actionsFor(user, article, ['submit', 'withdraw', 'publish', 'unpublish', 'archive']);
+  const views = actionsFor(user, article, ['submit', 'withdraw', 'publish', 'unschedule', 'unpublish', 'archive']);
   const [dialog, setDialog] = useState<Action | null>(null);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
@@ -56,7 +57,32 @@ export function ActionsPanel({
           />
         ))}
       </ul>
-      {dialog === 'publish' ? <PublishDialog article={article} busy={busy} error={error} onClose={() => setDialog(null)} onPublish={(publishAt) => run('publish', publishAt ? { publishAt } : {})} /> : null}
+      {dialog === 'publish' && article.status === 'unpublished' ? (
+        <ConfirmDialog
+          title="Publish again?"
+          text="Its content is exactly what was signed off, and that sign-off is still current: websites show it again as it was."
+          confirm="Publish again"
+          kind="primary"
+          busy={busy}
+          error={error}
+          onClose={() => setDialog(null)}
+          onConfirm={() => run('publish')}
+        />
+      ) : dialog === 'publish' ? (
+        <PublishDialog article={article} busy={busy} error={error} onClose={() => setDialog(null)} onPublish={(publishAt) => run('publish', publishAt ? { publishAt } : {})} />
+      ) : null}
+      {dialog === 'unschedule' ? (
+        <ConfirmDialog
+          title="Cancel the schedule?"
+          text={`It will not publish at ${formatTime(article.scheduledAt)}. It stays approved: publish it or schedule it again whenever you like.`}
+          confirm="Cancel the schedule"
+          cancel="Keep the schedule"
+          busy={busy}
+          error={error}
+          onClose={() => setDialog(null)}
+          onConfirm={() => run('unschedule')}
+        />
+      ) : null}
       {dialog === 'unpublish' ? (
         <ConfirmDialog
           title="Unpublish this article?"
@@ -84,7 +110,7 @@ export function ActionsPanel({
 }
 
 export function ActionButton({ view, onClick, busy, blockedReason }: { view: ActionView; onClick: () => void; busy?: boolean; blockedReason?: string }) {
-  const reason = !view.allowed ? view.reason : blockedReason;
+  const reason = !view.allowed ? plainWords(view.reason) : blockedReason;
   const id = `why-${view.action}`;
   return (
     <li>
@@ -107,14 +133,24 @@ export function ActionButton({ view, onClick, busy, blockedReason }: { view: Act
   );
 }
 
+/** A refusal in plain words: "Not ready for review: Summary, Sections." rather than field paths. */
+function plainWords(reason?: string): string | undefined {
+  if (!reason) return reason;
+  const bs = plainReason(reason);
+  const fields = bs.filter((b) => b.path).map((b) => fieldLabel(b.path!));
+  if (fields.length) return `Not ready for review: fill in ${fields.join(', ')} (see Next step at the top).`;
+  return bs.map((b) => b.text).join(' ');
+}
+
 function toLocalInput(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
 function PublishDialog({ article, onClose, onPublish, busy, error }: { article: Article; onClose: () => void; onPublish: (at?: string) => void; busy: boolean; error: string }) {
-  const [mode, setMode] = useState<'now' | 'schedule'>('now');
-  const [when, setWhen] = useState(toLocalInput(new Date(Date.now() + 60 * 60 * 1000)));
+  const rescheduling = !!article.scheduledAt;
+  const [mode, setMode] = useState<'now' | 'schedule'>(rescheduling ? 'schedule' : 'now');
+  const [when, setWhen] = useState(toLocalInput(article.scheduledAt ? new Date(article.scheduledAt) : new Date(Date.now() + 60 * 60 * 1000)));
   const [localError, setLocalError] = useState('');
   const approval = approvalSignature(article);
   const submit = (e: FormEvent) => {
@@ -127,10 +163,15 @@ function PublishDialog({ article, onClose, onPublish, busy, error }: { article: 
     onPublish(d.toISOString());
   };
   return (
-    <Dialog title="Publish" onClose={onClose}>
+    <Dialog title={rescheduling ? 'Change the publish time' : 'Publish'} onClose={onClose}>
       <form onSubmit={submit}>
+        {rescheduling ? (
+          <p>
+            Scheduled for <strong>{formatTime(article.scheduledAt)}</strong>. Pick a new time, or publish now.
+          </p>
+        ) : null}
         <p>
-          Publishing makes revision {article.rev} of “{article.title}” live, as approved by{' '}
+          Publishing makes “{article.title}” live, as approved by{' '}
           {approval ? `${approval.signerName}${approval.credentials ? ', ' + approval.credentials : ''}` : 'the clinical reviewer'}.
         </p>
         {error ? <Alert kind="error">{error}</Alert> : null}
@@ -159,7 +200,7 @@ function PublishDialog({ article, onClose, onPublish, busy, error }: { article: 
             Cancel
           </button>
           <button type="submit" className="btn btn-primary" disabled={busy}>
-            {mode === 'now' ? 'Publish now' : 'Schedule'}
+            {mode === 'now' ? 'Publish now' : rescheduling ? 'Save the new time' : 'Schedule'}
           </button>
         </div>
       </form>
@@ -171,6 +212,8 @@ export function ConfirmDialog({
   title,
   text,
   confirm,
+  cancel = 'Cancel',
+  kind = 'danger',
   onClose,
   onConfirm,
   busy,
@@ -179,6 +222,8 @@ export function ConfirmDialog({
   title: string;
   text: string;
   confirm: string;
+  cancel?: string;
+  kind?: 'danger' | 'primary';
   onClose: () => void;
   onConfirm: () => void;
   busy?: boolean;
@@ -190,9 +235,9 @@ export function ConfirmDialog({
       {error ? <Alert kind="error">{error}</Alert> : null}
       <div className="dialog-actions">
         <button type="button" className="btn" onClick={onClose} data-autofocus>
-          Cancel
+          {cancel}
         </button>
-        <button type="button" className="btn btn-danger" onClick={onConfirm} disabled={busy}>
+        <button type="button" className={`btn btn-${kind}`} onClick={onConfirm} disabled={busy}>
           {confirm}
         </button>
       </div>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Link } from '../lib/router';
 import type { Article } from '../lib/types';
 import { approvalSignature } from '../lib/actions';
-import { SignatureCard, StatusBadge, Time, shortHash } from './ui';
+import { ArticleBadge, SignatureCard, Time, shortHash } from './ui';
 
 export function ArticleTabs({ id, current }: { id: string; current: 'edit' | 'review' | 'history' }) {
   const tabs: [string, string, string][] = [
@@ -22,7 +22,7 @@ export function ArticleTabs({ id, current }: { id: string; current: 'edit' | 're
 }
 
 /** The live version and the working draft, told apart. */
-export function LiveVsDraft({ article }: { article: Article }) {
+export function LiveVsDraft({ article, plain = false }: { article: Article; /** A writer's view: no revision or version numbers, no hashes (the signature card keeps its hash). */ plain?: boolean }) {
   const [showSig, setShowSig] = useState(false);
   const live = article.live;
   const same = !!live && live.rev === article.rev && live.contentHash === article.contentHash;
@@ -34,9 +34,9 @@ export function LiveVsDraft({ article }: { article: Article }) {
         {live ? (
           <>
             <p>
-              <span className="badge live-badge">Live</span> revision {live.rev}, published <Time value={live.publishedAt} />
+              <span className="badge live-badge">Live</span> {plain ? '' : `revision ${live.rev}, `}published <Time value={live.publishedAt} />
             </p>
-            <p className="mono small">hash {shortHash(live.contentHash)}</p>
+            {plain ? null : <p className="mono small">hash {shortHash(live.contentHash)}</p>}
             {live.signature ? (
               <>
                 <button type="button" className="btn-link" aria-expanded={showSig} onClick={() => setShowSig((s) => !s)}>
@@ -53,7 +53,8 @@ export function LiveVsDraft({ article }: { article: Article }) {
       <section className="box box-draft" aria-labelledby="lv-draft">
         <h3 id="lv-draft">Working draft</h3>
         <p>
-          <StatusBadge status={article.status} /> revision {article.rev} · version {article.version}
+          <ArticleBadge status={article.status} scheduledAt={article.scheduledAt} />
+          {plain ? null : ` revision ${article.rev}`}
         </p>
         <p className="small">
           {live ? (
@@ -61,7 +62,7 @@ export function LiveVsDraft({ article }: { article: Article }) {
               'Same content as the live version.'
             ) : (
               <>
-                Differs from the live version (revision {live.rev}).{' '}
+                Differs from the live version{plain ? '' : ` (revision ${live.rev})`}.{' '}
                 <Link to={`/articles/${article.id}/history?from=${live.rev}&to=${article.rev}`}>Compare</Link>
               </>
             )

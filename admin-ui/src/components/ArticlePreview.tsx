@@ -4,9 +4,9 @@ import type { Content } from '../lib/types';
 import type { RelatedInfo } from '../lib/related';
 
 /** A writer's Markdown under the narrow preview policy, sanitized once per text. */
-export const Markdown = memo(function Markdown({ md, className = 'md' }: { md: string; className?: string }) {
+export const Markdown = memo(function Markdown({ md, className = 'md', path }: { md: string; className?: string; /** The field it renders, for comments anchored to its passages. */ path?: string }) {
   const html = useMemo(() => renderMarkdown(md), [md]);
-  return <div className={className} dangerouslySetInnerHTML={{ __html: html }} />;
+  return <div className={className} data-path={path} dangerouslySetInnerHTML={{ __html: html }} />;
 });
 
 /** An image under the preview policy: loaded from /media/… or an allowed host, else a placeholder; alt text written out. */
@@ -67,36 +67,44 @@ export function ArticlePreview({
           </dl>
         </figure>
       ) : null}
-      <h1>{c.title || <span className="muted">Untitled</span>}</h1>
+      <h1 data-path="title">{c.title || <span className="muted">Untitled</span>}</h1>
       {authorName ? <p className="byline">By {authorName}</p> : null}
-      {c.summary ? <p className="lede">{c.summary}</p> : null}
+      {c.summary ? (
+        <p className="lede" data-path="summary">
+          {c.summary}
+        </p>
+      ) : null}
       {c.keyTakeaways.filter(Boolean).length ? (
         <aside className="takeaways" aria-label="Key takeaways">
           <h2>Key takeaways</h2>
           <ul>
-            {c.keyTakeaways.filter(Boolean).map((t, i) => (
-              <li key={i}>{t}</li>
-            ))}
+            {c.keyTakeaways.map((t, i) =>
+              t ? (
+                <li key={i} data-path={`keyTakeaways[${i}]`}>
+                  {t}
+                </li>
+              ) : null,
+            )}
           </ul>
         </aside>
       ) : null}
       {c.sections.map((s, i) => (
         <section key={i}>
-          {s.heading ? <h2>{s.heading}</h2> : null}
-          <Markdown md={s.body} />
+          {s.heading ? <h2 data-path={`sections[${i}].heading`}>{s.heading}</h2> : null}
+          <Markdown md={s.body} path={`sections[${i}].body`} />
         </section>
       ))}
       {c.clinicianTake.body ? (
         <aside className="clinician-take" aria-label="Clinician's take">
           <h2>Clinician's take</h2>
-          <Markdown md={c.clinicianTake.body} />
+          <Markdown md={c.clinicianTake.body} path="clinicianTake.body" />
           <p className="byline">— {takeBy || <span className="missing">no clinician named: the take is not shown to readers</span>}</p>
         </aside>
       ) : null}
       {c.cta.heading || c.cta.body || c.cta.label || c.cta.url ? (
         <aside className="cta" aria-label="Call to action">
-          {c.cta.heading ? <h2>{c.cta.heading}</h2> : null}
-          {c.cta.body ? <Markdown md={c.cta.body} /> : null}
+          {c.cta.heading ? <h2 data-path="cta.heading">{c.cta.heading}</h2> : null}
+          {c.cta.body ? <Markdown md={c.cta.body} path="cta.body" /> : null}
           {c.cta.label ? (
             <a className="btn" href={/^https?:\/\//i.test(c.cta.url) ? c.cta.url : undefined} rel="noopener noreferrer nofollow" target="_blank">
               {c.cta.label}

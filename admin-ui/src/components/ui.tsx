@@ -9,6 +9,17 @@ export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge status-${status}`}>{STATUS_LABELS[status] ?? status}</span>;
 }
 
+/** The status badge, saying "Scheduled" with its time for an approved article that has a publish time. */
+export function ArticleBadge({ status, scheduledAt }: { status: string; scheduledAt?: string | null }) {
+  if (status === 'approved' && scheduledAt)
+    return (
+      <span className="badge status-scheduled" data-testid="scheduled-badge">
+        Scheduled · {formatTime(scheduledAt)}
+      </span>
+    );
+  return <StatusBadge status={status} />;
+}
+
 export function Alert({ kind = 'info', children, role }: { kind?: 'info' | 'error' | 'warn' | 'ok'; children: ReactNode; role?: string }) {
   return (
     <div className={`alert alert-${kind}`} role={role ?? (kind === 'error' ? 'alert' : 'status')}>

@@ -89,3 +89,28 @@ describe('approval signature', () => {
     expect(approvalSignature({ approval: null })).toBeNull();
   });
 });
+
+describe('scheduling and publishing again', () => {
+  const approved = { status: 'approved' as const, live: null, authorId: 'u_w', allowedActions: [{ action: 'publish', allowed: true }] };
+  it('a scheduled article offers a new time and cancelling; a writer gets neither', () => {
+    const scheduled = { ...approved, scheduledAt: '2031-05-04T09:30:00Z' };
+    const v = actionsFor(who('editor', 'u_e'), scheduled);
+    expect(v.map((a) => [a.action, a.label])).toEqual([
+      ['publish', 'Change the publish time'],
+      ['unschedule', 'Cancel the schedule'],
+      ['archive', 'Archive'],
+    ]);
+    expect(v.find((a) => a.action === 'unschedule')?.allowed).toBe(true);
+    expect(actionsFor(who('writer', 'u_w'), scheduled)).toEqual([]);
+    expect(actionsFor(who('editor', 'u_e'), approved).map((a) => a.action)).not.toContain('unschedule');
+  });
+  it('an unpublished article offers "Publish again", enabled only as the server allows', () => {
+    const unpublished = { status: 'unpublished' as const, live: null, authorId: 'u_w', allowedActions: [{ action: 'publish', allowed: false, reason: 'the content changed since it was signed off: it needs a new sign-off' }] };
+    const pub = actionsFor(who('editor', 'u_e'), unpublished).find((a) => a.action === 'publish');
+    expect(pub?.label).toBe('Publish again');
+    expect(pub?.allowed).toBe(false);
+    expect(pub?.reason).toMatch(/new sign-off/);
+    const ok = actionsFor(who('editor', 'u_e'), { ...unpublished, allowedActions: [{ action: 'publish', allowed: true }] }).find((a) => a.action === 'publish');
+    expect(ok?.allowed).toBe(true);
+  });
+});

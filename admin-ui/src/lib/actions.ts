@@ -1,8 +1,8 @@
 import type { AllowedAction, Article, Signature, User } from './types';
 
-export type Action = 'submit' | 'withdraw' | 'request_changes' | 'approve' | 'publish' | 'unpublish' | 'recertify' | 'archive';
+export type Action = 'submit' | 'withdraw' | 'request_changes' | 'approve' | 'publish' | 'unschedule' | 'unpublish' | 'recertify' | 'archive';
 
-export const ACTIONS: Action[] = ['submit', 'withdraw', 'request_changes', 'approve', 'publish', 'unpublish', 'recertify', 'archive'];
+export const ACTIONS: Action[] = ['submit', 'withdraw', 'request_changes', 'approve', 'publish', 'unschedule', 'unpublish', 'recertify', 'archive'];
 
 /**
  * Whether the server's policy lets the user take an article action (create,
@@ -34,12 +34,13 @@ export const ACTION_LABELS: Record<Action, string> = {
   approve: 'Sign off',
   recertify: 'Re-certify',
   publish: 'Publish',
+  unschedule: 'Cancel the schedule',
   unpublish: 'Unpublish',
   archive: 'Archive',
 };
 
 /** Whether an action applies to the article's state at all (the state machine). */
-export function applicable(action: Action, a: Pick<Article, 'status' | 'live'>): boolean {
+export function applicable(action: Action, a: Pick<Article, 'status' | 'live'> & { scheduledAt?: string | null }): boolean {
   switch (action) {
     case 'submit':
       return a.status === 'draft';
@@ -48,7 +49,10 @@ export function applicable(action: Action, a: Pick<Article, 'status' | 'live'>):
     case 'approve':
       return a.status === 'in_review';
     case 'publish':
-      return a.status === 'approved';
+      // From unpublished: again without a new sign-off when the server allows it.
+      return a.status === 'approved' || a.status === 'unpublished';
+    case 'unschedule':
+      return a.status === 'approved' && !!a.scheduledAt;
     case 'unpublish':
       return !!a.live;
     case 'recertify':
@@ -71,7 +75,11 @@ export interface ActionView {
  * allowedActions, otherwise disabled with the server's reason. A writer never
  * sees publish.
  */
-export function actionsFor(user: Pick<User, 'id' | 'permissions'>, a: Pick<Article, 'status' | 'live' | 'allowedActions'> & { authorId?: string }, only?: Action[]): ActionView[] {
+export function actionsFor(
+  user: Pick<User, 'id' | 'permissions'>,
+  a: Pick<Article, 'status' | 'live' | 'allowedActions'> & { authorId?: string; scheduledAt?: string | null },
+  only?: Action[],
+): ActionView[] {
   const server = new Map<string, AllowedAction>((a.allowedActions ?? []).map((x) => [x.action, x]));
   const out: ActionView[] = [];
   for (const action of ACTIONS) {
@@ -79,10 +87,20 @@ export function actionsFor(user: Pick<User, 'id' | 'permissions'>, a: Pick<Artic
     if (!mayOnArticle(user, a, action)) continue;
     if (!applicable(action, a)) continue;
     const s = server.get(action);
-    if (!s) out.push({ action, label: ACTION_LABELS[action], allowed: false, reason: 'Not available for you on this article' });
-    else out.push({ action, label: ACTION_LABELS[action], allowed: s.allowed, reason: s.allowed ? undefined : s.reason || 'Not allowed' });
+    const label = labelFor(action, a);
+    // Cancelling a schedule has no guard beyond the policy; an older server may not list it.
+    if (!s && action === 'unschedule') out.push({ action, label, allowed: true });
+    else if (!s) out.push({ action, label, allowed: false, reason: 'Not available for you on this article' });
+    else out.push({ action, label, allowed: s.allowed, reason: s.allowed ? undefined : s.reason || 'Not allowed' });
   }
   return out;
+}
+
+/** The button's words in this state: a scheduled article is rescheduled, an unpublished one published again. */
+export function labelFor(action: Action, a: { status: string; scheduledAt?: string | null }): string {
+  if (action === 'publish' && a.status === 'approved' && a.scheduledAt) return 'Change the publish time';
+  if (action === 'publish' && a.status === 'unpublished') return 'Publish again';
+  return ACTION_LABELS[action];
 }
 
 export const STATUS_LABELS: Record<string, string> = {

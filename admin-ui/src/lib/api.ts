@@ -96,3 +96,16 @@ export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
 }
+
+/**
+ * The server's whole answer for a form: its message and every field
+ * reason it gave ("url: must be an https URL"), field names put in the
+ * form's words where `labels` knows them.
+ */
+export function errorWithReasons(e: unknown, labels: Record<string, string> = {}): string {
+  const msg = errorMessage(e);
+  if (!(e instanceof ApiError)) return msg;
+  const reasons = Object.entries(e.fields).map(([k, v]) => `${labels[k] ?? k}: ${v}`);
+  const extra = reasons.filter((r) => !msg.includes(r.split(': ').slice(1).join(': ')));
+  return extra.length ? `${msg.replace(/\.?$/, '.')} ${extra.join('; ')}.` : msg;
+}

@@ -124,5 +124,5 @@ export function saveStatus(s: SaveState): { kind: SaveStatusKind; text: string }
   if (s.error) return { kind: 'error', text: `Not saved: ${s.error}` };
   if (!s.base) return { kind: 'new', text: s.dirty ? 'Not saved yet (add a title to create the draft)' : 'New article' };
   if (s.dirty) return { kind: 'unsaved', text: 'Unsaved changes' };
-  return { kind: 'saved', text: s.lastSavedAt ? `All changes saved` : `Saved (version ${s.base.version})` };
+  return { kind: 'saved', text: s.lastSavedAt ? 'All changes saved' : 'Saved' };
 }

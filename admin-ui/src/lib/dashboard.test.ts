@@ -49,3 +49,12 @@ describe('dashboard buckets', () => {
     expect(b.recentlyPublished.map((a) => a.id)).toEqual(['p2', 'p1']);
   });
 });
+
+describe('review queue', () => {
+  it('the longest waiting first, by last submission (fractional seconds compared as times)', async () => {
+    const { byWaitingLongest } = await import('./dashboard');
+    const a = (id: string, submittedAt?: string, updatedAt?: string) => ({ id, version: 1, rev: 1, status: 'in_review' as const, slug: id, title: id, authorId: 'u', submittedAt, updatedAt });
+    const list = [a('new', '2026-11-29T08:48:02Z'), a('old', '2026-11-28T08:00:00.5Z'), a('mid', '2026-11-29T08:48:01.999Z'), a('legacy', undefined, '2026-11-29T08:00:00Z')];
+    expect([...list].sort(byWaitingLongest).map((x) => x.id)).toEqual(['old', 'legacy', 'mid', 'new']);
+  });
+});

@@ -64,6 +64,12 @@ export function lastTransition(events: AuditEvent[]): AuditEvent | undefined {
   return last;
 }
 
+/** The review queue's order: the longest waiting first (by last submission, else last update). */
+export function byWaitingLongest(a: ArticleSummary, b: ArticleSummary): number {
+  const t = (x: ArticleSummary) => Date.parse(x.submittedAt ?? x.updatedAt ?? '') || 0;
+  return t(a) - t(b);
+}
+
 function byUpdatedDesc(a: ArticleSummary, b: ArticleSummary): number {
   return (b.updatedAt ?? '').localeCompare(a.updatedAt ?? '');
 }
@@ -83,8 +89,8 @@ export function bucketize(input: DashboardInput): Record<BucketId, ArticleSummar
     changesRequested: changesRequested.sort(byUpdatedDesc),
     myDrafts: myDrafts.sort(byUpdatedDesc),
     mySubmissions: input.inReview.filter(mine).sort(byUpdatedDesc),
-    awaitingReview: input.inReview.filter((a) => !mine(a)).sort(byUpdatedDesc),
-    inReview: [...input.inReview].sort(byUpdatedDesc),
+    awaitingReview: input.inReview.filter((a) => !mine(a)).sort(byWaitingLongest),
+    inReview: [...input.inReview].sort(byWaitingLongest),
     approved: input.approved.filter((a) => !a.scheduledAt).sort(byUpdatedDesc),
     scheduled: scheduled.sort((a, b) => (a.scheduledAt ?? '').localeCompare(b.scheduledAt ?? '')),
     reviewDue: [...input.due].sort((a, b) => (a.nextReviewDue ?? '').localeCompare(b.nextReviewDue ?? '')),

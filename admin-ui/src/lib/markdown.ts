@@ -19,6 +19,24 @@ export const ALLOWED_TAGS = [
 export const ALLOWED_ATTR = ['href', 'title', 'src', 'alt', 'start', 'align'];
 const LINK = /^(?:https?:\/\/|mailto:|tel:|#)/i;
 
+/**
+ * Whether a link target is allowed: http(s), mailto, tel or a #fragment on
+ * the same page (delivery/render.go allows the same). Anything else shows
+ * as plain text in previews and on the site.
+ */
+export function linkAllowed(href: string): boolean {
+  const h = (href ?? '').trim();
+  if (!LINK.test(h) || /[\s<>"\\]/.test(h)) return false;
+  if (/^https?:/i.test(h)) {
+    try {
+      return !!new URL(h).hostname;
+    } catch {
+      return false;
+    }
+  }
+  return h.length > (h.startsWith('#') ? 1 : h.indexOf(':') + 1);
+}
+
 let imageHosts: string[] = [];
 /** Sets the hosts (besides same-origin /media/…) images may load from. */
 export function setImageHosts(hosts: string[] | null | undefined) {

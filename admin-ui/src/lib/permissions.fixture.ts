@@ -2,12 +2,12 @@ import type { Permissions, User } from './types';
 
 /** The default policy's article rights per role (policies/policy.csv), for unit tests. */
 export const DEFAULT_PERMISSIONS: Record<string, Permissions> = {
-  writer: { routes: [], ownArticles: ['create', 'edit', 'submit', 'withdraw'], otherArticles: [] },
-  clinical_reviewer: { routes: [], ownArticles: ['request_changes', 'approve', 'recertify'], otherArticles: ['request_changes', 'approve', 'recertify'] },
+  writer: { routes: [], ownArticles: ['create', 'edit', 'submit', 'withdraw', 'comment'], otherArticles: [] },
+  clinical_reviewer: { routes: [], ownArticles: ['request_changes', 'approve', 'recertify', 'comment'], otherArticles: ['request_changes', 'approve', 'recertify', 'comment'] },
   editor: {
     routes: [],
-    ownArticles: ['create', 'edit', 'submit', 'withdraw', 'publish', 'unpublish', 'archive'],
-    otherArticles: ['edit', 'submit', 'withdraw', 'publish', 'unpublish', 'archive'],
+    ownArticles: ['create', 'edit', 'submit', 'withdraw', 'publish', 'unschedule', 'unpublish', 'archive', 'comment'],
+    otherArticles: ['edit', 'submit', 'withdraw', 'publish', 'unschedule', 'unpublish', 'archive', 'comment'],
   },
   admin: { routes: ['GET /api/admin/users'], ownArticles: [], otherArticles: [] },
 };

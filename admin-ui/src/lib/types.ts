@@ -27,6 +27,8 @@ export interface User {
   roles: Role[];
   /** Present for the signed-in user: the policy's answer, never derived from role names here. */
   permissions?: Permissions;
+  /** For the signed-in user (GET /me): the site's preview URL template ({id}, {slug}), or empty. */
+  previewUrl?: string;
   bio?: string;
   credentials?: string;
   /** Profile (contracts: flat fields; not clinical content, so not signed). */
@@ -103,6 +105,8 @@ export interface Article extends Content {
   changesRequested?: ChangesRequested | null;
   /** Signatures over the Clinician's take by the clinician it names. */
   takeSignatures?: Signature[] | null;
+  /** Unresolved comments on passages. */
+  openComments?: number;
 }
 
 export interface ChangesRequested {
@@ -134,6 +138,10 @@ export interface ArticleSummary {
   scheduledAt?: string | null;
   nextReviewDue?: string | null;
   updatedAt?: string;
+  /** The last submission for review (review queue: waiting since). */
+  submittedAt?: string | null;
+  /** Changes were requested before this submission. */
+  resubmission?: boolean;
 }
 
 export interface ListResponse<T> {
@@ -175,6 +183,8 @@ export interface AuditEvent {
   comment?: string;
   prevHash?: string;
   hash?: string;
+  /** What the event is about, named (token name, webhook URL, user, article title…). */
+  objectLabel?: string;
 }
 
 export interface Revision {

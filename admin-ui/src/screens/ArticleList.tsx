@@ -4,7 +4,7 @@ import { Link } from '../lib/router';
 import type { ArticleSummary, ListResponse } from '../lib/types';
 import { STATUS_LABELS, mayOnArticle } from '../lib/actions';
 import { useSession } from '../session';
-import { Alert, Spinner, StatusBadge, Time } from '../components/ui';
+import { Alert, ArticleBadge, Spinner, Time } from '../components/ui';
 
 export function ArticleList() {
   const { user } = useSession();
@@ -18,7 +18,9 @@ export function ArticleList() {
     let cancel = false;
     const t = setTimeout(async () => {
       try {
-        const r = await api.get<ListResponse<ArticleSummary>>('/articles' + qs({ q, status, topic, page, limit: 20 }));
+        // The review queue: oldest submission first.
+        const sort = status === 'in_review' ? 'waiting' : undefined;
+        const r = await api.get<ListResponse<ArticleSummary>>('/articles' + qs({ q, status, topic, page, limit: 20, sort }));
         if (!cancel) {
           setData(r);
           setError('');
@@ -91,7 +93,12 @@ export function ArticleList() {
                       <div className="muted mono small">{a.slug}</div>
                     </td>
                     <td>
-                      <StatusBadge status={a.status} />
+                      <ArticleBadge status={a.status} scheduledAt={a.scheduledAt} />
+                      {a.status === 'in_review' ? (
+                        <div className="small muted">
+                          {a.resubmission ? <span className="badge resubmission">Resubmitted</span> : null} waiting since <Time value={a.submittedAt ?? a.updatedAt} />
+                        </div>
+                      ) : null}
                     </td>
                     <td>{a.authorName}</td>
                     <td>{a.hasLive ? 'Live' : '—'}</td>

@@ -203,7 +203,7 @@ export function AuditScreen() {
                 <th scope="col">When</th>
                 <th scope="col">Actor</th>
                 <th scope="col">Action</th>
-                <th scope="col">Article</th>
+                <th scope="col">About</th>
                 <th scope="col">Hash</th>
               </tr>
             </thead>
@@ -223,7 +223,13 @@ export function AuditScreen() {
                       {e.from && e.to && e.from !== e.to ? <span className="small muted"> ({e.from} → {e.to})</span> : null}
                       {e.comment ? <div className="small">“{e.comment}”</div> : null}
                     </td>
-                    <td>{e.articleId ? <Link to={`/articles/${e.articleId}/history`}>{titles[e.articleId] ?? e.articleId}</Link> : '—'}</td>
+                    <td className="break">
+                      {e.articleId ? (
+                        <Link to={`/articles/${e.articleId}/history`}>{e.objectLabel || titles[e.articleId] || e.articleId}</Link>
+                      ) : (
+                        e.objectLabel || '—'
+                      )}
+                    </td>
                     <td className="mono small">{shortHash(e.hash)}</td>
                   </tr>
                 ))}

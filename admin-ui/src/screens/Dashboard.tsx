@@ -4,7 +4,7 @@ import { Link } from '../lib/router';
 import { useSession } from '../session';
 import { bucketize, bucketsFor, publishes, reviews, writes, type BucketId } from '../lib/dashboard';
 import type { ArticleSummary, AuditEvent, ListResponse } from '../lib/types';
-import { Alert, LicenseBadge, Spinner, StatusBadge, Time } from '../components/ui';
+import { Alert, ArticleBadge, LicenseBadge, Spinner, Time } from '../components/ui';
 
 async function list(params: Record<string, string | number>): Promise<ArticleSummary[]> {
   const r = await api.get<ListResponse<ArticleSummary>>('/articles' + qs({ limit: 100, ...params }));
@@ -25,7 +25,7 @@ export function Dashboard() {
         const review = reviews(user) || publishes(user);
         const [drafts, inReview, approved, published, due] = await Promise.all([
           write ? list({ status: 'draft', author: 'me' }) : Promise.resolve([]),
-          list({ status: 'in_review' }),
+          list({ status: 'in_review', sort: 'waiting' }),
           publishes(user) ? list({ status: 'approved' }) : Promise.resolve([]),
           list({ status: 'published', limit: 20 }),
           review ? api.get<ListResponse<ArticleSummary>>('/reviews/due').then((r) => r.items ?? []) : Promise.resolve([]),
@@ -95,12 +95,17 @@ export function Dashboard() {
                     {buckets[d.id].slice(0, 10).map((a) => (
                       <li key={a.id}>
                         <Link to={d.id === 'awaitingReview' || d.id === 'reviewDue' ? `/articles/${a.id}/review` : `/articles/${a.id}`}>{a.title || a.slug || a.id}</Link>{' '}
-                        <StatusBadge status={a.status} />
+                        <ArticleBadge status={a.status} scheduledAt={a.scheduledAt} />
+                        {a.status === 'in_review' && a.resubmission ? <span className="badge resubmission">Resubmitted</span> : null}
                         <span className="meta">
                           {a.authorName ? <>by {a.authorName} · </> : null}
                           {d.id === 'scheduled' ? (
                             <>
                               publishes <Time value={a.scheduledAt} />
+                            </>
+                          ) : (d.id === 'awaitingReview' || d.id === 'inReview') && (a.submittedAt || a.updatedAt) ? (
+                            <>
+                              waiting since <Time value={a.submittedAt ?? a.updatedAt} />
                             </>
                           ) : d.id === 'reviewDue' ? (
                             <>

@@ -1,24 +1,38 @@
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError, errorMessage, qs, request } from '../lib/api';
 import { Link } from '../lib/router';
 import { useSession } from '../session';
 import type { Article, ArticleSummary, Content, ListResponse } from '../lib/types';
 import { contentEqual, contentOf, counter, localWarnings, move, parseTopics, toPayload, SEO_DESCRIPTION_MAX, SEO_TITLE_MAX, isArticle } from '../lib/content';
 import { initialSaveState, isEditable, saveReducer, saveStatus, shouldSave } from '../lib/autosave';
-import { errorFor, fieldId, focusTargetFor, pathLabel, type FieldErrors } from '../lib/fields';
+import { errorFor, fieldId, focusTargetFor, type FieldErrors } from '../lib/fields';
 import { nextSlug } from '../lib/slugify';
 import { storeDraft, loadDraft, clearDraft, shouldRestore, tabId } from '../lib/draftStore';
-import { Markdown } from '../components/ArticlePreview';
-import { clinicianChoices, personLabel, useUsers } from '../lib/people';
+import { LazyRichText as RichText } from '../components/LazyRichText';
+import { clinicianChoices, personLabel, useClinicians, useUsers } from '../lib/people';
 import { useChangesRequested } from '../lib/changes';
 import { diffContent } from '../lib/diff';
-import { approvalSignature, mayCall, mayOnArticle } from '../lib/actions';
+import { approvalSignature, mayAnywhere, mayCall, mayOnArticle } from '../lib/actions';
 import { Alert, DiffView, Spinner, StatusBadge, Time } from '../components/ui';
+import { NextStepBar, PreviewOnSite } from '../components/NextStepBar';
+import { CommentList, FieldComments, NewComment, mayComment, useComments } from '../components/Comments';
+import { fieldLabel, nextStep, requiredPaths } from '../lib/nextStep';
+import { sourceQuote, type Anchor, type ArticleComment } from '../lib/comments';
+import { useRelated } from '../lib/related';
 import { Dialog } from '../components/Dialog';
 import { ActionsPanel } from '../components/ActionsPanel';
 import { ArticleTabs, LiveVsDraft } from '../components/ArticleChrome';
 
 const AUTOSAVE_MS = 1000;
+
+/** What every Field shows beside itself: open comments on it, and whether submission needs it. */
+const FieldContext = createContext<{
+  comments: ArticleComment[] | null;
+  required: Set<string>;
+  readOnly: boolean;
+  /** For a rich-text field's onSelectionComment: starts a comment on the selected text of that field (undefined: may not comment). */
+  commentOn?: (path: string) => (quote: string) => void;
+}>({ comments: null, required: new Set(), readOnly: false });
 
 export function EditorScreen({ id }: { id: string | null }) {
   const [loaded, setLoaded] = useState<Article | null | undefined>(id ? undefined : null);
@@ -160,6 +174,61 @@ function Editor({ initial }: { initial: Article | null }) {
   const known = knownPaths(c);
   const status = saveStatus(s);
   const readOnly = !editable || !canEdit;
+  const { comments, put: putComment, reload: reloadComments } = useComments(articleId);
+  // After a save, comments are re-anchored on the server: a rewritten passage shows as changed.
+  useEffect(() => {
+    if (s.lastSavedAt) void reloadComments();
+  }, [s.lastSavedAt, reloadComments]);
+  const openComments = (comments ?? []).filter((x) => !x.resolved).length;
+  const pending = s.conflict ? 'conflict' : s.saving ? 'saving' : s.error ? 'error' : s.dirty ? 'unsaved' : null;
+  const step = nextStep({ article, content: c, user, pending, openComments });
+  // Marked before the first attempt: only where the user may submit and the content can change.
+  const required = useMemo(
+    () => (article?.status === 'draft' && !readOnly && mayOnArticle(user, article, 'submit') ? requiredPaths(c) : new Set<string>()),
+    [article, readOnly, user, c],
+  );
+  const canCommentAnywhere = !!article && !readOnly && mayComment(user, article);
+  const fieldCtx = useMemo(
+    () => ({
+      comments,
+      required,
+      readOnly,
+      commentOn: canCommentAnywhere
+        ? (path: string) => (quote: string) => {
+            setSelected({ path, quote: quote.slice(0, 1000) });
+            setComposing(true);
+          }
+        : undefined,
+    }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [comments, required, readOnly, canCommentAnywhere],
+  );
+  const [selected, setSelected] = useState<Anchor | null>(null);
+  const [composing, setComposing] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  // Selecting text needs fields that can be selected (a read-only view comments on the Review tab).
+  const canComment = !!article && !readOnly && mayComment(user, article);
+  // A selection in a text field is a passage to comment on.
+  useEffect(() => {
+    const form = formRef.current;
+    if (!form || !canComment) return;
+    const onSelect = (e: Event) => {
+      const el = e.target as HTMLInputElement | HTMLTextAreaElement;
+      const path = el.dataset?.path;
+      if (!path || el.selectionStart === null || el.selectionEnd === null) return;
+      // Typing over a selection or clicking elsewhere in the field ends it.
+      if (el.selectionStart === el.selectionEnd) return setSelected(null);
+      const quote = sourceQuote(el.value, el.value.slice(el.selectionStart, el.selectionEnd));
+      setSelected(quote ? { path, quote: quote.slice(0, 1000) } : null);
+    };
+    // Not 'input': a state update inside it re-renders before React reads the
+    // controlled field's new value, which would undo the keystroke.
+    const events = ['select', 'keyup', 'mouseup'];
+    for (const ev of events) form.addEventListener(ev, onSelect);
+    return () => {
+      for (const ev of events) form.removeEventListener(ev, onSelect);
+    };
+  }, [canComment]);
 
   const onTransition = (a: Article) => {
     dispatch({ type: 'serverUpdate', article: a });
@@ -169,9 +238,26 @@ function Editor({ initial }: { initial: Article | null }) {
     const err = errorFor(errors, path);
     return {
       id: fieldId(path),
+      'data-path': path,
       'aria-invalid': err ? true : undefined,
+      'aria-required': required.has(path) ? true : undefined,
       'aria-describedby': err ? fieldId(path) + '-err' : undefined,
     } as const;
+  };
+
+  // A rich-text field: its id (error links focus it), invalid state and error text.
+  // Selecting text in it offers a comment on that passage, quoted as stored
+  // (the Markdown behind what the writer sees: sourceQuote).
+  const richProps = (path: string, markdown: string) => {
+    const err = errorFor(errors, path);
+    const commentOn = fieldCtx.commentOn?.(path);
+    return {
+      id: fieldId(path),
+      invalid: !!err,
+      describedBy: err ? fieldId(path) + '-err' : undefined,
+      readOnly,
+      onSelectionComment: commentOn ? (q: string) => commentOn(sourceQuote(markdown, q) ?? q) : undefined,
+    };
   };
 
   return (
@@ -184,15 +270,39 @@ function Editor({ initial }: { initial: Article | null }) {
           <h1>{article ? c.title || article.slug || 'Untitled' : 'New article'}</h1>
           {article ? (
             <p className="muted">
-              <StatusBadge status={article.status} /> by {article.authorName || 'unknown'} · updated <Time value={article.updatedAt} />
+              by {article.authorName || 'unknown'} · updated <Time value={article.updatedAt} />
             </p>
           ) : null}
         </div>
-        <p className={`save-status save-${status.kind}`} role="status" aria-live="polite" data-testid="save-status">
-          {status.text}
-        </p>
       </div>
       {article ? <ArticleTabs id={article.id} current="edit" /> : null}
+      <NextStepBar article={article} step={step} save={canEdit ? status : undefined}>
+        {article ? <PreviewOnSite article={article} /> : null}
+        {canComment && selected ? (
+          <button type="button" className="btn btn-small btn-primary" onClick={() => setComposing(true)} data-testid="comment-selection">
+            Comment on selected text
+          </button>
+        ) : null}
+        {article ? (
+          <a className="btn btn-small only-narrow" href="#editor-side">
+            Workflow ↓
+          </a>
+        ) : null}
+      </NextStepBar>
+      {composing && selected && article ? (
+        <div className="card">
+          <NewComment
+            articleId={article.id}
+            anchor={selected}
+            onCancel={() => setComposing(false)}
+            onPosted={(x) => {
+              putComment(x);
+              setComposing(false);
+              setSelected(null);
+            }}
+          />
+        </div>
+      ) : null}
 
       {article ? <ChangesRequestedBanner article={article} /> : null}
       {restoredAt ? (
@@ -220,7 +330,19 @@ function Editor({ initial }: { initial: Article | null }) {
         </Alert>
       ) : null}
       {article && article.status === 'in_review' ? (
-        <Alert kind="info">This article is in clinical review, so its content is frozen. Withdraw it to edit.</Alert>
+        mayOnArticle(user, article, 'withdraw') ? (
+          <Alert kind="info">This article is in clinical review, so its content is frozen. Withdraw it to edit.</Alert>
+        ) : (
+          <Alert kind="info">
+            This article is in clinical review, so its content is frozen.
+            {mayOnArticle(user, article, 'approve') ? (
+              <>
+                {' '}
+                <Link to={`/articles/${article.id}/review`}>Open the review</Link> to comment and decide.
+              </>
+            ) : null}
+          </Alert>
+        )
       ) : null}
       {article && article.status === 'archived' ? <Alert kind="info">This article is archived and cannot be edited.</Alert> : null}
       {article && article.status === 'approved' && canEdit ? (
@@ -229,12 +351,13 @@ function Editor({ initial }: { initial: Article | null }) {
       {article && article.live && editable && canEdit ? (
         <Alert kind="info">The live version stays live, unchanged, while you edit. Your edits become a new working draft that needs a new sign-off.</Alert>
       ) : null}
-      {!canEdit ? <Alert kind="info">You can read this article but not edit it.</Alert> : null}
+      {!canEdit && article?.status !== 'in_review' ? <Alert kind="info">You can read this article but not edit it.</Alert> : null}
 
       <ErrorSummary errors={errors} known={known} />
 
+      <FieldContext.Provider value={fieldCtx}>
       <div className="editor-grid">
-        <form className="editor-form" onSubmit={(e) => e.preventDefault()} aria-label="Article content">
+        <form className="editor-form" onSubmit={(e) => e.preventDefault()} aria-label="Article content" ref={formRef}>
           <fieldset disabled={readOnly} className="plain">
             <legend className="sr-only">Content</legend>
             <Field path="title" label="Title" errors={errors}>
@@ -290,12 +413,9 @@ function Editor({ initial }: { initial: Article | null }) {
                   >
                     <input {...fieldProps(`sections[${i}].heading`)} value={sec.heading} onChange={(e) => set({ ...sec, heading: e.target.value })} />
                   </Field>
-                  <div className="md-pair">
-                    <Field path={`sections[${i}].body`} label={`Section ${i + 1} body (Markdown)`} errors={errors}>
-                      <textarea {...fieldProps(`sections[${i}].body`)} rows={8} value={sec.body} onChange={(e) => set({ ...sec, body: e.target.value })} />
-                    </Field>
-                    <MarkdownPreview md={sec.body} label={`Preview of section ${i + 1}`} />
-                  </div>
+                  <Field path={`sections[${i}].body`} label={`Section ${i + 1} body`} errors={errors}>
+                    <RichText {...richProps(`sections[${i}].body`, sec.body)} label={`Section ${i + 1} body`} rows={8} value={sec.body} onChange={(body) => set({ ...sec, body })} />
+                  </Field>
                 </div>
               )}
             />
@@ -309,12 +429,9 @@ function Editor({ initial }: { initial: Article | null }) {
                 errors={errors}
                 onChange={(clinician) => edit({ clinicianTake: { ...c.clinicianTake, clinician } })}
               />
-              <div className="md-pair">
-                <Field path="clinicianTake.body" label="Clinician's take (Markdown)" errors={errors}>
-                  <textarea {...fieldProps('clinicianTake.body')} rows={5} value={c.clinicianTake.body} onChange={(e) => edit({ clinicianTake: { ...c.clinicianTake, body: e.target.value } })} />
-                </Field>
-                <MarkdownPreview md={c.clinicianTake.body} label="Preview of the clinician's take" />
-              </div>
+              <Field path="clinicianTake.body" label="Clinician's take" errors={errors}>
+                <RichText {...richProps('clinicianTake.body', c.clinicianTake.body)} label="Clinician's take" rows={5} value={c.clinicianTake.body} onChange={(body) => edit({ clinicianTake: { ...stateRef.current.draft.clinicianTake, body } })} />
+              </Field>
             </fieldset>
 
             <fieldset className="group">
@@ -343,12 +460,9 @@ function Editor({ initial }: { initial: Article | null }) {
               <Field path="cta.heading" label="CTA heading" errors={errors}>
                 <input {...fieldProps('cta.heading')} value={c.cta.heading} onChange={(e) => edit({ cta: { ...c.cta, heading: e.target.value } })} />
               </Field>
-              <div className="md-pair">
-                <Field path="cta.body" label="CTA text (Markdown)" errors={errors}>
-                  <textarea {...fieldProps('cta.body')} rows={3} value={c.cta.body} onChange={(e) => edit({ cta: { ...c.cta, body: e.target.value } })} />
-                </Field>
-                <MarkdownPreview md={c.cta.body} label="Preview of the CTA text" />
-              </div>
+              <Field path="cta.body" label="CTA text" errors={errors}>
+                <RichText {...richProps('cta.body', c.cta.body)} label="CTA text" rows={3} value={c.cta.body} onChange={(body) => edit({ cta: { ...stateRef.current.draft.cta, body } })} />
+              </Field>
               <div className="row2">
                 <Field path="cta.label" label="Button label" errors={errors}>
                   <input {...fieldProps('cta.label')} value={c.cta.label} onChange={(e) => edit({ cta: { ...c.cta, label: e.target.value } })} />
@@ -374,10 +488,10 @@ function Editor({ initial }: { initial: Article | null }) {
           </fieldset>
         </form>
 
-        <aside className="editor-side" aria-label="Article status and actions">
+        <aside className="editor-side" id="editor-side" aria-label="Article status and actions">
           {article ? (
             <>
-              <LiveVsDraft article={article} />
+              <LiveVsDraft article={article} plain={!mayAnywhere(user, 'approve') && !mayAnywhere(user, 'publish')} />
               <ActionsPanel
                 article={article}
                 onUpdated={onTransition}
@@ -391,6 +505,14 @@ function Editor({ initial }: { initial: Article | null }) {
                   </Link>
                 </p>
               ) : null}
+              {comments && comments.length ? (
+                <section className="card" aria-labelledby="ed-comments-h">
+                  <h2 id="ed-comments-h">
+                    Comments <span className="count-pill">{openComments}</span>
+                  </h2>
+                  <CommentList articleId={article.id} content={c} comments={comments} user={user} onChanged={putComment} />
+                </section>
+              ) : null}
             </>
           ) : (
             <section className="card">
@@ -400,6 +522,7 @@ function Editor({ initial }: { initial: Article | null }) {
           )}
         </aside>
       </div>
+      </FieldContext.Provider>
 
       {s.conflict && conflictOpen ? (
         <ConflictDialog
@@ -439,10 +562,12 @@ function Field({
 }) {
   const err = errorFor(errors, path);
   const id = fieldId(path);
+  const { comments, required } = useContext(FieldContext);
   return (
     <div className={'field' + (err ? ' has-error' : '')}>
       <div className="label-row">
         <label htmlFor={id}>{label}</label>
+        {required.has(path) ? <span className="req-mark">needed for review</span> : null}
         {ctr ? (
           <span className={'counter' + (ctr.over ? ' over' : '')} aria-live="polite" id={id + '-count'}>
             {ctr.text}
@@ -457,6 +582,7 @@ function Field({
           {err}
         </p>
       ) : null}
+      <FieldComments path={path} comments={comments} />
     </div>
   );
 }
@@ -485,17 +611,19 @@ function ListEditor<T>({
   render: (item: T, i: number, set: (v: T) => void) => ReactNode;
 }) {
   const err = errorFor(errors, path);
+  const { readOnly, required } = useContext(FieldContext);
   const focusLater = (id: string) => requestAnimationFrame(() => document.getElementById(id)?.focus());
   return (
     <fieldset className="group" id={fieldId(path)} tabIndex={-1}>
       <legend>
-        {title} <span className="muted small">({items.length}/{max})</span>
+        {title} <span className="muted small">({items.length}/{max})</span> {required.has(path) ? <span className="req-mark">at least one needed for review</span> : null}
       </legend>
       {err ? <p className="field-error">{err}</p> : null}
       <ol className="list-editor">
         {items.map((item, i) => (
           <li key={i} className="list-item">
             {render(item, i, (v) => onChange(items.map((x, j) => (j === i ? v : x))))}
+            {readOnly ? null : (
             <div className="item-tools">
               <button
                 type="button"
@@ -535,9 +663,11 @@ function ListEditor<T>({
                 Remove
               </button>
             </div>
+            )}
           </li>
         ))}
       </ol>
+      {readOnly ? null : (
       <button
         type="button"
         className="btn"
@@ -553,18 +683,8 @@ function ListEditor<T>({
       >
         {addLabel}
       </button>
+      )}
     </fieldset>
-  );
-}
-
-function MarkdownPreview({ md, label }: { md: string; label: string }) {
-  return (
-    <div className="md-preview" role="region" aria-label={label}>
-      <div className="md-preview-label" aria-hidden="true">
-        Preview
-      </div>
-      {md.trim() ? <Markdown md={md} /> : <p className="muted">Nothing to preview.</p>}
-    </div>
   );
 }
 
@@ -590,7 +710,8 @@ function ChangesRequestedBanner({ article }: { article: Article }) {
 function TakeClinicianField({ value, article, errors, onChange }: { value: string; article: Article | null; errors: FieldErrors; onChange: (id: string) => void }) {
   const { user } = useSession();
   const users = useUsers(mayCall(user, 'GET /api/admin/users'));
-  const choices = clinicianChoices(users, article ? [approvalSignature(article), article.live?.signature, ...(article.takeSignatures ?? [])] : [], user);
+  const listed = useClinicians();
+  const choices = clinicianChoices(users, article ? [approvalSignature(article), article.live?.signature, ...(article.takeSignatures ?? [])] : [], user, listed);
   const known = !value || choices.some((p) => p.id === value);
   const err = errorFor(errors, 'clinicianTake.clinician');
   const id = fieldId('clinicianTake.clinician');
@@ -630,6 +751,14 @@ function TopicsField({ topics, errors, onChange }: { topics: string[]; errors: F
     setText('');
   };
   const err = errorFor(errors, 'topics');
+  const { readOnly } = useContext(FieldContext);
+  if (readOnly)
+    return (
+      <fieldset className="group">
+        <legend>Topics</legend>
+        <p>{topics.length ? topics.join(', ') : <span className="muted">None</span>}</p>
+      </fieldset>
+    );
   return (
     <fieldset className="group">
       <legend>Topics</legend>
@@ -713,6 +842,26 @@ function RelatedField({
   }, [q, ownId, ownSlug]);
   const err = errorFor(errors, 'related');
   const full = related.length >= 6;
+  const info = useRelated(related);
+  const { readOnly } = useContext(FieldContext);
+  if (readOnly)
+    return (
+      <fieldset className="group">
+        <legend>Related articles</legend>
+        {related.length ? (
+          <ul>
+            {related.map((slug) => (
+              <li key={slug}>
+                {info[slug]?.title ?? slug}
+                {info[slug] && !info[slug]!.published ? <span className="badge status-draft"> not published: readers will not see this link</span> : null}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">None</p>
+        )}
+      </fieldset>
+    );
   return (
     <fieldset className="group">
       <legend>
@@ -720,15 +869,20 @@ function RelatedField({
       </legend>
       {related.length ? (
         <ol className="chips" aria-label="Picked related articles">
-          {related.map((slug, i) => (
-            <li key={slug} className="chip">
-              <span className="mono">{slug}</span>
+          {related.map((slug, i) => {
+            const r = info[slug];
+            return (
+            <li key={slug} className="chip related-chip">
+              {r ? <span>{r.title}</span> : <span className="mono">{slug}</span>}
+              {r === null ? <span className="field-error"> no article has this address</span> : null}
+              {r && !r.published ? <span className="badge status-draft" data-testid="related-unpublished">not published: readers will not see this link</span> : null}
               {errorFor(errors, `related[${i}]`) ? <span className="field-error"> {errorFor(errors, `related[${i}]`)}</span> : null}
-              <button type="button" className="chip-x" aria-label={`Remove related article ${slug}`} onClick={() => onChange(related.filter((x) => x !== slug))}>
+              <button type="button" className="chip-x" aria-label={`Remove related article ${r?.title ?? slug}`} onClick={() => onChange(related.filter((x) => x !== slug))}>
                 ×
               </button>
             </li>
-          ))}
+            );
+          })}
         </ol>
       ) : null}
       <div className="field">
@@ -767,7 +921,8 @@ function RelatedField({
                   Add
                   <span className="sr-only"> {a.title}</span>
                 </button>{' '}
-                {a.title} <span className="muted mono small">{a.slug}</span> <StatusBadge status={a.status} />
+                {a.title} <StatusBadge status={a.status} />
+                {!a.hasLive && a.status !== 'published' ? <span className="small muted"> not published: readers would not see the link yet</span> : null}
               </li>
             ))}
           </ul>
@@ -798,10 +953,10 @@ function ErrorSummary({ errors, known }: { errors: FieldErrors; known: string[] 
                     el?.scrollIntoView({ block: 'center' });
                   }}
                 >
-                  {pathLabel(path)}
+                  {fieldLabel(path)}
                 </a>
               ) : (
-                pathLabel(path)
+                fieldLabel(path)
               )}
               : {msg}
             </li>
@@ -833,7 +988,7 @@ function ConflictDialog({
   return (
     <Dialog title="This article was changed elsewhere" onClose={onClose} className="dialog-wide">
       <p>
-        While you were editing, someone saved version {current.version} (status <StatusBadge status={current.status} />, <Time value={current.updatedAt} />). Your changes
+        While you were editing, someone else saved this article (status <StatusBadge status={current.status} />, <Time value={current.updatedAt} />). Your changes
         were <strong>not</strong> saved. Choose what to keep.
       </p>
       {frozen ? <Alert kind="warn">The article is now {current.status.replace('_', ' ')}; its content cannot be edited, so your changes cannot be saved over it.</Alert> : null}

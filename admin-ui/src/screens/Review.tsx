@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, errorMessage, qs } from '../lib/api';
 import type { Article, AuditEvent, DiffResponse, ListResponse, Revision, User } from '../lib/types';
 import { contentOf } from '../lib/content';
@@ -8,17 +8,21 @@ import { useSession } from '../session';
 import { ArticlePreview, SearchPreview } from '../components/ArticlePreview';
 import { sinceRequestedRev } from '../lib/compare';
 import { useRelated } from '../lib/related';
-import { clinicianChoices, personLabel, useUsers } from '../lib/people';
+import { clinicianChoices, personLabel, useClinicians, useUsers } from '../lib/people';
 import { ArticleTabs, LiveVsDraft } from '../components/ArticleChrome';
 import { ActionButton } from '../components/ActionsPanel';
 import { RevisionCompare } from '../components/RevisionCompare';
 import { Dialog } from '../components/Dialog';
-import { Alert, DiffView, LicenseBadge, Spinner, StatusBadge, Time, shortHash } from '../components/ui';
+import { Alert, ArticleBadge, DiffView, LicenseBadge, Spinner, Time, shortHash } from '../components/ui';
+import { NextStepBar, PreviewOnSite } from '../components/NextStepBar';
+import { CommentList, NewComment, mayComment, useComments, usePassageHighlights, useSelectionAnchor } from '../components/Comments';
+import { nextStep } from '../lib/nextStep';
+import { placeLabel, visibleQuote, type ArticleComment } from '../lib/comments';
 
 export const SIGNATURE_MEANING = 'clinically reviewed and approved';
 
 export function ReviewScreen({ id }: { id: string }) {
-  const { user, refresh } = useSession();
+  const { refresh } = useSession();
   const [article, setArticle] = useState<Article | null>(null);
   const [error, setError] = useState('');
   const [signedDiff, setSignedDiff] = useState<DiffResponse | null | 'none'>(null);
@@ -85,33 +89,119 @@ export function ReviewScreen({ id }: { id: string }) {
 
   if (error && !article) return <div className="page"><Alert kind="error">{error}</Alert></div>;
   if (!article) return <div className="page"><Spinner /></div>;
+  return (
+    <ReviewView
+      article={article}
+      error={error}
+      notice={notice}
+      staleHash={staleHash}
+      onReload={() => (setStaleHash(null), void load())}
+      diff={{ tab: diffTab, setTab: setDiffTab, requestedDiff, signedDiff, revisions, events }}
+      dialog={dialog}
+      setDialog={setDialog}
+      onDone={(a, message) => {
+        setArticle(a);
+        setDialog(null);
+        setNotice(message);
+        void load();
+      }}
+      onReloadDialog={() => {
+        setDialog(null);
+        void load();
+      }}
+    />
+  );
+}
 
+interface DiffState {
+  tab: 'requested' | 'signed' | 'any' | null;
+  setTab: (t: 'requested' | 'signed' | 'any') => void;
+  requestedDiff: DiffResponse | null | 'none';
+  signedDiff: DiffResponse | null | 'none';
+  revisions: Revision[];
+  events: AuditEvent[];
+}
+
+function ReviewView({
+  article,
+  error,
+  notice,
+  staleHash,
+  onReload,
+  diff,
+  dialog,
+  setDialog,
+  onDone,
+  onReloadDialog,
+}: {
+  article: Article;
+  error: string;
+  notice: string;
+  staleHash: string | null;
+  onReload: () => void;
+  diff: DiffState;
+  dialog: Action | null;
+  setDialog: (a: Action | null) => void;
+  onDone: (a: Article, message: string) => void;
+  onReloadDialog: () => void;
+}) {
+  const { user } = useSession();
   const isReviewer = mayAnywhere(user, 'approve') || mayAnywhere(user, 'request_changes');
   const views = actionsFor(user, article, ['request_changes', 'approve', 'recertify']).map((v) =>
     staleHash && v.allowed ? { ...v, allowed: false, reason: 'The article changed since you opened it. Reload to review the current content.' } : v,
   );
-  const comments = events.filter((e) => e.comment);
-  // Re-review defaults to "since changes were last requested" (spinner while it loads).
-  const tab = diffTab ?? (requestedDiff === 'none' ? 'signed' : 'requested');
+  const notes = diff.events.filter((e) => e.comment);
   const lic = licenseStatus(user.license);
-
+  const content = useMemo(() => contentOf(article), [article]);
+  const articleRef = useRef<HTMLDivElement>(null);
+  const { comments, error: commentsError, put } = useComments(article.id);
+  const [activeId, setActiveId] = useState<string | null>(null);
+  const [selected, setSelected] = useSelectionAnchor(articleRef, content);
+  const [composing, setComposing] = useState(false);
+  const { found, reveal } = usePassageHighlights(articleRef, comments, activeId, article.contentHash);
+  const canComment = mayComment(user, article);
+  const open = (comments ?? []).filter((c) => !c.resolved).length;
+  const step = nextStep({ article, content, user, openComments: open });
+  const activate = (c: ArticleComment) => {
+    setActiveId(c.id);
+    reveal(c);
+  };
   return (
     <div className="page review-page">
       <div className="page-head">
         <div>
           <h1>Review: {article.title || article.slug}</h1>
           <p className="muted">
-            <StatusBadge status={article.status} /> revision {article.rev} by {article.authorName} · content hash <span className="mono">{shortHash(article.contentHash)}</span>
+            <ArticleBadge status={article.status} scheduledAt={article.scheduledAt} /> by {article.authorName}
+            {isReviewer ? (
+              <>
+                {' '}
+                · revision {article.rev} · content hash <span className="mono">{shortHash(article.contentHash)}</span>
+              </>
+            ) : null}
           </p>
         </div>
       </div>
       <ArticleTabs id={article.id} current="review" />
+      <NextStepBar article={article} step={step}>
+        <PreviewOnSite article={article} />
+        {canComment && selected?.quote ? (
+          <button type="button" className="btn btn-small btn-primary" onClick={() => setComposing(true)} data-testid="comment-selection">
+            Comment on selected text
+          </button>
+        ) : null}
+        {views.length ? (
+          <a className="btn btn-small only-narrow" href="#rev-actions-h">
+            Your decision ↓
+          </a>
+        ) : null}
+      </NextStepBar>
       {notice ? <Alert kind="ok">{notice}</Alert> : null}
       {error ? <Alert kind="error">{error}</Alert> : null}
       {staleHash ? (
         <Alert kind="warn">
           This article changed since you opened it.{' '}
-          <button type="button" className="btn-link" onClick={() => (setStaleHash(null), void load())}>
+          <button type="button" className="btn-link" onClick={onReload}>
             Reload it
           </button>
         </Alert>
@@ -120,56 +210,59 @@ export function ReviewScreen({ id }: { id: string }) {
         <div className="review-main">
           <section className="card" aria-labelledby="changes-h">
             <h2 id="changes-h">What changed</h2>
-            <div className="seg" role="group" aria-label="Compare">
-              {requestedDiff !== 'none' ? (
-                <button type="button" className={tab === 'requested' ? 'seg-btn active' : 'seg-btn'} aria-pressed={tab === 'requested'} onClick={() => setDiffTab('requested')}>
-                  Since changes were last requested
-                </button>
-              ) : null}
-              <button type="button" className={tab === 'signed' ? 'seg-btn active' : 'seg-btn'} aria-pressed={tab === 'signed'} onClick={() => setDiffTab('signed')}>
-                Since last sign-off
-              </button>
-              <button type="button" className={tab === 'any' ? 'seg-btn active' : 'seg-btn'} aria-pressed={tab === 'any'} onClick={() => setDiffTab('any')}>
-                Between any two revisions
-              </button>
-            </div>
-            {tab === 'requested' ? (
-              requestedDiff === null || requestedDiff === 'none' ? (
-                <Spinner />
-              ) : (
-                <>
-                  <p className="muted small">
-                    From revision {String(requestedDiff.from)} (when changes were last requested, or last submitted) to revision {String(requestedDiff.to)}.
-                  </p>
-                  <DiffView changes={requestedDiff.changes ?? []} emptyText="No changes since then." />
-                </>
-              )
-            ) : tab === 'signed' ? (
-              signedDiff === null ? (
-                <Spinner />
-              ) : signedDiff === 'none' ? (
-                <Alert kind="info">This article has never been signed off: review all of its content below.</Alert>
-              ) : (
-                <>
-                  <p className="muted small">
-                    From the last signed revision ({String(signedDiff.from)}) to revision {String(signedDiff.to)}.
-                  </p>
-                  <DiffView changes={signedDiff.changes ?? []} emptyText="No changes since the last sign-off." />
-                </>
-              )
-            ) : (
-              <RevisionCompare articleId={article.id} revisions={revisions} initialFrom={sinceRequestedRev(events, article.rev)?.toString()} fromNote="since changes were last requested" />
-            )}
+            <Changes article={article} diff={diff} />
           </section>
           <section className="card" aria-labelledby="render-h">
             <h2 id="render-h">The article as readers will see it</h2>
-            <p className="small muted">Everything your signature covers is shown here: how search engines list it, then the page itself.</p>
-            <SignedContent article={article} />
+            <p className="small muted">
+              Everything your signature covers is shown here: how search engines list it, then the page itself.
+              {canComment ? ' Select a passage to comment on it.' : ''}
+            </p>
+            <div ref={articleRef} className="commentable" data-testid="commentable">
+              <SignedContent article={article} />
+            </div>
           </section>
         </div>
         <aside className="review-side" aria-label="Review actions">
+          <section className="card review-comments" aria-labelledby="comments-h">
+            <h2 id="comments-h">
+              Comments on passages <span className="count-pill">{open}</span>
+            </h2>
+            {commentsError ? <Alert kind="error">{commentsError}</Alert> : null}
+            {composing && selected?.quote ? (
+              <NewComment
+                articleId={article.id}
+                anchor={{ path: selected.path, quote: selected.quote }}
+                onCancel={() => setComposing(false)}
+                onPosted={(c) => {
+                  put(c);
+                  setComposing(false);
+                  setSelected(null);
+                  setActiveId(c.id);
+                }}
+              />
+            ) : canComment ? (
+              <p className="small muted">
+                {selected?.quote ? (
+                  <>
+                    Selected in {placeLabel(selected.path)}: <q>{visibleQuote(selected.quote).slice(0, 80)}</q>.{' '}
+                    <button type="button" className="btn-link" onClick={() => setComposing(true)}>
+                      Comment on it
+                    </button>
+                  </>
+                ) : (
+                  selected?.note ?? 'Select text in the article to comment on that passage.'
+                )}
+              </p>
+            ) : null}
+            {comments ? (
+              <CommentList articleId={article.id} content={content} comments={comments} user={user} activeId={activeId} found={found} onActivate={activate} onChanged={put} />
+            ) : (
+              <Spinner />
+            )}
+          </section>
           {isReviewer ? (
-            <section className="card" aria-labelledby="lic-h">
+            <section className="card review-license" aria-labelledby="lic-h">
               <h2 id="lic-h">Your license</h2>
               <p>
                 <LicenseBadge license={user.license} />
@@ -185,8 +278,9 @@ export function ReviewScreen({ id }: { id: string }) {
             </section>
           ) : null}
           {views.length ? (
-            <section className="card" aria-labelledby="rev-actions-h">
+            <section className="card review-decision" aria-labelledby="rev-actions-h">
               <h2 id="rev-actions-h">Your decision</h2>
+              {open ? <p className="small">{open === 1 ? 'One comment is' : `${open} comments are`} still open.</p> : null}
               <ul className="action-list">
                 {views.map((v) => (
                   <ActionButton key={v.action} view={v} onClick={() => setDialog(v.action)} />
@@ -198,12 +292,12 @@ export function ReviewScreen({ id }: { id: string }) {
           ) : article.status !== 'in_review' && article.status !== 'published' ? (
             <Alert kind="info">Nothing to decide: the article is {article.status.replace('_', ' ')}.</Alert>
           ) : null}
-          <LiveVsDraft article={article} />
-          <section className="card" aria-labelledby="comments-h">
-            <h2 id="comments-h">Comments</h2>
-            {comments.length ? (
+          {isReviewer || mayAnywhere(user, 'publish') ? <LiveVsDraft article={article} /> : null}
+          {notes.length ? (
+            <section className="card" aria-labelledby="notes-h">
+              <h2 id="notes-h">Notes with decisions</h2>
               <ol className="comments">
-                {comments.map((e) => (
+                {notes.map((e) => (
                   <li key={e.seq}>
                     <p className="small">
                       <strong>{e.actorName || e.actor}</strong> · {e.action.replace('_', ' ')} · <Time value={e.at} />
@@ -212,23 +306,12 @@ export function ReviewScreen({ id }: { id: string }) {
                   </li>
                 ))}
               </ol>
-            ) : (
-              <p className="muted">No comments yet.</p>
-            )}
-          </section>
+            </section>
+          ) : null}
         </aside>
       </div>
       {dialog === 'request_changes' ? (
-        <RequestChangesDialog
-          article={article}
-          onClose={() => setDialog(null)}
-          onDone={(a) => {
-            setArticle(a);
-            setDialog(null);
-            setNotice('Changes requested. The article is back with its author.');
-            void load();
-          }}
-        />
+        <RequestChangesDialog article={article} onClose={() => setDialog(null)} onDone={(a) => onDone(a, 'Changes requested. The article is back with its author.')} />
       ) : null}
       {dialog === 'approve' || dialog === 'recertify' ? (
         <SignOffDialog
@@ -236,19 +319,63 @@ export function ReviewScreen({ id }: { id: string }) {
           action={dialog}
           user={user}
           onClose={() => setDialog(null)}
-          onReload={() => {
-            setDialog(null);
-            void load();
-          }}
-          onDone={(a) => {
-            setArticle(a);
-            setDialog(null);
-            setNotice(dialog === 'approve' ? 'Signed off. The article is approved and can be published by an editor.' : 'Re-certified.');
-            void load();
-          }}
+          onReload={onReloadDialog}
+          onDone={(a) => onDone(a, dialog === 'approve' ? 'Signed off. The article is approved and can be published by an editor.' : 'Re-certified.')}
         />
       ) : null}
     </div>
+  );
+}
+
+/** The comparisons a re-review starts from. */
+function Changes({ article, diff }: { article: Article; diff: DiffState }) {
+  const { requestedDiff, signedDiff, revisions, events } = diff;
+  // Re-review defaults to "since changes were last requested" (spinner while it loads).
+  const tab = diff.tab ?? (requestedDiff === 'none' ? 'signed' : 'requested');
+  const setDiffTab = diff.setTab;
+  return (
+    <>
+      <div className="seg" role="group" aria-label="Compare">
+        {requestedDiff !== 'none' ? (
+          <button type="button" className={tab === 'requested' ? 'seg-btn active' : 'seg-btn'} aria-pressed={tab === 'requested'} onClick={() => setDiffTab('requested')}>
+            Since changes were last requested
+          </button>
+        ) : null}
+        <button type="button" className={tab === 'signed' ? 'seg-btn active' : 'seg-btn'} aria-pressed={tab === 'signed'} onClick={() => setDiffTab('signed')}>
+          Since last sign-off
+        </button>
+        <button type="button" className={tab === 'any' ? 'seg-btn active' : 'seg-btn'} aria-pressed={tab === 'any'} onClick={() => setDiffTab('any')}>
+          Between any two revisions
+        </button>
+      </div>
+      {tab === 'requested' ? (
+        requestedDiff === null || requestedDiff === 'none' ? (
+          <Spinner />
+        ) : (
+          <>
+            <p className="muted small">
+              From revision {String(requestedDiff.from)} (when changes were last requested, or last submitted) to revision {String(requestedDiff.to)}.
+            </p>
+            <DiffView changes={requestedDiff.changes ?? []} emptyText="No changes since then." />
+          </>
+        )
+      ) : tab === 'signed' ? (
+        signedDiff === null ? (
+          <Spinner />
+        ) : signedDiff === 'none' ? (
+          <Alert kind="info">This article has never been signed off: review all of its content below.</Alert>
+        ) : (
+          <>
+            <p className="muted small">
+              From the last signed revision ({String(signedDiff.from)}) to revision {String(signedDiff.to)}.
+            </p>
+            <DiffView changes={signedDiff.changes ?? []} emptyText="No changes since the last sign-off." />
+          </>
+        )
+      ) : (
+        <RevisionCompare articleId={article.id} revisions={revisions} initialFrom={sinceRequestedRev(events, article.rev)?.toString()} fromNote="since changes were last requested" />
+      )}
+    </>
   );
 }
 
@@ -256,10 +383,11 @@ export function ReviewScreen({ id }: { id: string }) {
 function SignedContent({ article }: { article: Article }) {
   const { user } = useSession();
   const users = useUsers(mayCall(user, 'GET /api/admin/users'));
+  const listed = useClinicians();
   const content = contentOf(article);
   const related = useRelated(content.related);
   const takeId = content.clinicianTake.clinician;
-  const people = clinicianChoices(users, [approvalSignature(article), article.live?.signature, ...(article.takeSignatures ?? [])], user);
+  const people = clinicianChoices(users, [approvalSignature(article), article.live?.signature, ...(article.takeSignatures ?? [])], user, listed);
   const named = people.find((p) => p.id === takeId);
   const takeBy = takeId ? (named ? personLabel(named) : `user ${takeId}`) : '';
   const mine = takeId === user.id;

@@ -82,7 +82,12 @@ export function SettingsScreen() {
         </fieldset>
         <fieldset className="group">
           <legend>Previews</legend>
-          {input('previewUrl', 'Site preview URL', s.previewUrl, (v) => setS({ ...s, previewUrl: v }), 'url', 'Where the site renders a draft for preview, if it can.')}
+          {input('previewUrl', 'Site preview URL', s.previewUrl, (v) => setS({ ...s, previewUrl: v }), 'url', 'Where your site renders a working copy in its own layout, with {id} and {slug} filled in (e.g. https://www.example.org/api/draft?id={id}&slug={slug}). The editor and review screens then offer “Preview on site”; the site reads the draft with a preview token (Tokens).')}
+          {s.previewUrl && !/\{id\}|\{slug\}/.test(s.previewUrl) ? (
+            <p className="small" role="status">
+              This address has neither {'{id}'} nor {'{slug}'}: every article would open the same page.
+            </p>
+          ) : null}
         </fieldset>
         <div className="dialog-actions">
           <button type="submit" className="btn btn-primary" disabled={busy}>

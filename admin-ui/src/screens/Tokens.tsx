@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { api, errorMessage } from '../lib/api';
+import { api, errorMessage, errorWithReasons } from '../lib/api';
+import { CopyButton } from '../components/CopyButton';
 import { useList } from '../lib/useList';
 import { Dialog } from '../components/Dialog';
 import { ConfirmDialog } from '../components/ActionsPanel';
@@ -11,23 +12,31 @@ interface Token {
   createdAt?: string;
   lastUsedAt?: string | null;
   revokedAt?: string | null;
+  /** delivery: reads published articles; preview: reads working copies through the preview route only. */
+  scope?: 'delivery' | 'preview';
 }
+
+const SCOPES = {
+  delivery: 'Delivery (published articles)',
+  preview: 'Preview (working copies, for site previews)',
+};
 
 export function TokensScreen() {
   const { items: tokens, error, setError, reload: load } = useList<Token>('/tokens');
   const [name, setName] = useState('');
-  const [created, setCreated] = useState<{ name: string; token: string } | null>(null);
+  const [scope, setScope] = useState<'delivery' | 'preview'>('delivery');
+  const [created, setCreated] = useState<{ name: string; token: string; scope: string } | null>(null);
   const [revoking, setRevoking] = useState<Token | null>(null);
   const create = async (e: FormEvent) => {
     e.preventDefault();
     setError('');
     try {
-      const t = await api.post<{ id: string; name: string; token: string }>('/tokens', { name });
-      setCreated({ name: t.name, token: t.token });
+      const t = await api.post<{ id: string; name: string; token: string; scope?: string }>('/tokens', { name, scope });
+      setCreated({ name: t.name, token: t.token, scope: t.scope ?? scope });
       setName('');
       void load();
     } catch (err) {
-      setError(errorMessage(err));
+      setError(errorWithReasons(err, { name: 'Token name', scope: 'Scope' }));
     }
   };
   const revoke = async (t: Token) => {
@@ -42,13 +51,26 @@ export function TokensScreen() {
   };
   return (
     <div className="page">
-      <h1>Delivery API tokens</h1>
-      <p className="muted">Websites use these tokens to read published articles from the delivery API (/api/v1).</p>
+      <h1>API tokens</h1>
+      <p className="muted">
+        Websites use delivery tokens to read published articles from the delivery API (/api/v1), and a preview token to show a working copy in their own layout
+        before it is signed off (/api/v1/preview; it reads nothing else).
+      </p>
       {error ? <Alert kind="error">{error}</Alert> : null}
       <form className="card inline-form" onSubmit={create}>
         <div className="field">
           <label htmlFor="tok-name">Token name</label>
           <input id="tok-name" required value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. marketing site" />
+        </div>
+        <div className="field">
+          <label htmlFor="tok-scope">Scope</label>
+          <select id="tok-scope" value={scope} onChange={(e) => setScope(e.target.value as 'delivery' | 'preview')}>
+            {Object.entries(SCOPES).map(([k, v]) => (
+              <option key={k} value={k}>
+                {v}
+              </option>
+            ))}
+          </select>
         </div>
         <button type="submit" className="btn btn-primary">
           Create token
@@ -61,6 +83,7 @@ export function TokensScreen() {
             <thead>
               <tr>
                 <th scope="col">Name</th>
+                <th scope="col">Scope</th>
                 <th scope="col">Created</th>
                 <th scope="col">Last used</th>
                 <th scope="col">State</th>
@@ -73,6 +96,7 @@ export function TokensScreen() {
               {tokens.map((t) => (
                 <tr key={t.id}>
                   <td>{t.name}</td>
+                  <td>{t.scope === 'preview' ? <span className="badge scope-preview">preview</span> : 'delivery'}</td>
                   <td>
                     <Time value={t.createdAt} />
                   </td>
@@ -94,14 +118,12 @@ export function TokensScreen() {
       {created ? (
         <Dialog title="Token created" onClose={() => setCreated(null)}>
           <p>
-            Copy the token for <strong>{created.name}</strong> now. <strong>It will not be shown again.</strong>
+            Copy the {created.scope === 'preview' ? 'preview' : 'delivery'} token for <strong>{created.name}</strong> now. <strong>It will not be shown again.</strong>
           </p>
           <label htmlFor="tok-value">Token</label>
           <input id="tok-value" className="mono" readOnly value={created.token} data-autofocus onFocus={(e) => e.target.select()} data-testid="new-token" />
           <div className="dialog-actions">
-            <button type="button" className="btn" onClick={() => void navigator.clipboard?.writeText(created.token)}>
-              Copy
-            </button>
+            <CopyButton value={created.token} label="Copy token" />
             <button type="button" className="btn btn-primary" onClick={() => setCreated(null)}>
               Done
             </button>

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { api, errorMessage } from '../lib/api';
+import { api, errorMessage, errorWithReasons } from '../lib/api';
+import { CopyButton } from '../components/CopyButton';
 import { useList } from '../lib/useList';
 import type { ListResponse } from '../lib/types';
 import { Dialog } from '../components/Dialog';
@@ -41,7 +42,8 @@ export function WebhooksScreen() {
       setUrl('');
       void load();
     } catch (err) {
-      setError(errorMessage(err));
+      // The server's reason (e.g. why the URL is refused), not only "invalid input".
+      setError(errorWithReasons(err, { url: 'Endpoint URL', events: 'Events' }));
     }
   };
   const toggle = async (h: Webhook) => {
@@ -148,6 +150,7 @@ export function WebhooksScreen() {
           <label htmlFor="wh-secret">Secret</label>
           <input id="wh-secret" className="mono" readOnly value={secret.secret} data-autofocus onFocus={(e) => e.target.select()} />
           <div className="dialog-actions">
+            <CopyButton value={secret.secret} label="Copy secret" />
             <button type="button" className="btn btn-primary" onClick={() => setSecret(null)}>
               Done
             </button>
