@@ -23,6 +23,7 @@ import (
 const (
 	public        = "*"
 	deliveryToken = "vd"
+	previewToken  = "vp"
 )
 
 // routeAccess is the expected access to every route the router registers,
@@ -30,63 +31,71 @@ const (
 // the roles allowed, or public. A route registered without a row here
 // fails TestRouteTableIsComplete.
 var routeAccess = map[string][]string{
-	"GET /healthz":                               {public},
-	"GET /readyz":                                {public},
-	"GET /":                                      {public},
-	"GET /admin":                                 {public},
-	"POST /api/admin/session":                    {public},
-	"DELETE /api/admin/session":                  {asWriter, asClinician, asEditor, asAdmin},
-	"GET /api/admin/me":                          {asWriter, asClinician, asEditor, asAdmin},
-	"GET /api/admin/roles":                       {asWriter, asClinician, asEditor, asAdmin},
-	"GET /api/admin/users":                       {asAdmin},
-	"POST /api/admin/users":                      {asAdmin},
-	"GET /api/admin/users/:id":                   {asWriter, asClinician, asEditor, asAdmin},
-	"PATCH /api/admin/users/:id":                 {asWriter, asClinician, asEditor, asAdmin},
-	"POST /api/admin/users/:id/license/verify":   {asAdmin},
-	"GET /api/admin/articles":                    {asWriter, asClinician, asEditor, asAdmin},
-	"POST /api/admin/articles":                   {asWriter, asEditor},
-	"GET /api/admin/articles/:id":                {asWriter, asClinician, asEditor, asAdmin},
-	"PUT /api/admin/articles/:id":                {asWriter, asEditor},
-	"PATCH /api/admin/articles/:id":              {asWriter, asEditor},
-	"GET /api/admin/articles/:id/revisions":      {asWriter, asClinician, asEditor, asAdmin},
-	"GET /api/admin/articles/:id/revisions/:rev": {asWriter, asClinician, asEditor, asAdmin},
-	"GET /api/admin/articles/:id/diff":           {asWriter, asClinician, asEditor, asAdmin},
-	"GET /api/admin/articles/:id/events":         {asWriter, asClinician, asEditor, asAdmin},
-	"GET /api/admin/articles/:id/signatures":     {asWriter, asClinician, asEditor, asAdmin},
-	"POST /api/admin/articles/:id/transitions":   {asWriter, asClinician, asEditor},
-	"GET /api/admin/reviews/due":                 {asClinician, asEditor, asAdmin},
-	"GET /api/admin/tokens":                      {asAdmin},
-	"POST /api/admin/tokens":                     {asAdmin},
-	"DELETE /api/admin/tokens/:id":               {asAdmin},
-	"GET /api/admin/audit":                       {asAdmin},
-	"GET /api/admin/audit/verify":                {asAdmin},
-	"GET /api/admin/audit/anchor":                {asAdmin},
-	"GET /api/admin/settings":                    {asAdmin},
-	"PUT /api/admin/settings":                    {asAdmin},
-	"GET /api/admin/webhooks":                    {asAdmin},
-	"POST /api/admin/webhooks":                   {asAdmin},
-	"DELETE /api/admin/webhooks/:id":             {asAdmin},
-	"GET /api/admin/webhooks/:id/deliveries":     {asAdmin},
-	"GET /api/openapi.json":                      {public},
-	"GET /api/admin/media":                       {asWriter, asClinician, asEditor, asAdmin},
-	"POST /api/admin/media":                      {asWriter, asEditor},
-	"GET /api/admin/media/:id":                   {asWriter, asClinician, asEditor, asAdmin},
-	"PATCH /api/admin/media/:id":                 {asWriter, asEditor},
-	"DELETE /api/admin/media/:id":                {asEditor, asAdmin},
-	"GET /media/:hash/:file":                     {public},
-	"HEAD /media/:hash/:file":                    {public},
-	"OPTIONS /api/v1/articles":                   {public},
-	"OPTIONS /api/v1/articles/:slug":             {public},
-	"OPTIONS /api/v1/topics":                     {public},
-	"OPTIONS /api/v1/search":                     {public},
-	"GET /api/v1/search":                         {deliveryToken},
-	"HEAD /api/v1/search":                        {deliveryToken},
-	"GET /api/v1/articles":                       {deliveryToken},
-	"HEAD /api/v1/articles":                      {deliveryToken},
-	"GET /api/v1/articles/:slug":                 {deliveryToken},
-	"HEAD /api/v1/articles/:slug":                {deliveryToken},
-	"GET /api/v1/topics":                         {deliveryToken},
-	"HEAD /api/v1/topics":                        {deliveryToken},
+	"GET /healthz":                                       {public},
+	"GET /readyz":                                        {public},
+	"GET /":                                              {public},
+	"GET /admin":                                         {public},
+	"POST /api/admin/session":                            {public},
+	"DELETE /api/admin/session":                          {asWriter, asClinician, asEditor, asAdmin},
+	"GET /api/admin/me":                                  {asWriter, asClinician, asEditor, asAdmin},
+	"GET /api/admin/roles":                               {asWriter, asClinician, asEditor, asAdmin},
+	"GET /api/admin/users":                               {asAdmin},
+	"POST /api/admin/users":                              {asAdmin},
+	"GET /api/admin/users/:id":                           {asWriter, asClinician, asEditor, asAdmin},
+	"PATCH /api/admin/users/:id":                         {asWriter, asClinician, asEditor, asAdmin},
+	"POST /api/admin/users/:id/license/verify":           {asAdmin},
+	"GET /api/admin/articles":                            {asWriter, asClinician, asEditor, asAdmin},
+	"POST /api/admin/articles":                           {asWriter, asEditor},
+	"GET /api/admin/articles/:id":                        {asWriter, asClinician, asEditor, asAdmin},
+	"PUT /api/admin/articles/:id":                        {asWriter, asEditor},
+	"PATCH /api/admin/articles/:id":                      {asWriter, asEditor},
+	"GET /api/admin/articles/:id/revisions":              {asWriter, asClinician, asEditor, asAdmin},
+	"GET /api/admin/articles/:id/revisions/:rev":         {asWriter, asClinician, asEditor, asAdmin},
+	"GET /api/admin/articles/:id/diff":                   {asWriter, asClinician, asEditor, asAdmin},
+	"GET /api/admin/articles/:id/events":                 {asWriter, asClinician, asEditor, asAdmin},
+	"GET /api/admin/articles/:id/signatures":             {asWriter, asClinician, asEditor, asAdmin},
+	"POST /api/admin/articles/:id/transitions":           {asWriter, asClinician, asEditor},
+	"GET /api/admin/articles/:id/comments":               {asWriter, asClinician, asEditor, asAdmin},
+	"POST /api/admin/articles/:id/comments":              {asWriter, asClinician, asEditor},
+	"PATCH /api/admin/articles/:id/comments/:cid":        {asWriter, asClinician, asEditor, asAdmin},
+	"POST /api/admin/articles/:id/comments/:cid/replies": {asWriter, asClinician, asEditor, asAdmin},
+	"POST /api/admin/articles/:id/comments/:cid/resolve": {asWriter, asClinician, asEditor, asAdmin},
+	"GET /api/admin/clinicians":                          {asWriter, asClinician, asEditor, asAdmin},
+	"GET /api/admin/reviews/due":                         {asClinician, asEditor, asAdmin},
+	"GET /api/admin/tokens":                              {asAdmin},
+	"POST /api/admin/tokens":                             {asAdmin},
+	"DELETE /api/admin/tokens/:id":                       {asAdmin},
+	"GET /api/admin/audit":                               {asAdmin},
+	"GET /api/admin/audit/verify":                        {asAdmin},
+	"GET /api/admin/audit/anchor":                        {asAdmin},
+	"GET /api/admin/settings":                            {asAdmin},
+	"PUT /api/admin/settings":                            {asAdmin},
+	"GET /api/admin/webhooks":                            {asAdmin},
+	"POST /api/admin/webhooks":                           {asAdmin},
+	"DELETE /api/admin/webhooks/:id":                     {asAdmin},
+	"GET /api/admin/webhooks/:id/deliveries":             {asAdmin},
+	"GET /api/openapi.json":                              {public},
+	"GET /api/admin/media":                               {asWriter, asClinician, asEditor, asAdmin},
+	"POST /api/admin/media":                              {asWriter, asEditor},
+	"GET /api/admin/media/:id":                           {asWriter, asClinician, asEditor, asAdmin},
+	"PATCH /api/admin/media/:id":                         {asWriter, asEditor},
+	"DELETE /api/admin/media/:id":                        {asEditor, asAdmin},
+	"GET /media/:hash/:file":                             {public},
+	"HEAD /media/:hash/:file":                            {public},
+	"OPTIONS /api/v1/articles":                           {public},
+	"OPTIONS /api/v1/articles/:slug":                     {public},
+	"OPTIONS /api/v1/topics":                             {public},
+	"OPTIONS /api/v1/search":                             {public},
+	"GET /api/v1/search":                                 {deliveryToken},
+	"HEAD /api/v1/search":                                {deliveryToken},
+	"GET /api/v1/articles":                               {deliveryToken},
+	"HEAD /api/v1/articles":                              {deliveryToken},
+	"GET /api/v1/articles/:slug":                         {deliveryToken},
+	"HEAD /api/v1/articles/:slug":                        {deliveryToken},
+	"GET /api/v1/topics":                                 {deliveryToken},
+	"OPTIONS /api/v1/preview/articles/:id":               {public},
+	"GET /api/v1/preview/articles/:id":                   {previewToken},
+	"HEAD /api/v1/topics":                                {deliveryToken},
 }
 
 // newFullApp is newTestApp with the delivery side's routes (delivery API,
@@ -107,7 +116,7 @@ func newFullApp(t *testing.T) *testApp {
 	if err != nil {
 		t.Fatalf("delivery setup: %v", err)
 	}
-	api := &DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Search: idx}
+	api := &DeliveryAPI{Model: sys.Model, Tokens: sys.Tokens, Search: idx, Previews: a.Svc, PreviewModel: sys.Model}
 	a.Server.Delivery = func(r *gin.Engine) { api.Register(r); RegisterOpenAPI(r) }
 	a.Server.Extra = (&WebhookAPI{Hooks: sys.Webhooks}).Register
 	a.Router = a.Server.Router()
@@ -170,7 +179,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 					if res.Code == http.StatusUnauthorized || res.Code == http.StatusForbidden || res.Code >= 500 {
 						t.Fatalf("public route refused: %d %s", res.Code, res.Body)
 					}
-				case slices.Contains(allowed, deliveryToken):
+				case slices.Contains(allowed, deliveryToken) || slices.Contains(allowed, previewToken):
 					if res.Code != http.StatusUnauthorized {
 						t.Fatalf("a delivery route without a delivery token: %d, want 401; %s", res.Code, res.Body)
 					}

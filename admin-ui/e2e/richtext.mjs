@@ -33,7 +33,9 @@ export async function run({ test, newUser, api, shot, saved, assert }) {
 
     // Opening the article changed nothing (no save until an edit).
     await p.waitForTimeout(1500); // longer than the autosave delay
-    assert.match(await p.getByTestId('save-status').textContent(), /^Saved \(version \d+\)$/);
+    assert.match(await p.getByTestId('save-status').textContent(), /^Saved$/);
+    const reread = await api(p, 'GET', `/articles/${articleId}`);
+    assert.equal(reread.json.version, created.json.version, 'opening the article in the editor saved it');
 
     // Type over the text; bold with Ctrl+B.
     await body.click();
