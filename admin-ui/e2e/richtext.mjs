@@ -72,21 +72,21 @@ export async function run({ test, newUser, api, shot, saved, assert }) {
     await p.keyboard.type('.');
     await p.keyboard.press('Enter');
 
-    // An image: without a picker, a dialog that requires alt text and an allowed address.
-    await button('Image').click();
-    const img = p.getByRole('dialog', { name: 'Insert image' });
-    await img.getByLabel('Image address').fill('https://tracker.example.net/p.gif');
-    await img.getByRole('button', { name: 'Insert image' }).click();
-    await img.getByText('not an allowed image host').waitFor();
-    await img.getByText('Describe the image').waitFor();
-    // A picture from the media library when the demo has one (else any /media/ address: allowed, if absent).
+    // An image from the media library: the Image button opens the picker; the
+    // library's alt text comes with it.
     const media = await api(p, 'GET', '/media?limit=1');
-    const src = media.json?.items?.[0]?.url || '/media/e2e-breathing.png';
-    await img.getByLabel('Image address').fill(src);
-    await img.getByLabel('Image alt text (required)').fill('A person breathing slowly');
-    await img.getByRole('button', { name: 'Insert image' }).click();
-    await img.waitFor({ state: 'detached' });
-    await body.getByText('Alt text: A person breathing slowly').waitFor();
+    const first = media.json?.items?.[0];
+    assert.ok(first, 'the demo has a media library image');
+    // The rendition inserted inline (lib/media.ts inlineURL): the widest up to 1024 px.
+    const vs = first.variants ?? [];
+    let src = '';
+    for (const v of vs) if (v.width <= 1024) src = v.url;
+    src = src || vs[0]?.url || first.url;
+    await button('Image').click();
+    const picker = p.getByRole('dialog', { name: 'Insert an image' });
+    await picker.getByRole('button', { name: `Use image: ${first.alt}` }).click();
+    await picker.waitFor({ state: 'detached' });
+    await body.getByText(`Alt text: ${first.alt}`).waitFor();
     await p.keyboard.press('Enter');
 
     // Paste what Google Docs puts on the clipboard (through ProseMirror's own paste handler).
@@ -110,7 +110,7 @@ export async function run({ test, newUser, api, shot, saved, assert }) {
       '',
       'Read [the guide](https://example.org/panic-guide).',
       '',
-      `![A person breathing slowly](${src.replace(/[()]/g, '\\$&')})`,
+      `![${first.alt}](${src.replace(/[()]/g, '\\$&')})`,
       '',
       '## When panic shows up at work',
       '',

@@ -9,6 +9,7 @@ import { errorFor, fieldId, focusTargetFor, type FieldErrors } from '../lib/fiel
 import { nextSlug } from '../lib/slugify';
 import { storeDraft, loadDraft, clearDraft, shouldRestore, tabId } from '../lib/draftStore';
 import { LazyRichText as RichText } from '../components/LazyRichText';
+import { pickImage } from '../components/MediaPicker';
 import { clinicianChoices, personLabel, useClinicians, useUsers } from '../lib/people';
 import { useChangesRequested } from '../lib/changes';
 import { diffContent } from '../lib/diff';
@@ -415,7 +416,7 @@ function Editor({ initial }: { initial: Article | null }) {
                     <input {...fieldProps(`sections[${i}].heading`)} value={sec.heading} onChange={(e) => set({ ...sec, heading: e.target.value })} />
                   </Field>
                   <Field path={`sections[${i}].body`} label={`Section ${i + 1} body`} errors={errors}>
-                    <RichText {...richProps(`sections[${i}].body`, sec.body)} label={`Section ${i + 1} body`} rows={8} value={sec.body} onChange={(body) => set({ ...sec, body })} />
+                    <RichText {...richProps(`sections[${i}].body`, sec.body)} onPickImage={pickImage} label={`Section ${i + 1} body`} rows={8} value={sec.body} onChange={(body) => set({ ...sec, body })} />
                   </Field>
                 </div>
               )}
