@@ -77,6 +77,9 @@ func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
 		if c.Presence.Logger == nil {
 			c.Presence.Logger = c.Logger
 		}
+		if c.Presence.LiveSeq == nil {
+			c.Presence.LiveSeq = m.LiveSeq
+		}
 		p = NewPresence(d.Store, randID("inst"), m.Position, c.Presence)
 		m.Barrier, wo.Gate = p, p
 	}
