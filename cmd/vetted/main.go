@@ -165,6 +165,8 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 		return 1
 	}
 	defer a.closeDB(context.Background())
+	phase := startPhases(started)
+	phase("database and catalog")
 	if err := seed(ctx, cfg, a, stdout); err != nil {
 		fmt.Fprintf(stderr, "vetted: seeding: %v\n", err)
 		return 1
@@ -182,11 +184,14 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 		return 1
 	}
 	defer closeMedia()
+	phase("audit and media")
 	wireDelivery(ctx, cfg, a, srv, m)
+	phase("delivery read model")
 	wireFollower(cfg, a, srv, m)
 	// Loading decodes every article head, event and snapshot once; hand
 	// that garbage back now rather than over minutes (RSS at rest).
 	debug.FreeOSMemory()
+	phase("memory returned")
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "vetted: listen on %s: %v\n", cfg.Addr, err)
@@ -211,6 +216,7 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "Vetted is running: http://%s/admin/ (ready in %s)\n", ln.Addr(), time.Since(started).Round(time.Millisecond))
+	startupProfiled()
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
@@ -235,6 +241,21 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 	}
 	return 0
 }
+
+// startPhases returns a function that logs how long each step of the
+// start took (restart time is an operator's concern at scale).
+func startPhases(started time.Time) func(name string) {
+	last := started
+	return func(name string) {
+		now := time.Now()
+		slog.Info("start-up", "step", name, "took", now.Sub(last).Round(time.Millisecond).String())
+		last = now
+	}
+}
+
+// startupProfiled, when set (a `-tags pprof` build), ends the start-up
+// CPU profile once the server listens.
+var startupProfiled = func() {}
 
 func every(ctx context.Context, d time.Duration, f func()) {
 	t := time.NewTicker(d)
