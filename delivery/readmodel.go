@@ -509,12 +509,12 @@ func gunzip(z []byte) ([]byte, error) {
 // unless a newer change of the article was indexed meanwhile.
 func (m *ReadModel) indexAll() {
 	defer m.searchLoading.Store(false)
-	m.mu.Lock()
 	type item struct {
 		b    *base
 		snap Snapshot // a copy: the base drops its sections
 		json []byte
 	}
+	m.mu.Lock()
 	items := make([]item, 0, len(m.bases))
 	for id, b := range m.bases {
 		it := item{b: b, snap: *b.snap}
@@ -524,23 +524,32 @@ func (m *ReadModel) indexAll() {
 		items = append(items, it)
 	}
 	m.mu.Unlock()
-	snaps := make([]*Snapshot, len(items))
-	for i := range items {
-		if items[i].snap.Sections == nil && items[i].json != nil {
-			items[i].snap.Sections = sectionsOf(items[i].json)
+	// In chunks, each indexed before the next is decoded: the bodies of
+	// every article at once were as large as the read model itself.
+	const chunk = 1000
+	for start := 0; start < len(items); start += chunk {
+		part := items[start:min(start+chunk, len(items))]
+		for i := range part {
+			if part[i].snap.Sections == nil && part[i].json != nil {
+				part[i].snap.Sections = sectionsOf(part[i].json)
+			}
 		}
-		snaps[i] = &items[i].snap
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	fresh := make([]*Snapshot, 0, len(snaps))
-	for i, s := range snaps {
-		if m.bases[s.ID] == items[i].b {
-			fresh = append(fresh, s)
+		m.mu.Lock()
+		fresh := make([]*Snapshot, 0, len(part))
+		for i := range part {
+			if m.bases[part[i].snap.ID] == part[i].b { // not changed meanwhile (that change was indexed)
+				fresh = append(fresh, &part[i].snap)
+			}
 		}
-	}
-	if err := m.Search.PutAll(fresh); err != nil {
-		m.log.Error("search: index not built", "err", err.Error())
+		err := m.Search.PutAll(fresh)
+		m.mu.Unlock()
+		if err != nil {
+			m.log.Error("search: index not built", "err", err.Error())
+		}
+		m.Search.Wait()
+		for i := range part {
+			part[i].snap.Sections, part[i].json = nil, nil
+		}
 	}
 }
 
