@@ -259,6 +259,10 @@ type Options struct {
 	// not serve may cause, per second (default 200): random slugs cannot
 	// hammer the database; past it such slugs answer from memory.
 	MissChecks int
+	// OnIndexed, when set, is called once the search index holds every
+	// article live at Load (cmd/vetted hands the memory the indexing
+	// used back to the system then: it was most of the RSS at rest).
+	OnIndexed func()
 	// MissTTL is how long the answer of such a check is reused (default
 	// 1 s): a change this instance has not applied yet is seen at most
 	// that late by a request that missed.
@@ -300,8 +304,9 @@ type ReadModel struct {
 	profiles    map[string]bool
 	newSettings *models.Settings
 
-	cursor func() int64
-	pos    atomic.Int64
+	cursor    func() int64
+	onIndexed func()
+	pos       atomic.Int64
 	// liveSeq is the newest event seen that changes what is live.
 	liveSeq atomic.Int64
 	// searchLoading: Load's articles are still being handed to Search.
@@ -338,7 +343,7 @@ func New(articles Articles, users Users, proj Projection, o Options) *ReadModel 
 		o.MissTTL = time.Second
 	}
 	m := &ReadModel{articles: articles, users: users, proj: proj, log: o.Logger, retry: o.RetryEvery, media: o.Media,
-		cursor: o.Cursor, misses: missBudget{perSec: o.MissChecks}, missTTL: o.MissTTL,
+		cursor: o.Cursor, onIndexed: o.OnIndexed, misses: missBudget{perSec: o.MissChecks}, missTTL: o.MissTTL,
 		bases: map[string]*base{}, applied: map[string]int64{}, history: map[string]string{},
 		firstPub: map[string]time.Time{}, entries: map[string]*Entry{}, persisted: map[string]string{},
 		people: map[string]*models.User{}, setSrc: o.Settings, render: NewRenderer(o.ImageHosts), profiles: map[string]bool{},
@@ -550,6 +555,9 @@ func (m *ReadModel) indexAll() {
 		for i := range part {
 			part[i].snap.Sections, part[i].json = nil, nil
 		}
+	}
+	if m.onIndexed != nil {
+		m.onIndexed()
 	}
 }
 

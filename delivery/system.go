@@ -24,6 +24,8 @@ type Config struct {
 	ObserveWebhooks interface{ WebhookAttempt(failed bool) }
 	// ImageHosts: see Options.ImageHosts.
 	ImageHosts []string
+	// OnIndexed: see Options.OnIndexed.
+	OnIndexed func()
 }
 
 // Deps are the stores the delivery side reads and writes.
@@ -65,7 +67,7 @@ type System struct {
 // caller connects Model.OnApply to the article store and Model to the
 // service as its Publisher, then calls Start.
 func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
-	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts, Media: d.Media})
+	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts, Media: d.Media, OnIndexed: c.OnIndexed})
 	m.Search = d.Search
 	if err := m.Load(ctx); err != nil {
 		return nil, err
