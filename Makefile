@@ -2,8 +2,9 @@
 GO       ?= go
 BIN      := bin/vetted
 UI       := admin-ui
-DATA     ?= ./data
-ADDR     ?= 127.0.0.1:8080
+# make run honours these from the environment (VETTED_ADDR=0.0.0.0:9000 make run).
+VETTED_DATA_DIR ?= ./data
+VETTED_ADDR     ?= 127.0.0.1:8080
 
 .PHONY: all build ui ui-deps run test test-go test-ui contract e2e vet fmt-check fuzz bench load clean test-mongo scale
 
@@ -23,7 +24,7 @@ build: ui
 
 # run: build everything and start on the embedded database with demo data.
 run: build
-	VETTED_DEMO=1 VETTED_IMAGE_HOSTS=images.example.org VETTED_DATA_DIR=$(DATA) VETTED_ADDR=$(ADDR) ./$(BIN)
+	VETTED_DEMO=1 VETTED_DATA_DIR="$(VETTED_DATA_DIR)" VETTED_ADDR="$(VETTED_ADDR)" ./$(BIN)
 
 vet:
 	$(GO) vet ./...

@@ -10,7 +10,7 @@
 # every published slug) with RSS under that load.
 #   SCALE_DATA=dir keeps the seeded data (one directory per point,
 #   dir/<n>) for the next run; keep it outside the repository.
-#   SCALE_PROFILE=1 builds with -tags pprof and writes a CPU profile of
+#   SCALE_PROFILE=1 builds with -tags pprofdebug and writes a CPU profile of
 #   the last restart and a heap profile at rest next to the data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +33,7 @@ cleanup() {
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 if [ -n "${SCALE_PROFILE:-}" ]; then
-  go build -tags pprof -trimpath -o "$TMP/vetted-pprof" ./cmd/vetted
+  go build -tags pprofdebug -trimpath -o "$TMP/vetted-pprof" ./cmd/vetted
   BIN="$TMP/vetted-pprof"
 fi
 

@@ -30,7 +30,7 @@ type NewUser struct {
 // credentials stay as signed).
 type Profile struct {
 	Title    string `json:"title" validate:"max=80"`
-	PhotoURL string `json:"photoUrl" validate:"omitempty,httpurl"`
+	PhotoURL string `json:"photoUrl" validate:"omitempty,imageurl"`
 	PhotoAlt string `json:"photoAlt" validate:"required_with=PhotoURL,max=300"`
 	URL      string `json:"url" validate:"omitempty,httpurl"`
 }
@@ -47,7 +47,7 @@ type UserPatch struct {
 	License         *models.License `json:"license"`
 	ClearLicense    bool            `json:"clearLicense"`
 	Title           *string         `json:"title" validate:"omitnil,max=80"`
-	PhotoURL        *string         `json:"photoUrl" validate:"omitnil,omitempty,httpurl"`
+	PhotoURL        *string         `json:"photoUrl" validate:"omitnil,omitempty,imageurl"`
 	PhotoAlt        *string         `json:"photoAlt" validate:"omitnil,max=300"`
 	URL             *string         `json:"url" validate:"omitnil,omitempty,httpurl"`
 }

@@ -167,6 +167,15 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 	defer a.closeDB(context.Background())
 	phase := startPhases(started)
 	phase("database and catalog")
+	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
+		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies,
+		Metrics: m, MetricsToken: cfg.MetricsToken, AccessLog: accessLog, ImageHosts: cfg.ImageHosts}
+	closeMedia, err := wireMedia(ctx, cfg, a, srv) // before seeding: the demo uploads its images
+	if err != nil {
+		fmt.Fprintf(stderr, "vetted: media: %v\n", err)
+		return 1
+	}
+	defer closeMedia()
 	if err := seed(ctx, cfg, a, stdout); err != nil {
 		fmt.Fprintf(stderr, "vetted: seeding: %v\n", err)
 		return 1
@@ -175,16 +184,7 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 		fmt.Fprintf(stderr, "vetted: %v\n", err)
 		return 1
 	}
-	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
-		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies,
-		Metrics: m, MetricsToken: cfg.MetricsToken, AccessLog: accessLog, ImageHosts: cfg.ImageHosts}
-	closeMedia, err := wireMedia(ctx, cfg, a, srv)
-	if err != nil {
-		fmt.Fprintf(stderr, "vetted: media: %v\n", err)
-		return 1
-	}
-	defer closeMedia()
-	phase("audit and media")
+	phase("media and audit")
 	wireDelivery(ctx, cfg, a, srv, m)
 	phase("delivery read model")
 	wireFollower(cfg, a, srv, m)
@@ -215,7 +215,7 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	fmt.Fprintf(stdout, "Vetted is running: http://%s/admin/ (ready in %s)\n", ln.Addr(), time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "Vetted is running: http://%s/admin/ (ready in %s)\n", browsable(ln.Addr()), time.Since(started).Round(time.Millisecond))
 	startupProfiled()
 	select {
 	case <-ctx.Done():
@@ -256,6 +256,19 @@ func startPhases(started time.Time) func(name string) {
 // startupProfiled, when set (a `-tags pprof` build), ends the start-up
 // CPU profile once the server listens.
 var startupProfiled = func() {}
+
+// browsable is addr as a browser can open it: a wildcard listen address
+// (":8080", "0.0.0.0:8080", "[::]:8080") is reached at localhost.
+func browsable(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
 
 func every(ctx context.Context, d time.Duration, f func()) {
 	t := time.NewTicker(d)

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -163,6 +165,7 @@ func TestServeDemoAndShutdown(t *testing.T) {
 			t.Errorf("%s: %d", p, code)
 		}
 	}
+	demoImagesServed(t, base, out)
 	for _, email := range []string{"writer@vetted.local", "clinician@vetted.local", "editor@vetted.local", "admin@vetted.local"} {
 		body := fmt.Sprintf(`{"email":%q,"password":%q}`, email, DemoPassword)
 		res, err := http.Post(base+"/api/admin/session", "application/json", strings.NewReader(body))
@@ -199,6 +202,9 @@ func TestServeDemoAndShutdown(t *testing.T) {
 	base2, done2 := startRun(t, ctx2, env, &stdout2, &stderr2)
 	if strings.Contains(stdout2.String(), "Demo data created") {
 		t.Errorf("seeded a non-empty database again:\n%s", stdout2.String())
+	}
+	if !strings.Contains(stdout2.String(), DemoPassword) || !runningRE.MatchString(stdout2.String()) {
+		t.Errorf("a restart of the demo does not say where and how to sign in:\n%s", stdout2.String())
 	}
 	res, err := http.Post(base2+"/api/admin/session", "application/json",
 		strings.NewReader(fmt.Sprintf(`{"email":"editor@vetted.local","password":%q}`, DemoPassword)))
@@ -336,5 +342,74 @@ func TestWiredRoutesAndPolicyAgree(t *testing.T) {
 	}
 	if len(registered) < 30 {
 		t.Fatalf("only %d routes: the wiring is missing", len(registered))
+	}
+}
+
+// demoImagesServed: the demo's pictures come from its own media library
+// (no other host), so they render offline: the published article's hero
+// and its author's photo are /media/ paths answering image/jpeg.
+func demoImagesServed(t *testing.T, base, stdout string) {
+	t.Helper()
+	token := regexp.MustCompile(`Delivery API token \(shown once\): (\S+)`).FindStringSubmatch(stdout)
+	if token == nil {
+		t.Fatalf("no delivery token in:\n%s", stdout)
+	}
+	getJSON := func(path string, v any) {
+		req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+token[1])
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if err := json.NewDecoder(res.Body).Decode(v); err != nil || res.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %v", path, res.StatusCode, err)
+		}
+	}
+	var list struct {
+		Items []struct{ Slug string } `json:"items"`
+	}
+	getJSON("/api/v1/articles", &list)
+	if len(list.Items) == 0 {
+		t.Fatal("the demo publishes no article")
+	}
+	var art struct {
+		HeroImage *struct{ URL, Alt, Srcset string } `json:"heroImage"`
+		Author    struct {
+			PhotoURL string `json:"photoUrl"`
+		} `json:"author"`
+	}
+	getJSON("/api/v1/articles/"+list.Items[0].Slug, &art)
+	if art.HeroImage == nil || art.HeroImage.Alt == "" || art.HeroImage.Srcset == "" {
+		t.Fatalf("demo hero image: %+v", art.HeroImage)
+	}
+	for _, u := range []string{art.HeroImage.URL, art.Author.PhotoURL} {
+		if !strings.HasPrefix(u, "/media/") {
+			t.Errorf("demo image %q is not served by Vetted (offline it would not render)", u)
+			continue
+		}
+		res, err := http.Get(base + u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/jpeg" {
+			t.Errorf("GET %s: %d %s", u, res.StatusCode, res.Header.Get("Content-Type"))
+		}
+	}
+}
+
+func TestBrowsableAddress(t *testing.T) {
+	for in, want := range map[string]string{
+		"0.0.0.0:8080": "localhost:8080", "[::]:8080": "localhost:8080",
+		"127.0.0.1:8080": "127.0.0.1:8080", "[::1]:9000": "[::1]:9000", "10.0.0.5:80": "10.0.0.5:80",
+	} {
+		addr, err := net.ResolveTCPAddr("tcp", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := browsable(addr); got != want {
+			t.Errorf("browsable(%s) = %s, want %s", in, got, want)
+		}
 	}
 }

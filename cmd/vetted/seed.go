@@ -33,8 +33,16 @@ func describeErr(err error) string {
 // users, articles and delivery token — only on an empty database.
 func seed(ctx context.Context, cfg config, a *app, stdout io.Writer) error {
 	n, err := a.svc.Users.Count(ctx)
-	if err != nil || n > 0 {
+	if err != nil {
 		return err
+	}
+	if n > 0 {
+		if cfg.Demo { // a restart of the demo: say again how to sign in
+			if u, err := a.svc.Users.ByEmail(ctx, "writer@vetted.local"); err == nil && u != nil {
+				fmt.Fprintf(stdout, "Demo data kept from the last start. Sign in as writer@, clinician@, reviewer@, editor@ or admin@vetted.local (password %q).\n", DemoPassword)
+			}
+		}
+		return nil
 	}
 	if cfg.AdminEmail != "" {
 		u, err := a.svc.CreateUser(ctx, nil, service.NewUser{Email: cfg.AdminEmail, Name: "Administrator", Password: cfg.AdminPassword, Roles: []string{models.RoleAdmin}})
@@ -51,17 +59,23 @@ func seed(ctx context.Context, cfg config, a *app, stdout io.Writer) error {
 
 func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 	svc := a.svc
+	var images map[string]*models.Media // drawn and uploaded once the admin exists
 	profile := func(key, title string) service.Profile {
+		photo := images[key+".jpg"]
 		return service.Profile{Title: title, URL: "https://example.org/people/" + key,
-			PhotoURL: "https://images.example.org/people/" + key + ".jpg", PhotoAlt: "Portrait of " + strings.ToUpper(key[:1]) + key[1:]}
+			PhotoURL: smallest(photo), PhotoAlt: photo.Alt}
 	}
-	profiles := map[string]service.Profile{
-		"writer@vetted.local":    profile("wren", "Staff writer"),
-		"clinician@vetted.local": profile("casey", "Clinical reviewer"),
-		"reviewer@vetted.local":  profile("morgan", "Clinical reviewer"),
+	profiles := map[string]func() service.Profile{
+		"writer@vetted.local":    func() service.Profile { return profile("wren", "Staff writer") },
+		"clinician@vetted.local": func() service.Profile { return profile("casey", "Clinical reviewer") },
+		"reviewer@vetted.local":  func() service.Profile { return profile("morgan", "Clinical reviewer") },
 	}
 	mk := func(email, name string, roles []string, bio, creds string, lic *models.License) (*models.User, error) {
-		u, err := svc.CreateUser(ctx, nil, service.NewUser{Email: email, Name: name, Password: DemoPassword, Roles: roles, Bio: bio, Credentials: creds, License: lic, Profile: profiles[email]})
+		var p service.Profile
+		if f := profiles[email]; f != nil {
+			p = f()
+		}
+		u, err := svc.CreateUser(ctx, nil, service.NewUser{Email: email, Name: name, Password: DemoPassword, Roles: roles, Bio: bio, Credentials: creds, License: lic, Profile: p})
 		if err != nil {
 			return nil, fmt.Errorf("demo user %s: %s", email, describeErr(err))
 		}
@@ -69,6 +83,9 @@ func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 	}
 	admin, err := mk("admin@vetted.local", "Ada Admin", []string{models.RoleAdmin}, "", "", nil)
 	if err != nil {
+		return err
+	}
+	if images, err = uploadDemoImages(ctx, a.media, admin); err != nil {
 		return err
 	}
 	writer, err := mk("writer@vetted.local", "Wren Writer", []string{models.RoleWriter},
@@ -100,13 +117,13 @@ func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 		return err
 	}
 	if _, err := svc.PutSettings(ctx, admin, models.Settings{
-		Publisher: models.Publisher{Name: "Vetted Demo Health", URL: "https://example.org", LogoURL: "https://images.example.org/logo.png"},
+		Publisher: models.Publisher{Name: "Vetted Demo Health", URL: "https://example.org"},
 		EditorialPolicy: models.EditorialPolicy{Statement: "Every piece of content is thoroughly reviewed by a licensed clinician before publishing.",
 			URL: "https://example.org/editorial-process"},
 	}); err != nil {
 		return fmt.Errorf("demo settings: %s", describeErr(err))
 	}
-	arts := demoArticles(clin.ID)
+	arts := demoArticles(clin.ID, images["calm-window.jpg"])
 	step := func(id, action string, u *models.User, extra service.TransitionRequest) error {
 		extra.Action = action
 		if action == "approve" || action == "recertify" {
@@ -171,7 +188,7 @@ Delivery API token (shown once): %s
 
 // demoArticles are the demo's articles; their Clinician's takes are
 // Casey's words (clinician is Casey's user id).
-func demoArticles(casey string) []models.Content {
+func demoArticles(casey string, hero *models.Media) []models.Content {
 	take := func(s string) *models.ClinicianTake { return &models.ClinicianTake{Body: s, Clinician: casey} }
 	cta := &models.CTA{Heading: "Talk to someone", Body: "If these feelings get in the way of daily life, a **licensed therapist** can help you make a plan.", Label: "Find a therapist", URL: "https://example.org/find-care"}
 	return []models.Content{
@@ -190,11 +207,10 @@ func demoArticles(casey string) []models.Content {
 				{Heading: "When to get support", Body: "If attacks keep coming back, or you avoid places because of them, talk with a clinician. Cognitive behavioral therapy has strong evidence for panic disorder."},
 			},
 			ClinicianTake: take("Panic feels like an emergency, but it is your nervous system overreacting. Practicing the breathing when you are calm makes it far easier to use when panic starts."),
-			HeroImage: &models.Image{URL: "https://images.example.org/calm-window.jpg", Alt: "A person sitting by a window, breathing slowly with eyes closed",
-				Caption: "Slow breathing with a longer exhale calms the body's alarm response.", Credit: "Photo: Vetted demo library"},
-			Topics: []string{"anxiety", "panic"},
-			CTA:    cta,
-			SEO:    &models.SEO{Title: "Panic attacks: signs and what helps", Description: "How a panic attack feels, why it happens, and grounding steps that help in the moment."},
+			HeroImage:     &models.Image{MediaID: hero.ID, Alt: hero.Alt, Caption: hero.Caption, Credit: hero.Credit},
+			Topics:        []string{"anxiety", "panic"},
+			CTA:           cta,
+			SEO:           &models.SEO{Title: "Panic attacks: signs and what helps", Description: "How a panic attack feels, why it happens, and grounding steps that help in the moment."},
 		},
 		{
 			Title:   "Supporting a Teen Who Is Self-Harming",

@@ -21,6 +21,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
+	zapx "github.com/blevesearch/zapx/v17"
 
 	"github.com/vetted-cms/vetted/delivery"
 )
@@ -75,6 +76,14 @@ type op struct {
 // every change adds one; after this many the worker rebuilds the index
 // in one segment, keeping searches fast on a long-running instance.
 const rebuildAfter = 256
+
+// Scorch builds each batch into a zap segment whose buffer it pre-sizes as
+// (the last segment's bytes per document) × (documents + 100): for the
+// one-article batches a publish makes, that is a buffer a hundred times
+// the segment, and an in-memory index keeps every one until the next
+// rebuild (measured: 100 single-article publishes held 101 MB of such
+// buffers). Without the bump the estimate is the batch's own size.
+func init() { zapx.NewSegmentBufferNumResultsBump = 0 }
 
 // New returns an empty in-memory index and starts its worker.
 func New() (*Index, error) {
