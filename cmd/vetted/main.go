@@ -192,6 +192,13 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 	// that garbage back now rather than over minutes (RSS at rest).
 	debug.FreeOSMemory()
 	phase("memory returned")
+	// Read the log to its end once more: a start longer than the
+	// follower's bound (a loaded machine, a large catalogue) must not
+	// answer /readyz 503 until the first poll, nor miss what others
+	// changed meanwhile.
+	if _, err := a.articles.Log.Sync(ctx); err != nil {
+		slog.Warn("log not read to its end before listening", "err", err.Error())
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "vetted: listen on %s: %v\n", cfg.Addr, err)
