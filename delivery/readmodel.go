@@ -776,6 +776,11 @@ func (m *ReadModel) Published(ctx context.Context, a *models.Article) error {
 	if err := m.apply(ctx, a, c); err != nil {
 		return err
 	}
+	// The worker may have applied the change first (from the log) and be
+	// writing its projection document still: the acknowledgement waits
+	// for that write, which instances that have not applied the change
+	// answer from (slowLookup).
+	m.persist(ctx)
 	if m.Search != nil {
 		m.Search.Wait()
 	}
