@@ -87,9 +87,9 @@ bench:
 	$(GO) build -trimpath -ldflags="-s -w" -o $(BIN) ./cmd/vetted
 	bash bench/run.sh
 
-# scale: restart time, resident memory at rest and data size with
-# SCALE_ARTICLES (10000) published articles (bench/scale.sh; seeding takes
-# a while: SCALE_DATA=dir keeps the seeded data for the next run).
+# scale: restart to /readyz (wall and CPU), RSS at rest, data size and
+# by-slug req/s at each of SCALE_POINTS ("1000 10000") published articles
+# (bench/scale.sh; seeding takes a while: SCALE_DATA=dir keeps dir/<n>).
 scale:
 	$(GO) build -trimpath -ldflags="-s -w" -o $(BIN) ./cmd/vetted
 	bash bench/scale.sh

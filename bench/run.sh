@@ -8,6 +8,9 @@
 #   vetted mixed      bench/mixed.lua: 1% unknown slugs, half gzip, 10%
 #                     If-None-Match (and the ceiling under the same stream)
 #   vetted list       GET /api/v1/articles
+#   vetted search     bench/search.lua: GET /api/v1/search with common and
+#                     rare words, several words, a topic filter, a second
+#                     page, words no article has (BENCH_SEARCH_CONNECTIONS)
 # with req/s, p50, p99, the ratio to the net/http ceiling, and vetted's
 # RSS under load. Vetted runs as shipped: metrics on, one access-log line
 # per request (text, to a file).
@@ -20,6 +23,7 @@ N=${BENCH_ARTICLES:-1000}
 DUR=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-64}
 ROUNDS=${BENCH_ROUNDS:-3}
+SEARCH_CONNS=${BENCH_SEARCH_CONNECTIONS:-8}
 BIN=${VETTED_BIN:-bin/vetted}
 
 need() { command -v "$1" >/dev/null 2>&1 || { echo "bench: installing $2"; apt-get install -y "$2" >/dev/null; }; }
@@ -98,7 +102,7 @@ rss_stop() { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null || true; SPID=""
 run() { # name, wrk args…
   local name=$1; shift
   local out
-  out=$(wrk -t2 -c"$CONNS" -d"$DUR" --latency "$@")
+  out=$(wrk -t2 -c"${RUN_CONNS:-$CONNS}" -d"$DUR" --latency "$@")
   local rps p50 p99 non2xx
   rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")
@@ -119,19 +123,20 @@ for r in $(seq 1 "$ROUNDS"); do
   run "vetted by slug" -s bench/byslug.lua "$URL"
   run "vetted mixed" -s bench/mixed.lua "$URL"
   run "vetted list" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/articles"
+  RUN_CONNS=$SEARCH_CONNS run "vetted search" -s bench/search.lua "$URL"
   rss_stop
 done
 RSS_MAX=$(sort -n "$TMP/rss" | tail -1)
 HWM=$(awk '/^VmHWM/ {print $2}' "/proc/$VPID/status")
 
 # Medians per target (latencies in ms), ratios to the ceiling, targets.
-awk -F'|' -v rss="$RSS_MAX" -v hwm="$HWM" '
+awk -F'|' -v rss="$RSS_MAX" -v hwm="$HWM" -v sconns="$SEARCH_CONNS" -v narts="$N" '
   function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
   function median(a, n,   i, j, t) { for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t } return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
   { n[$1]++; R[$1, n[$1]] = $2; P50[$1, n[$1]] = ms($3); P99[$1, n[$1]] = ms($4); bad[$1] += $5 }
   END {
-    split("nginx|net/http ceiling|net/http ceiling, mixed|vetted by slug|vetted mixed|vetted list", names, "|")
-    for (k = 1; k <= 6; k++) {
+    split("nginx|net/http ceiling|net/http ceiling, mixed|vetted by slug|vetted mixed|vetted list|vetted search", names, "|")
+    for (k = 1; k <= 7; k++) {
       m = names[k]; c = n[m]
       for (i = 1; i <= c; i++) { a[i] = R[m, i]; b[i] = P50[m, i]; d[i] = P99[m, i] }
       rps[m] = median(a, c); p50[m] = median(b, c); p99[m] = median(d, c)
@@ -139,10 +144,11 @@ awk -F'|' -v rss="$RSS_MAX" -v hwm="$HWM" '
     ceil = rps["net/http ceiling"]; ceilm = rps["net/http ceiling, mixed"]
     print "== medians"
     printf "  %-28s %12s %10s %10s %14s\n", "target", "req/s", "p50 ms", "p99 ms", "x ceiling"
-    for (k = 1; k <= 6; k++) {
+    for (k = 1; k <= 7; k++) {
       m = names[k]
       base = ((m ~ /mixed/) ? ceilm : ceil)
-      printf "  %-28s %12.0f %10.2f %10.2f %14.2f\n", m, rps[m], p50[m], p99[m], rps[m] / base
+      if (m ~ /search/) printf "  %-28s %12.0f %10.2f %10.2f %14s\n", m, rps[m], p50[m], p99[m], "-"
+      else printf "  %-28s %12.0f %10.2f %10.2f %14.2f\n", m, rps[m], p50[m], p99[m], rps[m] / base
     }
     printf "  vetted RSS under load: max %.0f MiB sampled (peak since start %.0f MiB)\n", rss / 1024, hwm / 1024
     printf "== targets: by slug %.2fx ceiling (>= 0.85: %s), mixed %.2fx mixed ceiling (>= 0.85: %s), p99 %.2f / %.2f ms (< 10: %s), RSS %.0f MiB (< 200: %s)\n",
@@ -150,6 +156,7 @@ awk -F'|' -v rss="$RSS_MAX" -v hwm="$HWM" '
       rps["vetted mixed"] / ceilm, ((rps["vetted mixed"] / ceilm >= 0.85) ? "met" : "MISSED"),
       p99["vetted by slug"], p99["vetted mixed"], ((p99["vetted by slug"] < 10 && p99["vetted mixed"] < 10) ? "met" : "MISSED"),
       rss / 1024, ((rss / 1024 < 200) ? "met" : "MISSED")
+    printf "== search: p99 %.2f ms at %d connections over %d published articles (< 20: %s)\n", p99["vetted search"], sconns, narts, ((p99["vetted search"] < 20) ? "met" : "MISSED")
     print "   (mixed is compared with the ceiling under the same request stream; its non-2xx are the 304s and 404s it asks for)"
   }' "$TMP/runs"
 echo "== machine after the run: $(uptime)"

@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
-# make scale: what a large published catalogue costs. Publishes
-# SCALE_ARTICLES (10000) seed-shaped articles through the workflow
-# (bench/seed: create, submit, approve, publish), stops the server, then
-# restarts it on the same data and prints: restart to /readyz, resident
-# memory at rest, and the data directory's size. SCALE_DATA=dir reuses
-# (and keeps) a data directory seeded before, so the restart can be
-# measured again without seeding.
+# make scale: what a large published catalogue costs. For each point of
+# SCALE_POINTS ("1000 10000") it publishes that many seed-shaped articles
+# through the workflow (bench/seed: create, submit, sign-off by the demo
+# clinician with password and content hash, publish), stops the server,
+# then restarts it on the same data SCALE_RESTARTS (3) times and prints:
+# restart to /readyz (each, and the median), resident memory at rest
+# (SCALE_REST s after ready), the data directory's size, and by-slug
+# req/s and p99 (wrk, SCALE_CONNS connections for SCALE_DURATION over
+# every published slug) with RSS under that load.
+#   SCALE_DATA=dir keeps the seeded data (one directory per point,
+#   dir/<n>) for the next run; keep it outside the repository.
+#   SCALE_PROFILE=1 builds with -tags pprofdebug and writes a CPU profile of
+#   the last restart and a heap profile at rest next to the data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${SCALE_ARTICLES:-10000}
+POINTS=${SCALE_POINTS:-${SCALE_ARTICLES:-1000 10000}}
 BIN=${VETTED_BIN:-bin/vetted}
 REST=${SCALE_REST:-5}
+RESTARTS=${SCALE_RESTARTS:-3}
+DUR=${SCALE_DURATION:-10s}
+CONNS=${SCALE_CONNS:-64}
+WORKERS=${SCALE_WORKERS:-8}
 
+command -v wrk >/dev/null 2>&1 || { echo "scale: installing wrk"; apt-get install -y wrk >/dev/null; }
 TMP=$(mktemp -d /tmp/vetted-scale.XXXXXX)
-DATA=${SCALE_DATA:-$TMP/data}
+ROOT=${SCALE_DATA:-$TMP/data}
 VPID=""
 cleanup() {
   [ -n "$VPID" ] && kill "$VPID" 2>/dev/null && wait "$VPID" 2>/dev/null || true
@@ -21,43 +32,88 @@ cleanup() {
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+if [ -n "${SCALE_PROFILE:-}" ]; then
+  go build -tags pprofdebug -trimpath -o "$TMP/vetted-pprof" ./cmd/vetted
+  BIN="$TMP/vetted-pprof"
+fi
 
-start() { # starts vetted on $DATA, sets VPID and URL
+start() { # starts vetted on $DATA (extra env in $@), sets VPID and URL
   local port; port=$(free_port)
   URL="http://127.0.0.1:$port"
-  VETTED_DEMO=1 VETTED_PUBLIC_DELIVERY=1 VETTED_DATA_DIR="$DATA" VETTED_ADDR="127.0.0.1:$port" VETTED_LOG_LEVEL=warn \
+  env "$@" VETTED_DEMO=1 VETTED_PUBLIC_DELIVERY=1 VETTED_DATA_DIR="$DATA" VETTED_ADDR="127.0.0.1:$port" VETTED_LOG_LEVEL=info \
     "$BIN" >"$TMP/vetted.out" 2>"$TMP/vetted.err" &
   VPID=$!
 }
 wait_ready() {
-  for _ in $(seq 1 6000); do
+  for _ in $(seq 1 60000); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz" || true)" = 200 ] && return 0
-    kill -0 "$VPID" 2>/dev/null || { cat "$TMP/vetted.err"; echo "scale: vetted exited"; exit 1; }
+    kill -0 "$VPID" 2>/dev/null || { tail -20 "$TMP/vetted.err"; echo "scale: vetted exited"; exit 1; }
     sleep 0.01
   done
-  echo "scale: not ready after 60 s"; exit 1
+  echo "scale: not ready after 600 s"; exit 1
 }
 stop() { kill -TERM "$VPID"; wait "$VPID" 2>/dev/null || true; VPID=""; }
+rss() { awk '/^VmRSS/ {print int($2/1024)}' "/proc/$VPID/status"; }
+# CPU seconds (user + system) the process has used: on a shared machine
+# the wall time to /readyz mostly measures the neighbours.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$VPID/stat"; }
 
-if [ ! -e "$DATA/vetted.sqlite" ]; then
-  echo "== publishing $N articles through the workflow into $DATA"
-  start; wait_ready
-  go run ./bench/seed -url "$URL" -n "$N" -out "$TMP/slugs.txt"
+echo "== machine: $(nproc) cores shared with whatever else runs; $(uptime)"
+for N in $POINTS; do
+  DATA="$ROOT/$N"
+  if [ ! -e "$DATA/vetted.sqlite" ]; then
+    echo "== publishing $N articles through the workflow into $DATA ($WORKERS writers)"
+    mkdir -p "$DATA"
+    start; wait_ready
+    go run ./bench/seed -url "$URL" -n "$N" -workers "$WORKERS" -out "$DATA.slugs"
+    stop
+  fi
+  echo "== $N published: restarting $RESTARTS times"
+  times=(); cpus=()
+  for r in $(seq 1 "$RESTARTS"); do
+    extra=()
+    if [ -n "${SCALE_PROFILE:-}" ] && [ "$r" = "$RESTARTS" ]; then
+      extra=(VETTED_START_CPUPROFILE="$ROOT/start-$N.cpu.pprof" VETTED_PPROF_ADDR="127.0.0.1:$(free_port)")
+    fi
+    t0=$(date +%s.%N)
+    start "${extra[@]}"; wait_ready
+    t1=$(date +%s.%N)
+    times+=("$(echo "$t1 - $t0" | bc)")
+    cpus+=("$(cpu)")
+    printf '   restart %d: %.2f s to /readyz, %s s of CPU; %s\n' "$r" "${times[-1]}" "${cpus[-1]}" "$(grep 'msg=start-up' "$TMP/vetted.err" | sed -E 's/.*step=("[^"]*"|[^ ]*) took=([^ ]*).*/\1 \2/' | tr '\n' ';')"
+    [ "$r" = "$RESTARTS" ] || stop
+  done
+  sleep "$REST"
+  RSS_REST=$(rss)
+  if [ -n "${SCALE_PROFILE:-}" ]; then
+    paddr=$(tr ' ' '\n' <<<"${extra[*]}" | sed -n 's/^VETTED_PPROF_ADDR=//p')
+    curl -s "http://$paddr/debug/pprof/heap?gc=1" -o "$ROOT/heap-$N.pprof" && echo "   heap profile at rest: $ROOT/heap-$N.pprof"
+  fi
+  live=$(curl -s "$URL/api/v1/articles?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+  python3 - "$URL" "$live" >"$TMP/slugs.txt" <<'PY'
+import json, sys, urllib.request
+url, total = sys.argv[1], int(sys.argv[2])
+for page in range(1, (total + 99) // 100 + 1):
+    with urllib.request.urlopen(f"{url}/api/v1/articles?limit=100&page={page}") as r:
+        for it in json.load(r)["items"]:
+            print(it["slug"])
+PY
+  ( while :; do rss >>"$TMP/rss.$N"; sleep 0.2; done ) & SPID=$!
+  out=$(SLUGS="$TMP/slugs.txt" TOKEN="" wrk -t2 -c"$CONNS" -d"$DUR" --latency -s bench/byslug.lua "$URL")
+  kill "$SPID"; wait "$SPID" 2>/dev/null || true
   stop
-fi
+  RSS_LOAD=$(sort -n "$TMP/rss.$N" | tail -1)
+  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')
+  cpumed=$(printf '%s\n' "${cpus[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')
+  echo "$N|$(printf '%.2f ' "${times[@]}")|$median $cpumed|$RSS_REST|$(du -sm "$DATA" | cut -f1)|$live|$(awk '/^Requests\/sec/ {print $2}' <<<"$out")|$(awk '$1=="99%" {print $2}' <<<"$out")|$RSS_LOAD" >>"$TMP/table"
+done
 
-echo "== restarting on the data"
-t0=$(date +%s.%N)
-start; wait_ready
-t1=$(date +%s.%N)
-sleep "$REST"
-rss=$(awk '/^VmRSS/ {print $2}' "/proc/$VPID/status")
-live=$(curl -s "$URL/api/v1/articles?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("total","?"))' 2>/dev/null || echo "?")
-stop
-size=$(du -sm "$DATA" | cut -f1)
-printf '\n%-34s %s\n' "published articles" "$N (seeded this run or before)"
-printf '%-34s %.2f s\n' "restart to /readyz" "$(echo "$t1 - $t0" | bc)"
-printf '%-34s %d MiB (after %s s at rest)\n' "RSS at rest" "$((rss / 1024))" "$REST"
-printf '%-34s %d MB\n' "data directory" "$size"
-[ "$live" != "?" ] && printf '%-34s %s\n' "delivery list total" "$live" || true
-printf '%-34s %s\n' "targets at 10,000" "restart < 2 s, RSS < 400 MiB"
+echo
+echo "== results (point: the data directory; served: articles the delivery API lists; restart: process start to /readyz 200, and the CPU it used until then; RSS at rest ${REST} s after ready; by slug: wrk -t2 -c$CONNS -d$DUR, random published slugs, identity)"
+printf '  %-8s %-20s %9s %8s %12s %8s %8s %12s %9s %12s\n' "point" "restarts (s)" "median s" "CPU s" "RSS rest MiB" "data MB" "served" "by slug r/s" "p99" "RSS load MiB"
+while IFS='|' read -r n ts med rr ds lv rps p99 rl; do
+  read -r medw medc <<<"$med"
+  printf '  %-8s %-20s %9.2f %8s %12s %8s %8s %12s %9s %12s\n' "$n" "$ts" "$medw" "$medc" "$rr" "$ds" "$lv" "$rps" "$p99" "$rl"
+done <"$TMP/table"
+echo "== targets at 10,000: restart < 2 s, RSS at rest < 400 MiB, by-slug req/s as at 1,000"
+echo "== machine after: $(uptime)"

@@ -20,14 +20,27 @@ type InstanceStore interface {
 // PresenceOptions tune read-your-publish across instances.
 type PresenceOptions struct {
 	// Beat is how often an instance rewrites its record when nothing
-	// changed; a changed position is written within Poll.
+	// others wait for changed; a position past a change to what is live
+	// (LiveSeq) is written within Poll.
 	Beat time.Duration
+	// LiveSeq, when set, returns the newest event that changed what is
+	// live (publish, unpublish, re-certification) this instance has seen:
+	// only those are waited for, so only a position past one is written
+	// at once (every event moving the position cost a write per Poll,
+	// a third of the database's writes while publishing in bulk).
+	LiveSeq func() int64
 	// DeadAfter: a record older than this belongs to an instance taken
 	// for dead (crashed, partitioned); nobody waits for it.
 	DeadAfter time.Duration
 	// MaxWait bounds how long an acknowledgement or a webhook waits for
 	// the other instances.
 	MaxWait time.Duration
+	// ForgetAfter: a record this old is deleted by whichever instance
+	// sees it (default 1 minute, at least 2 × DeadAfter): an instance
+	// that crashed or was killed never removes its own, and every
+	// acknowledgement scans the collection. A live instance that was
+	// merely paused writes its record again on its next beat.
+	ForgetAfter time.Duration
 	// Poll is how often positions are compared while waiting.
 	Poll   time.Duration
 	Now    func() time.Time
@@ -51,6 +64,7 @@ type Presence struct {
 	mu        sync.Mutex
 	written   int64
 	writtenAt time.Time
+	sweptAt   time.Time
 }
 
 // NewPresence returns the presence of the instance id whose read model
@@ -65,6 +79,10 @@ func NewPresence(store InstanceStore, id string, position func() int64, o Presen
 	if o.MaxWait <= 0 {
 		o.MaxWait = 3 * time.Second
 	}
+	if o.ForgetAfter <= 0 {
+		o.ForgetAfter = time.Minute
+	}
+	o.ForgetAfter = max(o.ForgetAfter, 2*o.DeadAfter)
 	if o.Poll <= 0 {
 		o.Poll = 20 * time.Millisecond
 	}
@@ -81,12 +99,14 @@ func NewPresence(store InstanceStore, id string, position func() int64, o Presen
 func (p *Presence) ID() string { return p.id }
 
 // Run keeps this instance's record current until ctx ends, then removes
-// it so that nobody waits for a stopped instance.
+// it so that nobody waits for a stopped instance; on every beat it
+// deletes the records of instances gone for ForgetAfter.
 func (p *Presence) Run(ctx context.Context) {
 	t := time.NewTicker(p.o.Poll)
 	defer t.Stop()
 	for {
 		p.beat(ctx)
+		p.sweep(ctx)
 		select {
 		case <-ctx.Done():
 			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
@@ -102,7 +122,12 @@ func (p *Presence) Run(ctx context.Context) {
 func (p *Presence) beat(ctx context.Context) {
 	pos, now := p.position(), p.o.Now()
 	p.mu.Lock()
-	due := pos != p.written || now.Sub(p.writtenAt) >= p.o.Beat
+	awaited := pos != p.written
+	if p.o.LiveSeq != nil {
+		live := p.o.LiveSeq()
+		awaited = p.written < live && pos >= live
+	}
+	due := awaited || now.Sub(p.writtenAt) >= p.o.Beat
 	p.mu.Unlock()
 	if !due {
 		return
@@ -114,6 +139,32 @@ func (p *Presence) beat(ctx context.Context) {
 	p.mu.Lock()
 	p.written, p.writtenAt = pos, now
 	p.mu.Unlock()
+}
+
+// sweep deletes the records of instances not heard of for ForgetAfter
+// (at most once per Beat).
+func (p *Presence) sweep(ctx context.Context) {
+	now := p.o.Now()
+	p.mu.Lock()
+	due := now.Sub(p.sweptAt) >= p.o.Beat
+	if due {
+		p.sweptAt = now
+	}
+	p.mu.Unlock()
+	if !due {
+		return
+	}
+	ins, err := p.store.Instances(ctx)
+	if err != nil {
+		return
+	}
+	for _, in := range ins {
+		if in.ID != p.id && now.Sub(in.At) > p.o.ForgetAfter {
+			if err := p.store.DeleteInstance(ctx, in.ID); err == nil {
+				p.o.Logger.Info("delivery: forgot the record of an instance gone", "instance", in.ID, "lastSeen", in.At.Format(time.RFC3339))
+			}
+		}
+	}
 }
 
 // Caught reports whether every live instance has applied seq. This

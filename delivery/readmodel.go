@@ -11,11 +11,14 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -149,6 +152,13 @@ func articleTags(id string, related []string, topics []string) []string {
 	return tags
 }
 
+// docOf is a document encoded before (the projection's), with its gzip
+// and ETag.
+func docOf(body, gz []byte, etag string) *Doc {
+	return &Doc{JSON: body, Gzip: gz, ETag: etag, ETagHdr: []string{etag},
+		LenHdr: []string{strconv.Itoa(len(body))}, GzipLenHdr: []string{strconv.Itoa(len(gz))}}
+}
+
 func newDoc(body []byte, tag string) *Doc {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
@@ -174,6 +184,9 @@ type Entry struct {
 }
 
 // base is a live article's snapshot before related articles are resolved.
+// Its sections (the bulk of an article) are held only until the entry is
+// encoded: then the entry's JSON is their one copy, decoded again on the
+// rare re-encoding (a related article, a profile or the settings changed).
 type base struct {
 	snap    *Snapshot
 	liveKey string
@@ -182,7 +195,19 @@ type base struct {
 	// decSig; it is redone when they change.
 	dec    *Snapshot
 	decSig string
+	// stored is the projection's encoding of this base (Load only),
+	// reused when it was made with the same signature.
+	stored *storedDoc
 }
+
+// storedDoc is a document read back from the projection at Load.
+type storedDoc struct {
+	json, gzip []byte
+	etag, sig  string
+}
+
+// entrySig names what an entry's encoding depends on besides its base.
+func entrySig(relatedSig, decSig string) string { return relatedSig + "#" + decSig }
 
 // Lookup outcomes.
 const (
@@ -238,6 +263,10 @@ type Options struct {
 	// not serve may cause, per second (default 200): random slugs cannot
 	// hammer the database; past it such slugs answer from memory.
 	MissChecks int
+	// OnIndexed, when set, is called once the search index holds every
+	// article live at Load (cmd/vetted hands the memory the indexing
+	// used back to the system then: it was most of the RSS at rest).
+	OnIndexed func()
 	// MissTTL is how long the answer of such a check is reused (default
 	// 1 s): a change this instance has not applied yet is seen at most
 	// that late by a request that missed.
@@ -256,6 +285,7 @@ type ReadModel struct {
 	cur atomic.Pointer[index]
 
 	mu        sync.Mutex // writers
+	persistMu sync.Mutex // the projection's one writer (persist)
 	bases     map[string]*base
 	applied   map[string]int64     // article → version applied
 	history   map[string]string    // every slug ever live → article
@@ -264,7 +294,7 @@ type ReadModel struct {
 	persisted map[string]string    // slug → state|etag written to the projection
 	people    map[string]*models.User
 	settings  models.Settings
-	setGen    int64 // bumped on every settings change
+	setSig    string // fingerprint of settings (stable across instances)
 	setSrc    SettingsSource
 	render    *Renderer
 
@@ -278,10 +308,15 @@ type ReadModel struct {
 	profiles    map[string]bool
 	newSettings *models.Settings
 
-	cursor  func() int64
-	pos     atomic.Int64
-	misses  missBudget
-	missTTL time.Duration
+	cursor    func() int64
+	onIndexed func()
+	pos       atomic.Int64
+	// liveSeq is the newest event seen that changes what is live.
+	liveSeq atomic.Int64
+	// searchLoading: Load's articles are still being handed to Search.
+	searchLoading atomic.Bool
+	misses        missBudget
+	missTTL       time.Duration
 
 	// Search, when set, is kept current with what is live (set before
 	// Load).
@@ -312,12 +347,13 @@ func New(articles Articles, users Users, proj Projection, o Options) *ReadModel 
 		o.MissTTL = time.Second
 	}
 	m := &ReadModel{articles: articles, users: users, proj: proj, log: o.Logger, retry: o.RetryEvery, media: o.Media,
-		cursor: o.Cursor, misses: missBudget{perSec: o.MissChecks}, missTTL: o.MissTTL,
+		cursor: o.Cursor, onIndexed: o.OnIndexed, misses: missBudget{perSec: o.MissChecks}, missTTL: o.MissTTL,
 		bases: map[string]*base{}, applied: map[string]int64{}, history: map[string]string{},
 		firstPub: map[string]time.Time{}, entries: map[string]*Entry{}, persisted: map[string]string{},
 		people: map[string]*models.User{}, setSrc: o.Settings, render: NewRenderer(o.ImageHosts).WithPublicURL(o.PublicURL), profiles: map[string]bool{},
 		wake: make(chan struct{}, 1), pending: map[string]*models.Article{}}
 	m.mu.Lock()
+	m.setSig = settingsSig(m.settings)
 	m.rebuildLocked()
 	m.mu.Unlock()
 	return m
@@ -325,7 +361,10 @@ func New(articles Articles, users Users, proj Projection, o Options) *ReadModel 
 
 // Load builds the read model from the heads of live articles, reusing
 // the `published` projection where it is current and rebuilding (and
-// rewriting) it where it is missing or stale.
+// rewriting) it where it is missing or stale. A current document is
+// served again as it was written (its gzip, uncompressed once), without
+// decoding its body, rendering or compressing; the search index gets the
+// bodies after Load returns.
 func (m *ReadModel) Load(ctx context.Context) error {
 	docs, err := m.proj.PublishedAll(ctx)
 	if err != nil {
@@ -340,13 +379,14 @@ func (m *ReadModel) Load(ctx context.Context) error {
 	m.mu.Lock()
 	if settings != nil {
 		m.settings = *settings
+		m.setSig = settingsSig(m.settings)
 	}
 	stored := map[string]*models.PublishedDoc{}
 	for i := range docs {
 		d := &docs[i]
 		stored[d.Slug] = d
 		m.history[d.Slug] = d.ArticleID
-		m.persisted[d.Slug] = d.State + "|" + d.ETag
+		m.persisted[d.Slug] = persistedKey(d.State, d.ETag, d.Sig)
 		if f, ok := m.firstPub[d.ArticleID]; !d.FirstPublishedAt.IsZero() && (!ok || d.FirstPublishedAt.Before(f)) {
 			m.firstPub[d.ArticleID] = d.FirstPublishedAt
 		}
@@ -356,21 +396,13 @@ func (m *ReadModel) Load(ctx context.Context) error {
 		if a.Live == nil {
 			continue
 		}
-		key := m.liveKey(a)
-		if d := stored[a.Live.Slug]; d != nil && d.ArticleID == a.ID && d.State == models.SlugLive && d.LiveKey == key {
-			var s Snapshot
-			if err := json.Unmarshal([]byte(d.Base), &s); err == nil && s.ContentHash == a.Live.ContentHash {
-				if err := m.loadPeopleLocked(ctx, s.people()); err != nil {
-					m.mu.Unlock()
-					return err
-				}
-				m.bases[a.ID] = &base{snap: &s, liveKey: key, version: a.Version}
-				m.applied[a.ID] = a.Version
-				reused++
-				continue
-			}
+		if b := m.reuseLocked(ctx, a, stored[a.Live.Slug]); b != nil {
+			m.bases[a.ID] = b
+			m.applied[a.ID] = a.Version
+			reused++
+			continue
 		}
-		b, err := m.buildLocked(ctx, a, nil)
+		b, err := m.buildLocked(ctx, a, nil, false) // people: all at once below
 		if err != nil {
 			m.mu.Unlock()
 			return fmt.Errorf("build snapshot of %s: %w", a.ID, err)
@@ -380,21 +412,185 @@ func (m *ReadModel) Load(ctx context.Context) error {
 		m.history[a.Live.Slug] = a.ID
 		built++
 	}
-	m.rebuildLocked()
-	if m.Search != nil {
-		snaps := make([]*Snapshot, 0, len(m.bases))
-		for _, b := range m.bases {
-			snaps = append(snaps, b.snap)
-		}
-		if err := m.Search.PutAll(snaps); err != nil {
-			m.log.Error("search: index not built", "err", err.Error())
+	unzipStored(m.bases)
+	for id, b := range m.bases {
+		if b.snap.Sections == nil && b.stored == nil { // its stored document did not uncompress
+			a, _ := m.articles.Known(id)
+			nb, err := m.buildLocked(ctx, a, nil, false)
+			if err != nil {
+				m.mu.Unlock()
+				return fmt.Errorf("build snapshot of %s: %w", id, err)
+			}
+			nb.version = b.version
+			m.bases[id] = nb
+			reused, built = reused-1, built+1
 		}
 	}
-	writes := m.projectionWritesLocked()
+	if err := m.loadPeopleLocked(ctx, m.namedLocked()); err != nil {
+		m.mu.Unlock()
+		return err
+	}
+	m.rebuildLocked()
 	m.mu.Unlock()
-	m.persist(ctx, writes)
+	m.persist(ctx)
+	if m.Search != nil {
+		m.searchLoading.Store(true)
+		go m.indexAll()
+	}
 	m.log.Info("delivery read model loaded", "live", reused+built, "fromProjection", reused, "rebuilt", built)
 	return nil
+}
+
+// reuseLocked returns the base of a's live version as the projection
+// stored it, or nil when the stored document is missing or stale.
+func (m *ReadModel) reuseLocked(ctx context.Context, a *models.Article, d *models.PublishedDoc) *base {
+	key := m.liveKey(a) // built under another public URL: rebuilt
+	if d == nil || d.ArticleID != a.ID || d.State != models.SlugLive || d.LiveKey != key {
+		return nil
+	}
+	var s Snapshot
+	switch {
+	case d.Meta != "" && len(d.Gzip) > 0:
+		if json.Unmarshal([]byte(d.Meta), &s) != nil || s.ContentHash != a.Live.ContentHash {
+			return nil
+		}
+		return &base{snap: &s, liveKey: key, version: a.Version, stored: &storedDoc{gzip: d.Gzip, etag: d.ETag, sig: d.Sig}}
+	case d.Base != "": // written before Meta: the whole snapshot, re-encoded
+		if json.Unmarshal([]byte(d.Base), &s) != nil || s.ContentHash != a.Live.ContentHash {
+			return nil
+		}
+		return &base{snap: &s, liveKey: key, version: a.Version}
+	}
+	return nil
+}
+
+// namedLocked lists the people the live snapshots name.
+func (m *ReadModel) namedLocked() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, b := range m.bases {
+		for _, id := range b.snap.people() {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+// unzipStored uncompresses the stored documents, on every core.
+func unzipStored(bases map[string]*base) {
+	work := make(chan *base)
+	var wg sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range work {
+				if j, err := gunzip(b.stored.gzip); err == nil {
+					b.stored.json = j
+				} else {
+					b.stored = nil // Load rebuilds it from the log
+				}
+			}
+		}()
+	}
+	for _, b := range bases {
+		if b.stored != nil {
+			work <- b
+		}
+	}
+	close(work)
+	wg.Wait()
+}
+
+// gunzip uncompresses a document into a buffer of the size its gzip
+// trailer records (io.ReadAll's growing was 40% of the start-up's
+// uncompressing).
+func gunzip(z []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		return nil, err
+	}
+	size := 0
+	if n := len(z); n >= 4 {
+		size = int(binary.LittleEndian.Uint32(z[n-4:]))
+	}
+	if size <= 0 || size > 64<<20 {
+		return io.ReadAll(zr)
+	}
+	out := make([]byte, size+1) // one byte more: a longer stream is read to its end below
+	n, err := io.ReadFull(zr, out)
+	switch {
+	case err == io.ErrUnexpectedEOF || err == io.EOF:
+		return out[:n], nil
+	case err != nil:
+		return nil, err
+	}
+	rest, err := io.ReadAll(zr) // the trailer was wrong (a stream over 4 GiB): read the rest
+	return append(out, rest...), err
+}
+
+// indexAll hands the search index every live article's text after Load
+// (decoding the bodies of the documents reused from the projection),
+// unless a newer change of the article was indexed meanwhile.
+func (m *ReadModel) indexAll() {
+	defer m.searchLoading.Store(false)
+	type item struct {
+		b    *base
+		snap Snapshot // a copy: the base drops its sections
+		json []byte
+	}
+	m.mu.Lock()
+	items := make([]item, 0, len(m.bases))
+	for id, b := range m.bases {
+		it := item{b: b, snap: *b.snap}
+		if e := m.entries[id]; e != nil && e.base == b {
+			it.json = e.JSON
+		}
+		items = append(items, it)
+	}
+	m.mu.Unlock()
+	// In chunks, each indexed before the next is decoded: the bodies of
+	// every article at once were as large as the read model itself.
+	const chunk = 1000
+	for start := 0; start < len(items); start += chunk {
+		part := items[start:min(start+chunk, len(items))]
+		for i := range part {
+			if part[i].snap.Sections == nil && part[i].json != nil {
+				part[i].snap.Sections = sectionsOf(part[i].json)
+			}
+		}
+		m.mu.Lock()
+		fresh := make([]*Snapshot, 0, len(part))
+		for i := range part {
+			if m.bases[part[i].snap.ID] == part[i].b { // not changed meanwhile (that change was indexed)
+				fresh = append(fresh, &part[i].snap)
+			}
+		}
+		err := m.Search.PutAll(fresh)
+		m.mu.Unlock()
+		if err != nil {
+			m.log.Error("search: index not built", "err", err.Error())
+		}
+		m.Search.Wait()
+		for i := range part {
+			part[i].snap.Sections, part[i].json = nil, nil
+		}
+	}
+	if m.onIndexed != nil {
+		m.onIndexed()
+	}
+}
+
+// sectionsOf decodes the sections of an encoded document.
+func sectionsOf(doc []byte) []Section {
+	var d struct {
+		Sections []Section `json:"sections"`
+	}
+	_ = json.Unmarshal(doc, &d)
+	return d.Sections
 }
 
 // Start runs the worker that applies changes learned from the log.
@@ -458,7 +654,7 @@ func (m *ReadModel) Position() int64 {
 	m.qmu.Lock()
 	idle := len(m.queue) == 0 && m.busy == 0
 	m.qmu.Unlock()
-	if idle && m.Search != nil && !m.Search.Idle() {
+	if idle && m.Search != nil && (m.searchLoading.Load() || !m.Search.Idle()) {
 		idle = false // searchable too, before this instance counts as caught up
 	}
 	for idle {
@@ -469,6 +665,11 @@ func (m *ReadModel) Position() int64 {
 	}
 	return m.pos.Load()
 }
+
+// LiveSeq returns the newest event this instance has seen that changes
+// what is live (publish, unpublish, re-certification): what other
+// instances may be waiting for it to apply.
+func (m *ReadModel) LiveSeq() int64 { return m.liveSeq.Load() }
 
 // OnApply is the ArticleStore hook: every instance sees every article
 // event, its own and the others' (through the log follower). Only changes
@@ -481,6 +682,11 @@ func (m *ReadModel) OnApply(ev *models.Event, a *models.Article) {
 	case ev.Action == "publish", ev.Action == "unpublish", ev.Action == "recertify":
 	default:
 		return
+	}
+	for { // the newest, whichever order hooks run in
+		if cur := m.liveSeq.Load(); ev.Seq <= cur || m.liveSeq.CompareAndSwap(cur, ev.Seq) {
+			break
+		}
 	}
 	m.qmu.Lock()
 	m.queue = append(m.queue, a)
@@ -547,12 +753,11 @@ func (m *ReadModel) refreshProfiles(ctx context.Context) {
 	}
 	if st != nil {
 		m.settings = *st
-		m.setGen++
+		m.setSig = settingsSig(m.settings)
 	}
 	m.rebuildLocked()
-	writes := m.projectionWritesLocked()
 	m.mu.Unlock()
-	m.persist(ctx, writes)
+	m.persist(ctx)
 }
 
 // SettingsNow returns the settings delivery currently uses.
@@ -574,6 +779,11 @@ func (m *ReadModel) Published(ctx context.Context, a *models.Article) error {
 	if err := m.apply(ctx, a, c); err != nil {
 		return err
 	}
+	// The worker may have applied the change first (from the log) and be
+	// writing its projection document still: the acknowledgement waits
+	// for that write, which instances that have not applied the change
+	// answer from (slowLookup).
+	m.persist(ctx)
 	if m.Search != nil {
 		m.Search.Wait()
 	}
@@ -605,7 +815,7 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 		m.mu.Unlock()
 		return nil
 	} else {
-		b, err := m.buildLocked(ctx, a, c)
+		b, err := m.buildLocked(ctx, a, c, true)
 		if err != nil {
 			m.mu.Unlock()
 			return err
@@ -622,10 +832,9 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 	}
 	m.applied[a.ID] = a.Version
 	m.rebuildLocked()
-	writes := m.projectionWritesLocked()
 	hook := m.OnChange
 	m.mu.Unlock()
-	m.persist(ctx, writes)
+	m.persist(ctx)
 	if ch != nil && hook != nil {
 		ch.Tags = changeTags(a.ID, prev, m.bases[a.ID])
 		ch.ArticleID, ch.At = a.ID, a.UpdatedAt
@@ -643,7 +852,8 @@ func (m *ReadModel) indexLocked(s *Snapshot) {
 	if m.Search == nil {
 		return
 	}
-	if err := m.Search.Put(s); err != nil {
+	cp := *s // the base drops its sections once encoded; the index's copy keeps them
+	if err := m.Search.Put(&cp); err != nil {
 		m.log.Error("search: article not indexed", "article", s.ID, "err", err.Error())
 	}
 }
@@ -680,8 +890,9 @@ func changeTags(id string, prev *Entry, now *base) []string {
 }
 
 // buildLocked renders a's live version; c is its content when the caller
-// has it, else it is read from the revision's event.
-func (m *ReadModel) buildLocked(ctx context.Context, a *models.Article, c *models.Content) (*base, error) {
+// has it, else it is read from the revision's event. people: read the
+// profiles it names now (Load reads them all at once instead).
+func (m *ReadModel) buildLocked(ctx context.Context, a *models.Article, c *models.Content, people bool) (*base, error) {
 	if c == nil {
 		seq := int64(0)
 		for _, r := range a.Revs {
@@ -711,8 +922,10 @@ func (m *ReadModel) buildLocked(ctx context.Context, a *models.Article, c *model
 		m.log.Error("delivery: refusing to serve a live version", "article", a.ID, "err", err.Error())
 		return nil, err
 	}
-	if err := m.loadPeopleLocked(ctx, s.people()); err != nil {
-		return nil, err
+	if people {
+		if err := m.loadPeopleLocked(ctx, s.people()); err != nil {
+			return nil, err
+		}
 	}
 	withMedia(s, m.media, m.render)
 	return &base{snap: s, liveKey: m.liveKey(a)}, nil
@@ -748,7 +961,7 @@ func (m *ReadModel) loadPeopleLocked(ctx context.Context, ids []string) error {
 
 // decoratedLocked returns b's snapshot with current profiles and settings.
 func (m *ReadModel) decoratedLocked(b *base) *Snapshot {
-	sig := strconv.FormatInt(m.setGen, 10)
+	sig := m.setSig
 	for _, id := range b.snap.people() {
 		if u := m.people[id]; u != nil {
 			sig += "|" + id + "@" + strconv.FormatInt(u.UpdatedAt.UnixNano(), 10)
@@ -808,11 +1021,24 @@ func (m *ReadModel) rebuildLocked() {
 			relatedIDs = append(relatedIDs, t.snap.ID)
 			sig += t.snap.Slug + "=" + t.liveKey + "/" + t.decSig + ";"
 		}
-		if e := m.entries[id]; e != nil && e.base == b && e.relatedSig == sig && e.decSig == b.decSig {
-			entries[id] = e
+		prev := m.entries[id]
+		if prev != nil && prev.base == b && prev.relatedSig == sig && prev.decSig == b.decSig {
+			entries[id] = prev
+			continue
+		}
+		tags := articleTags(id, relatedIDs, b.snap.Topics)
+		if st := b.stored; st != nil && st.json != nil && st.sig == entrySig(sig, b.decSig) {
+			// Encoded with these very profiles, settings and related
+			// articles: serve it as it was written.
+			entries[id] = &Entry{Doc: docOf(st.json, st.gzip, st.etag).setTags(tags), ArticleID: id, Slug: b.snap.Slug, Summary: b.dec.summarize(),
+				Topics: b.snap.Topics, base: b, relatedSig: sig, decSig: b.decSig}
+			b.stored = nil
 			continue
 		}
 		doc := *b.dec
+		if doc.Sections == nil {
+			doc.Sections = m.sectionsLocked(b, prev)
+		}
 		doc.RelatedSlugs = nil
 		doc.Related = make([]Summary, len(related))
 		for i, t := range related {
@@ -827,8 +1053,10 @@ func (m *ReadModel) rebuildLocked() {
 		if len(tag) > 16 {
 			tag = tag[:16]
 		}
-		entries[id] = &Entry{Doc: newDoc(body, tag+"-").setTags(articleTags(id, relatedIDs, b.snap.Topics)), ArticleID: id, Slug: b.snap.Slug, Summary: b.dec.summarize(),
+		entries[id] = &Entry{Doc: newDoc(body, tag+"-").setTags(tags), ArticleID: id, Slug: b.snap.Slug, Summary: b.dec.summarize(),
 			Topics: b.snap.Topics, base: b, relatedSig: sig, decSig: b.decSig}
+		// The entry's JSON is the sections' one copy from now on.
+		b.snap.Sections, b.dec.Sections, b.stored = nil, nil, nil
 	}
 	m.entries = entries
 	for _, e := range entries {
@@ -858,6 +1086,20 @@ func (m *ReadModel) rebuildLocked() {
 	ix.topics = newDoc(body, "t-").setTags([]string{TagTopics})
 	ix.first = ix.page("", SortPublished, 1, DefaultLimit)
 	m.cur.Store(ix)
+}
+
+// sectionsLocked returns the sections of b, which were dropped once
+// encoded: from the entry encoded from b before (prev), or from the
+// document stored in the projection.
+func (m *ReadModel) sectionsLocked(b *base, prev *Entry) []Section {
+	switch {
+	case prev != nil && prev.base == b:
+		return sectionsOf(prev.JSON)
+	case b.stored != nil && b.stored.json != nil:
+		return sectionsOf(b.stored.json)
+	}
+	m.log.Error("delivery: sections of a live article not at hand", "article", b.snap.ID)
+	return nil
 }
 
 // newer is the list order: newest first publication first, so that a
@@ -936,25 +1178,56 @@ func (m *ReadModel) projectionWritesLocked() []models.PublishedDoc {
 			d.State = models.SlugMoved
 			d.Doc = `{"movedTo":` + strconv.Quote(e.Slug) + `}`
 		default:
-			d.State, d.LiveKey, d.ETag = models.SlugLive, e.base.liveKey, e.ETag
+			d.State, d.LiveKey, d.ETag, d.Sig = models.SlugLive, e.base.liveKey, e.ETag, entrySig(e.relatedSig, e.decSig)
 		}
-		if m.persisted[slug] == d.State+"|"+d.ETag {
+		if m.persisted[slug] == persistedKey(d.State, d.ETag, d.Sig) {
 			continue
 		}
 		// Encode only what changed: encoding every live snapshot on every
 		// change made publishing slow down as the site grew (14/s at 100
 		// published articles, 8/s at 1,000).
 		if d.State == models.SlugLive {
-			d.Doc = string(e.JSON)
-			bj, _ := json.Marshal(e.base.snap)
-			d.Base = string(bj)
+			meta := *e.base.snap
+			meta.Sections = nil
+			bj, _ := json.Marshal(&meta)
+			d.Meta, d.Gzip = string(bj), e.Gzip
 		}
 		out = append(out, d)
 	}
 	return out
 }
 
-func (m *ReadModel) persist(ctx context.Context, docs []models.PublishedDoc) {
+// persistedKey is what decides whether a projection document is current.
+func persistedKey(state, etag, sig string) string { return state + "|" + etag + "|" + sig }
+
+// settingsSig fingerprints the site settings: documents encoded with the
+// same settings, on any instance, carry the same signature.
+func settingsSig(st models.Settings) string {
+	b, _ := json.Marshal(st)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// persist writes the projection documents that differ from what was
+// last written, one writer at a time: the documents are computed once
+// the writer holds persistMu, from the newest state, so concurrent
+// changes neither write a document twice (eight publishes at once wrote
+// each other's documents, two thirds of the database's writes) nor
+// overwrite a newer one with an older. It returns once every change
+// applied before it was called is written (or failed: a failed document
+// is tried again on the next change).
+func (m *ReadModel) persist(ctx context.Context) {
+	m.persistMu.Lock()
+	defer m.persistMu.Unlock()
+	m.mu.Lock()
+	docs := m.projectionWritesLocked()
+	was := make([]string, len(docs))
+	for i := range docs {
+		d := &docs[i]
+		was[i] = m.persisted[d.Slug]
+		m.persisted[d.Slug] = persistedKey(d.State, d.ETag, d.Sig)
+	}
+	m.mu.Unlock()
 	for i := range docs {
 		d := &docs[i]
 		err := m.proj.PutPublished(ctx, d)
@@ -965,11 +1238,15 @@ func (m *ReadModel) persist(ctx context.Context, docs []models.PublishedDoc) {
 		}
 		if err != nil {
 			m.log.Warn("delivery: projection not written; retried on the next change", "slug", d.Slug, "err", err.Error())
+			m.mu.Lock()
+			for j := i; j < len(docs); j++ {
+				if m.persisted[docs[j].Slug] == persistedKey(docs[j].State, docs[j].ETag, docs[j].Sig) {
+					m.persisted[docs[j].Slug] = was[j]
+				}
+			}
+			m.mu.Unlock()
 			return
 		}
-		m.mu.Lock()
-		m.persisted[d.Slug] = d.State + "|" + d.ETag
-		m.mu.Unlock()
 	}
 }
 
@@ -1040,21 +1317,31 @@ func (m *ReadModel) slowLookup(ctx context.Context, ix *index, slug string, know
 func (m *ReadModel) checkSlug(ctx context.Context, ix *index, slug string, known int) (f fallback, cache bool) {
 	d, err := m.proj.Published(ctx, slug)
 	switch {
-	case err == nil && d.State == models.SlugLive && d.Doc != "":
+	case err == nil && d.State == models.SlugLive && (len(d.Gzip) > 0 || d.Doc != ""):
+		body := []byte(d.Doc)
+		if len(d.Gzip) > 0 {
+			if body, err = gunzip(d.Gzip); err != nil {
+				return fallback{}, false
+			}
+		}
 		var s struct {
 			Topics  []string `json:"topics"`
 			Related []struct {
 				Slug string `json:"slug"`
 			} `json:"related"`
 		}
-		_ = json.Unmarshal([]byte(d.Doc), &s)
+		_ = json.Unmarshal(body, &s)
 		var related []string
 		for _, r := range s.Related { // tagged by id when this instance knows them
 			if re := ix.bySlug[r.Slug]; re != nil {
 				related = append(related, re.ArticleID)
 			}
 		}
-		e := &Entry{Doc: projectedDoc([]byte(d.Doc), d.ETag).setTags(articleTags(d.ArticleID, related, s.Topics)),
+		doc := projectedDoc(body, d.ETag)
+		if len(d.Gzip) > 0 {
+			doc = docOf(body, d.Gzip, d.ETag)
+		}
+		e := &Entry{Doc: doc.setTags(articleTags(d.ArticleID, related, s.Topics)),
 			ArticleID: d.ArticleID, Slug: slug, Topics: s.Topics}
 		return fallback{kind: Found, e: e}, true
 	case err == nil && d.State == models.SlugMoved:

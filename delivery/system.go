@@ -26,6 +26,8 @@ type Config struct {
 	ImageHosts []string
 	// PublicURL: see Options.PublicURL.
 	PublicURL string
+	// OnIndexed: see Options.OnIndexed.
+	OnIndexed func()
 }
 
 // Deps are the stores the delivery side reads and writes.
@@ -67,7 +69,7 @@ type System struct {
 // caller connects Model.OnApply to the article store and Model to the
 // service as its Publisher, then calls Start.
 func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
-	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts, Media: d.Media, PublicURL: c.PublicURL})
+	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts, Media: d.Media, PublicURL: c.PublicURL, OnIndexed: c.OnIndexed})
 	m.Search = d.Search
 	if err := m.Load(ctx); err != nil {
 		return nil, err
@@ -78,6 +80,9 @@ func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
 	if d.Cursor != nil {
 		if c.Presence.Logger == nil {
 			c.Presence.Logger = c.Logger
+		}
+		if c.Presence.LiveSeq == nil {
+			c.Presence.LiveSeq = m.LiveSeq
 		}
 		p = NewPresence(d.Store, randID("inst"), m.Position, c.Presence)
 		m.Barrier, wo.Gate = p, p

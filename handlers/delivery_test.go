@@ -371,8 +371,16 @@ func TestDeliveryPublicAndProjection(t *testing.T) {
 		t.Fatalf("public delivery: %d %v", res.Code, res.Header())
 	}
 	pd, err := d.Store.Published(context.Background(), "open-to-all")
-	if err != nil || pd.State != models.SlugLive || pd.Doc != res.Body.String() || pd.ArticleID != art.ID {
+	if err != nil || pd.State != models.SlugLive || pd.ArticleID != art.ID || pd.ETag != res.Header().Get("ETag") {
 		t.Fatalf("projection: %v %+v", err, pd)
+	}
+	if zr, err := gzip.NewReader(bytes.NewReader(pd.Gzip)); err != nil {
+		t.Fatalf("projection's gzip: %v", err)
+	} else if stored, _ := io.ReadAll(zr); string(stored) != res.Body.String() {
+		t.Fatalf("the projection stores another document than the one served")
+	}
+	if strings.Contains(pd.Meta, `"sections"`) && !strings.Contains(pd.Meta, `"sections":null`) {
+		t.Errorf("the projection's meta repeats the sections: %.200s", pd.Meta)
 	}
 	// A new instance loads from the projection (or rebuilds it) and
 	// serves the same bytes.
@@ -383,6 +391,78 @@ func TestDeliveryPublicAndProjection(t *testing.T) {
 	e, _, kind := m.Lookup(context.Background(), "open-to-all")
 	if kind != delivery.Found || string(e.JSON) != res.Body.String() {
 		t.Fatalf("reloaded read model differs: %d", kind)
+	}
+}
+
+// TestReloadFromTheProjection: a restarted instance serves each article
+// as the projection stored it, byte for byte; and when a profile it
+// shows changed while no read model was running (so the stored document
+// is stale), it re-encodes it with the new profile and the whole body —
+// the sections, which the read model keeps only inside the encoded
+// document, are not lost.
+func TestReloadFromTheProjection(t *testing.T) {
+	d := newDeliveryApp(t, delivery.Config{}, false)
+	ctx := context.Background()
+	body := "Breathing slowly *calms* the body.\n\nTry it for two minutes."
+	kept := anArticle().slug("kept-whole").sections(
+		models.Section{Heading: "Why it works", Body: body},
+		models.Section{Heading: "How to start", Body: "Sit down. Breathe out longer than in."})
+	kept.c.Related = []string{"points-further"}
+	art := d.publish(kept)
+	// Its related article goes live after it: it is re-encoded, its
+	// sections taken from the document served so far.
+	d.publish(anArticle().slug("points-further"))
+	before := d.get("/api/v1/articles/kept-whole", nil)
+	if before.Code != 200 || !strings.Contains(before.Body.String(), `\u003cem\u003ecalms\u003c/em\u003e`) || !strings.Contains(before.Body.String(), `"slug":"points-further"`) {
+		t.Fatalf("served after the related article went live: %d %s", before.Code, before.Body)
+	}
+	waitFor(t, 2*time.Second, func() bool {
+		pd, err := d.Store.Published(ctx, "kept-whole")
+		return err == nil && pd.ETag == before.Header().Get("ETag")
+	})
+
+	reload := func() *delivery.ReadModel {
+		t.Helper()
+		m := delivery.New(d.Articles, d.Svc.Users, d.Store, delivery.Options{Settings: mongostore.NewSettingsStore(d.DB)})
+		if err := m.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	e, _, kind := reload().Lookup(ctx, "kept-whole")
+	if kind != delivery.Found || string(e.JSON) != before.Body.String() || e.ETag != before.Header().Get("ETag") {
+		t.Fatalf("reloaded: kind %d, same bytes %v", kind, kind == delivery.Found && string(e.JSON) == before.Body.String())
+	}
+
+	// The author's profile changes behind every read model's back.
+	u, err := d.Svc.Users.Get(ctx, art.AuthorID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Bio, u.UpdatedAt = "Writes about breathing and sleep.", u.UpdatedAt.Add(time.Second)
+	if err := d.Svc.Users.Put(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	e, _, kind = reload().Lookup(ctx, "kept-whole")
+	if kind != delivery.Found {
+		t.Fatalf("after the profile change: kind %d", kind)
+	}
+	var doc struct {
+		Author   struct{ Bio string }
+		Sections []struct{ Heading, Body, HTML string }
+		Related  []struct{ Slug string }
+	}
+	mustJSON(t, e.JSON, &doc)
+	if doc.Author.Bio != u.Bio {
+		t.Errorf("re-encoded with the author's old profile: %q", doc.Author.Bio)
+	}
+	if len(doc.Sections) != 2 || doc.Sections[0].Body != body || !strings.Contains(doc.Sections[0].HTML, "<em>calms</em>") || doc.Sections[1].Heading != "How to start" {
+		t.Errorf("re-encoded without its sections: %+v", doc.Sections)
+	}
+	if zr, err := gzip.NewReader(bytes.NewReader(e.Gzip)); err != nil {
+		t.Fatal(err)
+	} else if z, _ := io.ReadAll(zr); string(z) != string(e.JSON) {
+		t.Errorf("the gzip served is not the JSON served")
 	}
 }
 

@@ -117,6 +117,38 @@ func TestPublishDoesNotWaitForDeadInstances(t *testing.T) {
 	}
 }
 
+// TestDeadInstancesAreForgotten: the record of an instance that died
+// without removing it (kill -9, a lost machine) is deleted by a running
+// instance once it is older than ForgetAfter; a recent one, and the
+// running instance's own, stay.
+func TestDeadInstancesAreForgotten(t *testing.T) {
+	d := newDeliveryApp(t, delivery.Config{}, false)
+	now := time.Now()
+	dead := &models.Instance{ID: "inst_killed", Applied: 3, At: now.Add(-2 * time.Minute), StartedAt: now.Add(-time.Hour)}
+	recent := &models.Instance{ID: "inst_paused", Applied: 3, At: now.Add(-10 * time.Second), StartedAt: now.Add(-time.Hour)}
+	for _, in := range []*models.Instance{dead, recent} {
+		if err := d.Store.PutInstance(d.ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := func() map[string]bool {
+		ins, err := d.Store.Instances(d.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, in := range ins {
+			out[in.ID] = true
+		}
+		return out
+	}
+	waitFor(t, 5*time.Second, func() bool { return !ids()["inst_killed"] })
+	got := ids()
+	if !got["inst_paused"] || !got[d.Sys.Presence.ID()] {
+		t.Fatalf("after the sweep the records are %v; want the recent one and this instance's own kept", got)
+	}
+}
+
 // TestMissChecksThePublishedProjection: an instance nobody waits for
 // (not registered, following the log only hourly) still answers a slug
 // published elsewhere — a miss reads the `published` projection by _id

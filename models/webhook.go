@@ -72,10 +72,23 @@ type PublishedDoc struct {
 	// LiveKey identifies what the document was built from (live revision,
 	// content hash, signature, review dates): equal keys, equal documents.
 	LiveKey string `bson:"liveKey"`
-	// Base is the snapshot before related articles are resolved (JSON).
-	Base string `bson:"base"`
-	// Doc is the delivery document as served when it was written (JSON).
-	Doc              string    `bson:"doc"`
+	// Meta is the snapshot before related articles are resolved and
+	// profiles added, without its sections (JSON): what start-up needs to
+	// index and re-encode the article without decoding its body.
+	Meta string `bson:"meta,omitempty"`
+	// Gzip is the delivery document as served when it was written,
+	// gzip-compressed: start-up serves it again without encoding or
+	// compressing it, and other instances answer from it by _id.
+	Gzip []byte `bson:"gzip,omitempty"`
+	// Sig names the profiles, settings and related articles the document
+	// was encoded with: start-up reuses it only when they are unchanged.
+	Sig string `bson:"sig,omitempty"`
+	// Base is the snapshot before related articles are resolved (JSON),
+	// as written before Meta and Gzip (read, no longer written).
+	Base string `bson:"base,omitempty"`
+	// Doc is a moved slug's target ({"movedTo": slug}); before Gzip, also
+	// a live document as served (JSON).
+	Doc              string    `bson:"doc,omitempty"`
 	ETag             string    `bson:"etag"`
 	FirstPublishedAt time.Time `bson:"firstPublishedAt"`
 	UpdatedAt        time.Time `bson:"updatedAt"`

@@ -19,21 +19,23 @@ import (
 
 func main() {
 	base := flag.String("url", "http://127.0.0.1:8080", "Vetted base URL")
-	n := flag.Int("n", 1000, "articles to publish")
+	n := flag.Int("n", 1000, "articles to publish (numbers from -from up to n)")
 	workers := flag.Int("workers", 4, "concurrent writers")
 	password := flag.String("password", "vetted-demo-password", "the demo users' password")
 	out := flag.String("out", "slugs.txt", "file to write the slugs to")
+	from := flag.Int("from", 0, "first article number (to resume a seeding that stopped at it)")
 	flag.Parse()
 	c := &client{base: strings.TrimRight(*base, "/"), hc: &http.Client{Timeout: 60 * time.Second}}
 	writer := c.login("writer@vetted.local", *password)
 	clin := c.login("clinician@vetted.local", *password)
 	var me struct{ User struct{ ID string } }
-	c.call(clin, "GET", "/api/admin/me", nil, &me, 200)
+	c.call(clin, "GET", "/api/admin/me", nil, &me, 200, false)
 	clinicianID = me.User.ID
 	editor := c.login("editor@vetted.local", *password)
 
 	slugs := make([]string, *n)
 	var next, done atomic.Int64
+	next.Store(int64(*from))
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := 0; w < *workers; w++ {
@@ -51,25 +53,27 @@ func main() {
 					rel = []string{fmt.Sprintf("bench-article-%04d", i-1), fmt.Sprintf("bench-article-%04d", i-2)}
 				}
 				var a struct{ ID, ContentHash string }
-				c.call(writer, "POST", "/api/admin/articles", content(i, slug, rel), &a, 201)
+				if !c.call(writer, "POST", "/api/admin/articles", content(i, slug, rel), &a, 201, *from > 0) {
+					continue // resuming: this number was created before the stop (left as it was)
+				}
 				tr := func(tok string, body map[string]string) {
-					c.call(tok, "POST", "/api/admin/articles/"+a.ID+"/transitions", body, nil, 200)
+					c.call(tok, "POST", "/api/admin/articles/"+a.ID+"/transitions", body, nil, 200, false)
 				}
 				tr(writer, map[string]string{"action": "submit"})
 				tr(clin, map[string]string{"action": "approve", "password": *password, "contentHash": a.ContentHash})
 				tr(editor, map[string]string{"action": "publish"})
 				slugs[i] = slug
-				if d := done.Add(1); d%100 == 0 {
+				if d := done.Add(1); d%500 == 0 {
 					fmt.Fprintf(os.Stderr, "  %d/%d published (%.0f/s)\n", d, *n, float64(d)/time.Since(start).Seconds())
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	if err := os.WriteFile(*out, []byte(strings.Join(slugs, "\n")+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(*out, []byte(strings.Join(slugs[*from:], "\n")+"\n"), 0o644); err != nil {
 		fail("write slugs: %v", err)
 	}
-	fmt.Fprintf(os.Stderr, "  published %d articles in %s\n", *n, time.Since(start).Round(time.Second))
+	fmt.Fprintf(os.Stderr, "  published %d articles in %s\n", *n-*from, time.Since(start).Round(time.Second))
 }
 
 var words = strings.Fields("sleep anxiety breathing clinician mood panic routine daylight evidence therapy support habit " +
@@ -116,11 +120,13 @@ type client struct {
 
 func (c *client) login(email, password string) string {
 	var out struct{ Token string }
-	c.call("", "POST", "/api/admin/session", map[string]string{"email": email, "password": password}, &out, 200)
+	c.call("", "POST", "/api/admin/session", map[string]string{"email": email, "password": password}, &out, 200, false)
 	return out.Token
 }
 
-func (c *client) call(token, method, path string, body, out any, want int) {
+// call makes a request and fails unless it answers want; with
+// conflictOK a 409 returns false instead.
+func (c *client) call(token, method, path string, body, out any, want int, conflictOK bool) bool {
 	b, _ := json.Marshal(body)
 	{
 		req, _ := http.NewRequest(method, c.base+path, bytes.NewReader(b))
@@ -135,6 +141,9 @@ func (c *client) call(token, method, path string, body, out any, want int) {
 		var buf bytes.Buffer
 		_, _ = buf.ReadFrom(res.Body)
 		res.Body.Close()
+		if res.StatusCode == http.StatusConflict && conflictOK {
+			return false
+		}
 		if res.StatusCode != want {
 			fail("%s %s: %d %s", method, path, res.StatusCode, buf.String())
 		}
@@ -144,6 +153,7 @@ func (c *client) call(token, method, path string, body, out any, want int) {
 			}
 		}
 	}
+	return true
 }
 
 func fail(f string, args ...any) {

@@ -166,6 +166,8 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 		return 1
 	}
 	defer a.closeDB(context.Background())
+	phase := startPhases(started)
+	phase("database and catalog")
 	srv := &handlers.Server{Svc: a.svc, Policy: a.policy, DB: a.db, UI: adminui.FS(), SecureCookies: cfg.SecureCookies,
 		LoginLimiter: handlers.NewRateLimiter(10, 6*time.Second), TrustedProxies: cfg.TrustedProxies,
 		Metrics: m, MetricsToken: cfg.MetricsToken, AccessLog: accessLog, ImageHosts: cfg.ImageHosts}
@@ -183,11 +185,21 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 		fmt.Fprintf(stderr, "vetted: %v\n", err)
 		return 1
 	}
+	phase("media and audit")
 	wireDelivery(ctx, cfg, a, srv, m)
+	phase("delivery read model")
 	wireFollower(cfg, a, srv, m)
 	// Loading decodes every article head, event and snapshot once; hand
 	// that garbage back now rather than over minutes (RSS at rest).
 	debug.FreeOSMemory()
+	phase("memory returned")
+	// Read the log to its end once more: a start longer than the
+	// follower's bound (a loaded machine, a large catalogue) must not
+	// answer /readyz 503 until the first poll, nor miss what others
+	// changed meanwhile.
+	if _, err := a.articles.Log.Sync(ctx); err != nil {
+		slog.Warn("log not read to its end before listening", "err", err.Error())
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "vetted: listen on %s: %v\n", cfg.Addr, err)
@@ -212,6 +224,7 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "Vetted is running: http://%s/admin/ (ready in %s)\n", browsable(ln.Addr()), time.Since(started).Round(time.Millisecond))
+	startupProfiled()
 	select {
 	case <-ctx.Done():
 	case err := <-errc:
@@ -236,6 +249,21 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 	}
 	return 0
 }
+
+// startPhases returns a function that logs how long each step of the
+// start took (restart time is an operator's concern at scale).
+func startPhases(started time.Time) func(name string) {
+	last := started
+	return func(name string) {
+		now := time.Now()
+		slog.Info("start-up", "step", name, "took", now.Sub(last).Round(time.Millisecond).String())
+		last = now
+	}
+}
+
+// startupProfiled, when set (a `-tags pprof` build), ends the start-up
+// CPU profile once the server listens.
+var startupProfiled = func() {}
 
 // browsable is addr as a browser can open it: a wildcard listen address
 // (":8080", "0.0.0.0:8080", "[::]:8080") is reached at localhost.

@@ -20,6 +20,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 	zapx "github.com/blevesearch/zapx/v17"
 
 	"github.com/vetted-cms/vetted/delivery"
@@ -59,8 +60,8 @@ type Index struct {
 	busy  bool
 
 	// Worker state.
-	docs    map[string]doc // what is indexed, to rebuild from
-	changes int            // single changes since the last full build
+	ids     map[string]bool // what is indexed; its text is read back from the index to rebuild
+	changes int             // single changes since the last full build
 
 	imu   sync.RWMutex
 	items map[string]delivery.Summary // article → its list view
@@ -100,14 +101,14 @@ func New() (*Index, error) {
 	}
 	topics := mapping.NewKeywordFieldMapping()
 	topics.Analyzer = keyword.Name
-	topics.Store, topics.IncludeTermVectors, topics.IncludeInAll, topics.DocValues = false, false, false, true
+	topics.Store, topics.IncludeTermVectors, topics.IncludeInAll, topics.DocValues = true, false, false, true
 	dm.AddFieldMappingsAt("topics", topics)
 
 	im := mapping.NewIndexMapping()
 	im.DefaultMapping = dm
 	im.DefaultAnalyzer = en.AnalyzerName
 	im.StoreDynamic, im.IndexDynamic, im.DocValuesDynamic = false, false, false
-	x := &Index{mapping: im, docs: map[string]doc{}, items: map[string]delivery.Summary{}}
+	x := &Index{mapping: im, ids: map[string]bool{}, items: map[string]delivery.Summary{}}
 	x.cond = sync.NewCond(&x.mu)
 	idx, err := x.empty()
 	if err != nil {
@@ -190,45 +191,64 @@ func (x *Index) work() {
 	}
 }
 
-// apply indexes a run of changes as one batch, or rebuilds the index.
+// apply indexes a run of changes as one batch (one segment), then
+// rebuilds the index when single changes have piled up segments.
 func (x *Index) apply(ops []op) {
-	for _, o := range ops {
-		for _, s := range o.put {
-			x.docs[s.ID] = toDoc(s)
-		}
-		if o.remove != "" {
-			delete(x.docs, o.remove)
-		}
-		x.changes++
-	}
-	if x.changes >= rebuildAfter || len(ops) > rebuildAfter {
-		x.rebuild()
-		return
-	}
 	idx := *x.cur.Load()
 	b := idx.NewBatch()
+	var err error
 	for _, o := range ops {
 		for _, s := range o.put {
-			_ = b.Index(s.ID, x.docs[s.ID])
+			_ = b.Index(s.ID, toDoc(s))
+			x.ids[s.ID] = true
+			if b.Size() >= batchDocs {
+				if err = idx.Batch(b); err != nil {
+					x.rebuild(idx)
+					return
+				}
+				b = idx.NewBatch()
+			}
 		}
 		if o.remove != "" {
 			b.Delete(o.remove)
+			delete(x.ids, o.remove)
+		}
+		if len(o.put) <= 1 {
+			x.changes++
 		}
 	}
-	if err := idx.Batch(b); err != nil {
-		x.rebuild()
+	err = idx.Batch(b)
+	if err != nil || x.changes >= rebuildAfter {
+		x.rebuild(idx)
 	}
 }
 
-// rebuild indexes every document into a new index and swaps it in.
-func (x *Index) rebuild() {
+// batchDocs bounds one batch (one segment): its analysis is held in
+// memory until it is indexed.
+const batchDocs = 2000
+
+// rebuild indexes every document again, read back from the stored fields
+// of idx (keeping a copy of every article's text beside the index, to
+// rebuild from, held as much memory as the index itself), into a new
+// index of one segment, and swaps it in.
+func (x *Index) rebuild(from bleve.Index) {
 	idx, err := x.empty()
 	if err != nil {
 		return
 	}
 	b := idx.NewBatch()
-	for id, d := range x.docs {
-		_ = b.Index(id, d)
+	for id := range x.ids {
+		d, err := from.Document(id)
+		if err != nil || d == nil {
+			continue
+		}
+		_ = b.Index(id, storedDoc(d))
+		if b.Size() >= batchDocs {
+			if err := idx.Batch(b); err != nil {
+				return
+			}
+			b = idx.NewBatch()
+		}
 	}
 	if err := idx.Batch(b); err != nil {
 		return
@@ -239,6 +259,32 @@ func (x *Index) rebuild() {
 		time.Sleep(5 * time.Second)
 		_ = (*old).Close()
 	}()
+}
+
+// storedDoc rebuilds an indexed document from its stored fields.
+func storedDoc(d index.Document) doc {
+	var out doc
+	d.VisitFields(func(f index.Field) {
+		v := string(f.Value())
+		switch f.Name() {
+		case "title":
+			out.Title = v
+		case "summary":
+			out.Summary = v
+		case "keyTakeaways":
+			out.KeyTakeaways = v
+		case "sections":
+			out.Sections = v
+		case "topics":
+			out.Topics = append(out.Topics, v)
+		}
+	})
+	t := make([]string, len(out.Topics))
+	for i, v := range out.Topics {
+		t[i] = strings.ReplaceAll(v, "-", " ")
+	}
+	out.TopicText = strings.Join(t, "\n")
+	return out
 }
 
 // Len returns how many articles are indexed.
