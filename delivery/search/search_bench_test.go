@@ -99,3 +99,37 @@ func BenchmarkSearch1000(b *testing.B) {
 	b.ReportMetric(indexed.Seconds(), "index-1000-s")
 	runtime.KeepAlive(x)
 }
+
+// BenchmarkSearchAfterSinglePublishes: 1,000 articles published one at a
+// time (one segment each, as a live instance gets them), then searched: the
+// cost of the segments left since the last rebuild.
+func BenchmarkSearchAfterSinglePublishes(b *testing.B) {
+	x, err := New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 1000; i++ {
+		if err := x.Put(snapshot(i)); err != nil {
+			b.Fatal(err)
+		}
+		x.Wait()
+	}
+	queries := []Query{{Q: "walking before sleep"}, {Q: "caffeine"}, {Q: "blood pressure medication", Topic: "heart-health"},
+		{Q: "stretching posture"}, {Q: "teenagers anxiety therapy"}, {Q: "sleeping habits", Topic: "sleep"}}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		q := queries[i%len(queries)]
+		q.Page, q.Limit = 1, 20
+		t := time.Now()
+		res, err := x.Search(q)
+		lat = append(lat, time.Since(t))
+		if err != nil || res.Total == 0 {
+			b.Fatalf("%q: %v, %d hits", q.Q, err, res.Total)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
