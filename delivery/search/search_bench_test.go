@@ -77,24 +77,7 @@ func BenchmarkSearch1000(b *testing.B) {
 	indexed := time.Since(start)
 	after := heap()
 	runtime.KeepAlive(ss)
-	queries := []Query{{Q: "walking before sleep"}, {Q: "caffeine"}, {Q: "blood pressure medication", Topic: "heart-health"},
-		{Q: "stretching posture"}, {Q: "teenagers anxiety therapy"}, {Q: "sleeping habits", Topic: "sleep"}}
-	lat := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		q := queries[i%len(queries)]
-		q.Page, q.Limit = 1, 20
-		t := time.Now()
-		res, err := x.Search(q)
-		lat = append(lat, time.Since(t))
-		if err != nil || res.Total == 0 {
-			b.Fatalf("%q: %v, %d hits", q.Q, err, res.Total)
-		}
-	}
-	b.StopTimer()
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	searchLatency(b, x)
 	b.ReportMetric(float64(after-before)/(1<<20), "index-heap-MiB")
 	b.ReportMetric(indexed.Seconds(), "index-1000-s")
 	runtime.KeepAlive(x)
@@ -114,6 +97,11 @@ func BenchmarkSearchAfterSinglePublishes(b *testing.B) {
 		}
 		x.Wait()
 	}
+	searchLatency(b, x)
+}
+
+// searchLatency runs b.N searches of a fixed mix and reports p50 and p99.
+func searchLatency(b *testing.B, x *Index) {
 	queries := []Query{{Q: "walking before sleep"}, {Q: "caffeine"}, {Q: "blood pressure medication", Topic: "heart-health"},
 		{Q: "stretching posture"}, {Q: "teenagers anxiety therapy"}, {Q: "sleeping habits", Topic: "sleep"}}
 	lat := make([]time.Duration, 0, b.N)
