@@ -17,7 +17,9 @@ func twoInstances(t *testing.T) (db *proc, a, b *proc, dbAddr, dir string) {
 	} else {
 		dbAddr = freeAddr(t)
 		db = startDB(t, dir, dbAddr)
-		env = []string{"MONGODB_URI=mongodb://" + dbAddr + "/"}
+		// One data dir for both servers' media and audit key (as a shared
+		// volume would be); not the database's dir, and not ./data.
+		env = []string{"MONGODB_URI=mongodb://" + dbAddr + "/", "VETTED_DATA_DIR=" + t.TempDir()}
 	}
 	a = startServer(t, append(env, "VETTED_DEMO=1", "VETTED_PUBLIC_DELIVERY=1")...)
 	b = startServer(t, append(env, "VETTED_PUBLIC_DELIVERY=1")...)

@@ -20,7 +20,7 @@ func TestDatabaseOutage(t *testing.T) {
 	dir := t.TempDir()
 	dbAddr := freeAddr(t)
 	db := startDB(t, dir, dbAddr)
-	srv := startServer(t, "MONGODB_URI=mongodb://"+dbAddr+"/", "VETTED_DEMO=1", "VETTED_PUBLIC_DELIVERY=1")
+	srv := startServer(t, "MONGODB_URI=mongodb://"+dbAddr+"/", "VETTED_DATA_DIR="+t.TempDir(), "VETTED_DEMO=1", "VETTED_PUBLIC_DELIVERY=1")
 	writer := login(t, srv.URL, "writer@vetted.local")
 	var list struct {
 		Items []struct{ Slug string } `json:"items"`
