@@ -27,7 +27,7 @@ const fieldTag = "field"
 // HashedFields lists every leaf field of Content in canonical order.
 func HashedFields() []Field {
 	var out []Field
-	walkType(reflect.TypeFor[Content](), "", "", func(f Field) { out = append(out, f) })
+	walk(reflect.TypeFor[Content](), nil, "", "", func(f Field, _ []string) { out = append(out, f) })
 	return out
 }
 
@@ -37,34 +37,6 @@ func jsonName(sf reflect.StructField) string {
 		name = sf.Name
 	}
 	return name
-}
-
-func walkType(t reflect.Type, prefix, tag string, emit func(Field)) {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		for i := range t.NumField() {
-			sf := t.Field(i)
-			if !sf.IsExported() || sf.Tag.Get("json") == "-" {
-				continue
-			}
-			p := jsonName(sf)
-			if prefix != "" {
-				p = prefix + "." + p
-			}
-			walkType(sf.Type, p, sf.Tag.Get(fieldTag), emit)
-		}
-	case reflect.Slice:
-		if tag == "list" {
-			emit(Field{Path: prefix, List: true})
-			return
-		}
-		walkType(t.Elem(), prefix+"[]", tag, emit)
-	default:
-		emit(Field{Path: prefix, Markdown: tag == "markdown"})
-	}
 }
 
 // FieldValue is one leaf's value in a particular content.
@@ -79,68 +51,19 @@ type FieldValue struct {
 // be compared path by path.
 func (c Content) Values() []FieldValue {
 	var out []FieldValue
-	walkValue(reflect.ValueOf(c), reflect.TypeFor[Content](), "", "", func(f FieldValue) { out = append(out, f) })
+	walk(reflect.TypeFor[Content](), []reflect.Value{reflect.ValueOf(c)}, "", "", func(f Field, v []string) {
+		out = append(out, FieldValue{Field: f, Value: v[0]})
+	})
 	return out
-}
-
-func walkValue(v reflect.Value, t reflect.Type, prefix, tag string, emit func(FieldValue)) {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-		if v.IsValid() {
-			if v.IsNil() {
-				v = reflect.Value{}
-			} else {
-				v = v.Elem()
-			}
-		}
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		for i := range t.NumField() {
-			sf := t.Field(i)
-			if !sf.IsExported() || sf.Tag.Get("json") == "-" {
-				continue
-			}
-			p := jsonName(sf)
-			if prefix != "" {
-				p = prefix + "." + p
-			}
-			var fv reflect.Value
-			if v.IsValid() {
-				fv = v.Field(i)
-			}
-			walkValue(fv, sf.Type, p, sf.Tag.Get(fieldTag), emit)
-		}
-	case reflect.Slice:
-		n := 0
-		if v.IsValid() {
-			n = v.Len()
-		}
-		if tag == "list" {
-			parts := make([]string, n)
-			for i := range n {
-				parts[i] = fmt.Sprint(v.Index(i).Interface())
-			}
-			emit(FieldValue{Field: Field{Path: prefix, List: true}, Value: strings.Join(parts, ", ")})
-			return
-		}
-		for i := range n {
-			walkValue(v.Index(i), t.Elem(), fmt.Sprintf("%s[%d]", prefix, i), tag, emit)
-		}
-	default:
-		s := ""
-		if v.IsValid() {
-			s = fmt.Sprint(v.Interface())
-		}
-		emit(FieldValue{Field: Field{Path: prefix, Markdown: tag == "markdown"}, Value: s})
-	}
 }
 
 // pairs walks two contents side by side: every leaf path present in
 // either, in canonical order, with both values ("" where absent).
 func pairs(a, b Content) [][2]FieldValue {
 	var out [][2]FieldValue
-	walkPair(reflect.ValueOf(a), reflect.ValueOf(b), reflect.TypeFor[Content](), "", "", func(x, y FieldValue) { out = append(out, [2]FieldValue{x, y}) })
+	walk(reflect.TypeFor[Content](), []reflect.Value{reflect.ValueOf(a), reflect.ValueOf(b)}, "", "", func(f Field, v []string) {
+		out = append(out, [2]FieldValue{{Field: f, Value: v[0]}, {Field: f, Value: v[1]}})
+	})
 	return out
 }
 
@@ -154,10 +77,18 @@ func deref(v reflect.Value) reflect.Value {
 	return v
 }
 
-func walkPair(va, vb reflect.Value, t reflect.Type, prefix, tag string, emit func(a, b FieldValue)) {
+// walk visits the leaves of type t in canonical order: `field:"list"`
+// slices as one leaf, other slices by position, Markdown bodies marked.
+// Without values (vs nil) it lists the type's fields, positions written
+// "[]"; with values (one content, or several side by side) it fills in
+// the positions any of them has and gives each leaf's text in each ("" where
+// absent or behind a nil pointer).
+func walk(t reflect.Type, vs []reflect.Value, prefix, tag string, emit func(Field, []string)) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
-		va, vb = deref(va), deref(vb)
+		for i := range vs {
+			vs[i] = deref(vs[i])
+		}
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -170,49 +101,59 @@ func walkPair(va, vb reflect.Value, t reflect.Type, prefix, tag string, emit fun
 			if prefix != "" {
 				p = prefix + "." + p
 			}
-			var fa, fb reflect.Value
-			if va.IsValid() {
-				fa = va.Field(i)
+			var fs []reflect.Value
+			if vs != nil {
+				fs = make([]reflect.Value, len(vs))
+				for k, v := range vs {
+					if v.IsValid() {
+						fs[k] = v.Field(i)
+					}
+				}
 			}
-			if vb.IsValid() {
-				fb = vb.Field(i)
-			}
-			walkPair(fa, fb, sf.Type, p, sf.Tag.Get(fieldTag), emit)
+			walk(sf.Type, fs, p, sf.Tag.Get(fieldTag), emit)
 		}
 	case reflect.Slice:
-		la, lb := 0, 0
-		if va.IsValid() {
-			la = va.Len()
-		}
-		if vb.IsValid() {
-			lb = vb.Len()
-		}
 		if tag == "list" {
-			var x, y FieldValue
-			walkValue(va, t, prefix, tag, func(f FieldValue) { x = f })
-			walkValue(vb, t, prefix, tag, func(f FieldValue) { y = f })
-			emit(x, y)
+			emit(Field{Path: prefix, List: true}, texts(vs, func(v reflect.Value) string {
+				parts := make([]string, v.Len())
+				for i := range parts {
+					parts[i] = fmt.Sprint(v.Index(i).Interface())
+				}
+				return strings.Join(parts, ", ")
+			}))
 			return
 		}
-		for i := range max(la, lb) {
-			var ea, eb reflect.Value
-			if i < la {
-				ea = va.Index(i)
+		if vs == nil {
+			walk(t.Elem(), nil, prefix+"[]", tag, emit)
+			return
+		}
+		n := 0
+		for _, v := range vs {
+			if v.IsValid() {
+				n = max(n, v.Len())
 			}
-			if i < lb {
-				eb = vb.Index(i)
+		}
+		for i := range n {
+			es := make([]reflect.Value, len(vs))
+			for k, v := range vs {
+				if v.IsValid() && i < v.Len() {
+					es[k] = v.Index(i)
+				}
 			}
-			walkPair(ea, eb, t.Elem(), fmt.Sprintf("%s[%d]", prefix, i), tag, emit)
+			walk(t.Elem(), es, fmt.Sprintf("%s[%d]", prefix, i), tag, emit)
 		}
 	default:
-		f := Field{Path: prefix, Markdown: tag == "markdown"}
-		x, y := FieldValue{Field: f}, FieldValue{Field: f}
-		if va.IsValid() {
-			x.Value = fmt.Sprint(va.Interface())
-		}
-		if vb.IsValid() {
-			y.Value = fmt.Sprint(vb.Interface())
-		}
-		emit(x, y)
+		emit(Field{Path: prefix, Markdown: tag == "markdown"}, texts(vs, func(v reflect.Value) string { return fmt.Sprint(v.Interface()) }))
 	}
+}
+
+// texts is each value's text by f, "" for an absent one.
+func texts(vs []reflect.Value, f func(reflect.Value) string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		if v.IsValid() {
+			out[i] = f(v)
+		}
+	}
+	return out
 }

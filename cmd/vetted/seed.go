@@ -59,23 +59,9 @@ func seed(ctx context.Context, cfg config, a *app, stdout io.Writer) error {
 
 func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 	svc := a.svc
-	var images map[string]*models.Media // drawn and uploaded once the admin exists
-	profile := func(key, title string) service.Profile {
-		photo := images[key+".jpg"]
-		return service.Profile{Title: title, URL: "https://example.org/people/" + key,
-			PhotoURL: smallest(photo), PhotoAlt: photo.Alt}
-	}
-	profiles := map[string]func() service.Profile{
-		"writer@vetted.local":    func() service.Profile { return profile("wren", "Staff writer") },
-		"clinician@vetted.local": func() service.Profile { return profile("casey", "Clinical reviewer") },
-		"reviewer@vetted.local":  func() service.Profile { return profile("morgan", "Clinical reviewer") },
-	}
+	var profiles map[string]service.Profile // their photos are uploaded once the admin exists
 	mk := func(email, name string, roles []string, bio, creds string, lic *models.License) (*models.User, error) {
-		var p service.Profile
-		if f := profiles[email]; f != nil {
-			p = f()
-		}
-		u, err := svc.CreateUser(ctx, nil, service.NewUser{Email: email, Name: name, Password: DemoPassword, Roles: roles, Bio: bio, Credentials: creds, License: lic, Profile: p})
+		u, err := svc.CreateUser(ctx, nil, service.NewUser{Email: email, Name: name, Password: DemoPassword, Roles: roles, Bio: bio, Credentials: creds, License: lic, Profile: profiles[email]})
 		if err != nil {
 			return nil, fmt.Errorf("demo user %s: %s", email, describeErr(err))
 		}
@@ -85,8 +71,18 @@ func seedDemo(ctx context.Context, a *app, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if images, err = uploadDemoImages(ctx, a.media, admin); err != nil {
+	images, err := uploadDemoImages(ctx, a.media, admin)
+	if err != nil {
 		return err
+	}
+	profile := func(key, title string) service.Profile {
+		photo := images[key+".jpg"]
+		return service.Profile{Title: title, URL: "https://example.org/people/" + key, PhotoURL: smallest(photo), PhotoAlt: photo.Alt}
+	}
+	profiles = map[string]service.Profile{
+		"writer@vetted.local":    profile("wren", "Staff writer"),
+		"clinician@vetted.local": profile("casey", "Clinical reviewer"),
+		"reviewer@vetted.local":  profile("morgan", "Clinical reviewer"),
 	}
 	writer, err := mk("writer@vetted.local", "Wren Writer", []string{models.RoleWriter},
 		"Wren writes about everyday mental health, with a focus on practical skills readers can try the same day.", "", nil)
