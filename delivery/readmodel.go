@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"runtime"
 	"slices"
 	"sort"
@@ -292,6 +293,17 @@ type ReadModel struct {
 	firstPub  map[string]time.Time // article → first publication
 	entries   map[string]*Entry    // article → entry of the current index
 	persisted map[string]string    // slug → state|etag written to the projection
+	// slugsOf inverts history (article → the slugs it was live under);
+	// refBy: slug → the live articles whose related list names it. They
+	// tell a change which other entries it can affect.
+	slugsOf map[string][]string
+	refBy   map[string]map[string]bool
+	// dirty: slugs whose projection document may differ from what was
+	// written (persist looks at these only).
+	dirty map[string]bool
+	// examined counts the entries the index updates looked at, encoded
+	// the entries encoded (tests: a change's cost is its own).
+	examined, encoded int
 	people    map[string]*models.User
 	settings  models.Settings
 	setSig    string // fingerprint of settings (stable across instances)
@@ -349,7 +361,7 @@ func New(articles Articles, users Users, proj Projection, o Options) *ReadModel 
 	m := &ReadModel{articles: articles, users: users, proj: proj, log: o.Logger, retry: o.RetryEvery, media: o.Media,
 		cursor: o.Cursor, onIndexed: o.OnIndexed, misses: missBudget{perSec: o.MissChecks}, missTTL: o.MissTTL,
 		bases: map[string]*base{}, applied: map[string]int64{}, history: map[string]string{},
-		firstPub: map[string]time.Time{}, entries: map[string]*Entry{}, persisted: map[string]string{},
+		firstPub: map[string]time.Time{}, entries: map[string]*Entry{}, persisted: map[string]string{}, dirty: map[string]bool{},
 		people: map[string]*models.User{}, setSrc: o.Settings, render: NewRenderer(o.ImageHosts).WithPublicURL(o.PublicURL), profiles: map[string]bool{},
 		wake: make(chan struct{}, 1), pending: map[string]*models.Article{}}
 	m.mu.Lock()
@@ -804,7 +816,7 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 	prev := m.entries[a.ID]
 	var ch *Change
 	if a.Live == nil {
-		delete(m.bases, a.ID)
+		m.setLocked(a.ID, nil)
 		m.unindexLocked(a.ID)
 		if prev != nil {
 			ch = &Change{Event: models.EventArticleUnpublished, Slug: prev.Slug, Title: prev.Summary.Title}
@@ -821,9 +833,8 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 			return err
 		}
 		b.version = a.Version
-		m.bases[a.ID] = b
+		m.setLocked(a.ID, b)
 		m.indexLocked(b.snap)
-		m.history[a.Live.Slug] = a.ID
 		ev := models.EventArticlePublished
 		if old != nil && old.snap.ContentHash == b.snap.ContentHash && old.snap.Rev == b.snap.Rev && old.snap.Review.ReviewedAt.Before(b.snap.Review.ReviewedAt) && old.snap.PublishedAt.Equal(b.snap.PublishedAt) {
 			ev = models.EventArticleRecertified
@@ -831,7 +842,6 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 		ch = &Change{Event: ev, Slug: b.snap.Slug, Title: b.snap.Title, Rev: b.snap.Rev, ContentHash: b.snap.ContentHash}
 	}
 	m.applied[a.ID] = a.Version
-	m.rebuildLocked()
 	hook := m.OnChange
 	m.mu.Unlock()
 	m.persist(ctx)
@@ -976,87 +986,29 @@ func (m *ReadModel) decoratedLocked(b *base) *Snapshot {
 	return b.dec
 }
 
-// rebuildLocked makes a new index from the bases, re-encoding only the
-// entries whose snapshot or resolved related articles changed.
+// rebuildLocked makes a new index from all the bases, re-encoding only
+// the entries whose snapshot or resolved related articles changed. It
+// walks the whole catalogue: Load and profile or settings changes use
+// it; a single article's change uses updateLocked.
 func (m *ReadModel) rebuildLocked() {
 	ix := &index{bySlug: map[string]*Entry{}, byID: map[string]*Entry{}, moved: map[string]string{}, gone: map[string]bool{},
 		byTopic: map[string][]*Entry{}, pages: map[string]*Doc{}, slugs: map[string]fallback{}}
-	// First pass: summaries of everything live, for related resolution.
-	sums := map[string]*base{}
 	for _, b := range m.bases {
 		m.decoratedLocked(b)
-		sums[b.snap.Slug] = b
 	}
+	m.slugsOf, m.refBy = map[string][]string{}, map[string]map[string]bool{}
 	for slug, id := range m.history {
-		b := m.bases[id]
-		switch {
-		case b == nil:
-			ix.gone[slug] = true
-		case b.snap.Slug != slug:
-			ix.moved[slug] = b.snap.Slug
-		}
-	}
-	resolve := func(slug string) *base {
-		if b := sums[slug]; b != nil {
-			return b
-		}
-		if to, ok := ix.moved[slug]; ok {
-			return sums[to]
-		}
-		return nil
+		m.slugsOf[id] = append(m.slugsOf[id], slug)
+		ix.slugStateLocked(m, slug)
+		m.dirty[slug] = true
 	}
 	entries := map[string]*Entry{}
 	for id, b := range m.bases {
-		related := make([]*base, 0, len(b.snap.RelatedSlugs))
-		relatedIDs := make([]string, 0, len(b.snap.RelatedSlugs))
-		sig := ""
-		seen := map[string]bool{b.snap.Slug: true}
-		for _, r := range b.snap.RelatedSlugs {
-			t := resolve(r)
-			if t == nil || seen[t.snap.Slug] {
-				continue
-			}
-			seen[t.snap.Slug] = true
-			related = append(related, t)
-			relatedIDs = append(relatedIDs, t.snap.ID)
-			sig += t.snap.Slug + "=" + t.liveKey + "/" + t.decSig + ";"
+		m.examined++
+		m.refsLocked(b, true)
+		if e := m.entryLocked(id, b, m.entries[id]); e != nil {
+			entries[id] = e
 		}
-		prev := m.entries[id]
-		if prev != nil && prev.base == b && prev.relatedSig == sig && prev.decSig == b.decSig {
-			entries[id] = prev
-			continue
-		}
-		tags := articleTags(id, relatedIDs, b.snap.Topics)
-		if st := b.stored; st != nil && st.json != nil && st.sig == entrySig(sig, b.decSig) {
-			// Encoded with these very profiles, settings and related
-			// articles: serve it as it was written.
-			entries[id] = &Entry{Doc: docOf(st.json, st.gzip, st.etag).setTags(tags), ArticleID: id, Slug: b.snap.Slug, Summary: b.dec.summarize(),
-				Topics: b.snap.Topics, base: b, relatedSig: sig, decSig: b.decSig}
-			b.stored = nil
-			continue
-		}
-		doc := *b.dec
-		if doc.Sections == nil {
-			doc.Sections = m.sectionsLocked(b, prev)
-		}
-		doc.RelatedSlugs = nil
-		doc.Related = make([]Summary, len(related))
-		for i, t := range related {
-			doc.Related[i] = t.dec.summarize()
-		}
-		body, err := json.Marshal(&doc)
-		if err != nil {
-			m.log.Error("delivery: encode", "article", id, "err", err.Error())
-			continue
-		}
-		tag := b.snap.ContentHash
-		if len(tag) > 16 {
-			tag = tag[:16]
-		}
-		entries[id] = &Entry{Doc: newDoc(body, tag+"-").setTags(tags), ArticleID: id, Slug: b.snap.Slug, Summary: b.dec.summarize(),
-			Topics: b.snap.Topics, base: b, relatedSig: sig, decSig: b.decSig}
-		// The entry's JSON is the sections' one copy from now on.
-		b.snap.Sections, b.dec.Sections, b.stored = nil, nil, nil
 	}
 	m.entries = entries
 	for _, e := range entries {
@@ -1071,6 +1023,153 @@ func (m *ReadModel) rebuildLocked() {
 	for _, l := range ix.byTopic {
 		sort.Slice(l, func(i, j int) bool { return newer(l[i], l[j]) })
 	}
+	ix.finish()
+	m.cur.Store(ix)
+}
+
+// setLocked makes b article id's live base (nil: it is not live any
+// more) and brings the index up to date.
+func (m *ReadModel) setLocked(id string, b *base) {
+	if old := m.bases[id]; old != nil {
+		m.refsLocked(old, false)
+	}
+	if b == nil {
+		delete(m.bases, id)
+	} else {
+		m.bases[id] = b
+		m.refsLocked(b, true)
+		m.claimSlugLocked(b.snap.Slug, id)
+	}
+	m.updateLocked(id)
+}
+
+// updateLocked brings the index up to date after one article's base
+// changed (or went): it re-examines that article and the articles whose
+// related lists name one of its slugs, and copies the index's maps and
+// lists with only their entries replaced. No entry of the rest of the
+// catalogue is looked at, so a publish costs about the same at 100 and
+// at 10,000 live articles (the copy of the maps and the list is a
+// pointer copy).
+func (m *ReadModel) updateLocked(id string) {
+	old := m.cur.Load()
+	ix := &index{bySlug: maps.Clone(old.bySlug), byID: maps.Clone(old.byID), moved: maps.Clone(old.moved), gone: maps.Clone(old.gone),
+		list: slices.Clone(old.list), byTopic: maps.Clone(old.byTopic), pages: map[string]*Doc{}, slugs: map[string]fallback{}}
+	affected := []string{id}
+	seen := map[string]bool{id: true}
+	for _, slug := range m.slugsOf[id] {
+		ix.slugStateLocked(m, slug)
+		m.dirty[slug] = true
+		for r := range m.refBy[slug] {
+			if !seen[r] {
+				seen[r] = true
+				affected = append(affected, r)
+			}
+		}
+	}
+	for _, a := range affected { // related summaries first: an entry shows the others' decorated summary
+		if b := m.bases[a]; b != nil {
+			m.decoratedLocked(b)
+		}
+	}
+	cloned := map[string]bool{} // topic lists copied for this index
+	for _, a := range affected {
+		m.examined++
+		prev := m.entries[a]
+		var e *Entry
+		if b := m.bases[a]; b != nil {
+			e = m.entryLocked(a, b, prev)
+		}
+		if e == prev {
+			continue
+		}
+		if prev != nil {
+			m.dirty[prev.Slug] = true
+			ix.remove(prev, cloned)
+			delete(m.entries, a)
+		}
+		if e != nil {
+			m.dirty[e.Slug] = true
+			ix.insert(e, cloned)
+			m.entries[a] = e
+		}
+	}
+	ix.finish()
+	m.cur.Store(ix)
+}
+
+// slugStateLocked sets whether slug, once live, is now moved or gone.
+func (ix *index) slugStateLocked(m *ReadModel, slug string) {
+	delete(ix.moved, slug)
+	delete(ix.gone, slug)
+	id, ok := m.history[slug]
+	if !ok {
+		return
+	}
+	switch b := m.bases[id]; {
+	case b == nil:
+		ix.gone[slug] = true
+	case b.snap.Slug != slug:
+		ix.moved[slug] = b.snap.Slug
+	}
+}
+
+// remove and insert take an entry out of (put one into) an index being
+// made by updateLocked; the list is its own copy, topic lists are copied
+// on their first change (cloned).
+func (ix *index) remove(e *Entry, cloned map[string]bool) {
+	if ix.bySlug[e.Slug] == e {
+		delete(ix.bySlug, e.Slug)
+	}
+	if ix.byID[e.ArticleID] == e {
+		delete(ix.byID, e.ArticleID)
+	}
+	ix.list = removeEntry(ix.list, e)
+	for _, t := range e.Topics {
+		l := ix.byTopic[t]
+		if !cloned[t] {
+			l, cloned[t] = slices.Clone(l), true
+		}
+		if l = removeEntry(l, e); len(l) == 0 {
+			delete(ix.byTopic, t)
+		} else {
+			ix.byTopic[t] = l
+		}
+	}
+}
+
+func (ix *index) insert(e *Entry, cloned map[string]bool) {
+	ix.bySlug[e.Slug] = e
+	ix.byID[e.ArticleID] = e
+	ix.list = insertEntry(ix.list, e)
+	for _, t := range e.Topics {
+		l := ix.byTopic[t]
+		if !cloned[t] {
+			l, cloned[t] = slices.Clone(l), true
+		}
+		ix.byTopic[t] = insertEntry(l, e)
+	}
+}
+
+// removeEntry and insertEntry keep a list in the newer order (a total
+// order: ties by article id), finding the place by binary search.
+func removeEntry(l []*Entry, e *Entry) []*Entry {
+	i := sort.Search(len(l), func(i int) bool { return !newer(l[i], e) })
+	if i < len(l) && l[i] == e {
+		return slices.Delete(l, i, i+1)
+	}
+	if i = slices.Index(l, e); i >= 0 { // not where its order says: still removed
+		return slices.Delete(l, i, i+1)
+	}
+	return l
+}
+
+func insertEntry(l []*Entry, e *Entry) []*Entry {
+	i := sort.Search(len(l), func(i int) bool { return newer(e, l[i]) })
+	return slices.Insert(l, i, e)
+}
+
+// finish encodes the index's topic list and first list page.
+func (ix *index) finish() {
 	type topic struct {
 		Topic string `json:"topic"`
 		Count int    `json:"count"`
@@ -1085,7 +1184,93 @@ func (m *ReadModel) rebuildLocked() {
 	}{ts})
 	ix.topics = newDoc(body, "t-").setTags([]string{TagTopics})
 	ix.first = ix.page("", SortPublished, 1, DefaultLimit)
-	m.cur.Store(ix)
+}
+
+// refsLocked records (add) or forgets which slugs b's related list names.
+func (m *ReadModel) refsLocked(b *base, add bool) {
+	for _, r := range b.snap.RelatedSlugs {
+		set := m.refBy[r]
+		switch {
+		case add && set == nil:
+			m.refBy[r] = map[string]bool{b.snap.ID: true}
+		case add:
+			set[b.snap.ID] = true
+		case set != nil:
+			delete(set, b.snap.ID)
+			if len(set) == 0 {
+				delete(m.refBy, r)
+			}
+		}
+	}
+}
+
+// claimSlugLocked records that article id went live under slug.
+func (m *ReadModel) claimSlugLocked(slug, id string) {
+	was, ok := m.history[slug]
+	if ok && was == id {
+		return
+	}
+	if ok {
+		m.slugsOf[was] = slices.DeleteFunc(m.slugsOf[was], func(s string) bool { return s == slug })
+	}
+	m.history[slug] = id
+	m.slugsOf[id] = append(m.slugsOf[id], slug)
+}
+
+// entryLocked returns the entry serving b (decorated): prev when nothing
+// it shows changed, else b encoded anew (or as the projection stored it,
+// when stored with the same signature); nil when it cannot be encoded.
+func (m *ReadModel) entryLocked(id string, b *base, prev *Entry) *Entry {
+	related := make([]*base, 0, len(b.snap.RelatedSlugs))
+	relatedIDs := make([]string, 0, len(b.snap.RelatedSlugs))
+	sig := ""
+	seen := map[string]bool{b.snap.Slug: true}
+	for _, r := range b.snap.RelatedSlugs {
+		t := m.bases[m.history[r]] // live under r, or moved from r
+		if t == nil || seen[t.snap.Slug] {
+			continue
+		}
+		seen[t.snap.Slug] = true
+		related = append(related, t)
+		relatedIDs = append(relatedIDs, t.snap.ID)
+		sig += t.snap.Slug + "=" + t.liveKey + "/" + t.decSig + ";"
+	}
+	if prev != nil && prev.base == b && prev.relatedSig == sig && prev.decSig == b.decSig {
+		return prev
+	}
+	tags := articleTags(id, relatedIDs, b.snap.Topics)
+	if st := b.stored; st != nil && st.json != nil && st.sig == entrySig(sig, b.decSig) {
+		// Encoded with these very profiles, settings and related
+		// articles: serve it as it was written.
+		e := &Entry{Doc: docOf(st.json, st.gzip, st.etag).setTags(tags), ArticleID: id, Slug: b.snap.Slug, Summary: b.dec.summarize(),
+			Topics: b.snap.Topics, base: b, relatedSig: sig, decSig: b.decSig}
+		b.stored = nil
+		return e
+	}
+	doc := *b.dec
+	if doc.Sections == nil {
+		doc.Sections = m.sectionsLocked(b, prev)
+	}
+	doc.RelatedSlugs = nil
+	doc.Related = make([]Summary, len(related))
+	for i, t := range related {
+		doc.Related[i] = t.dec.summarize()
+	}
+	body, err := json.Marshal(&doc)
+	if err != nil {
+		m.log.Error("delivery: encode", "article", id, "err", err.Error())
+		return nil
+	}
+	m.encoded++
+	tag := b.snap.ContentHash
+	if len(tag) > 16 {
+		tag = tag[:16]
+	}
+	e := &Entry{Doc: newDoc(body, tag+"-").setTags(tags), ArticleID: id, Slug: b.snap.Slug, Summary: b.dec.summarize(),
+		Topics: b.snap.Topics, base: b, relatedSig: sig, decSig: b.decSig}
+	// The entry's JSON is the sections' one copy from now on.
+	b.snap.Sections, b.dec.Sections, b.stored = nil, nil, nil
+	return e
 }
 
 // sectionsLocked returns the sections of b, which were dropped once
@@ -1164,11 +1349,16 @@ func (ix *index) page(topic, order string, page, limit int) *Doc {
 }
 
 // projectionWritesLocked lists the `published` documents that differ
-// from what was last written.
+// from what was last written, among the slugs a change marked dirty (a
+// publish looks at its own slugs, not at every slug ever live).
 func (m *ReadModel) projectionWritesLocked() []models.PublishedDoc {
 	var out []models.PublishedDoc
 	now := models.Now()
-	for slug, id := range m.history {
+	for slug := range m.dirty {
+		id, ok := m.history[slug]
+		if !ok {
+			continue
+		}
 		d := models.PublishedDoc{Slug: slug, ArticleID: id, FirstPublishedAt: m.firstPub[id], UpdatedAt: now}
 		e := m.entries[id]
 		switch {
@@ -1194,6 +1384,7 @@ func (m *ReadModel) projectionWritesLocked() []models.PublishedDoc {
 		}
 		out = append(out, d)
 	}
+	clear(m.dirty)
 	return out
 }
 
@@ -1240,6 +1431,7 @@ func (m *ReadModel) persist(ctx context.Context) {
 			m.log.Warn("delivery: projection not written; retried on the next change", "slug", d.Slug, "err", err.Error())
 			m.mu.Lock()
 			for j := i; j < len(docs); j++ {
+				m.dirty[docs[j].Slug] = true
 				if m.persisted[docs[j].Slug] == persistedKey(docs[j].State, docs[j].ETag, docs[j].Sig) {
 					m.persisted[docs[j].Slug] = was[j]
 				}

@@ -1,0 +1,189 @@
+package delivery
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testBase is a live article as the read model holds it after a build.
+func testBase(id, slug string, related, topics []string, first time.Time, rev int64) *base {
+	s := &Snapshot{ID: id, Slug: slug, Title: "About " + slug, Summary: "What " + slug + " is.",
+		Sections: []Section{{Heading: "Why", Body: "Because " + slug + "."}}, Topics: topics, RelatedSlugs: related,
+		Rev: rev, ContentHash: fmt.Sprintf("%064d", rev), FirstPublishedAt: first, PublishedAt: first, UpdatedAt: first.Add(time.Duration(rev) * time.Minute)}
+	return &base{snap: s, liveKey: fmt.Sprintf("%s:%d", slug, rev), version: rev}
+}
+
+// indexState is everything an index serves, by ids and bytes.
+func indexState(m *ReadModel) string {
+	ix := m.cur.Load()
+	var b strings.Builder
+	keys := func(n int, f func(func(string))) []string {
+		out := make([]string, 0, n)
+		f(func(k string) { out = append(out, k) })
+		slices.Sort(out)
+		return out
+	}
+	for _, k := range keys(len(ix.bySlug), func(add func(string)) {
+		for k := range ix.bySlug {
+			add(k)
+		}
+	}) {
+		e := ix.bySlug[k]
+		fmt.Fprintf(&b, "slug %s %s %s %s\n", k, e.ArticleID, e.ETag, e.JSON)
+		if ix.byID[e.ArticleID] != e {
+			fmt.Fprintf(&b, "byID of %s is another entry\n", e.ArticleID)
+		}
+	}
+	fmt.Fprintf(&b, "byID %d\n", len(ix.byID))
+	for _, k := range keys(len(ix.moved), func(add func(string)) {
+		for k := range ix.moved {
+			add(k)
+		}
+	}) {
+		fmt.Fprintf(&b, "moved %s→%s\n", k, ix.moved[k])
+	}
+	for _, k := range keys(len(ix.gone), func(add func(string)) {
+		for k := range ix.gone {
+			add(k)
+		}
+	}) {
+		fmt.Fprintf(&b, "gone %s\n", k)
+	}
+	for _, e := range ix.list {
+		fmt.Fprintf(&b, "list %s\n", e.ArticleID)
+	}
+	for _, t := range keys(len(ix.byTopic), func(add func(string)) {
+		for k := range ix.byTopic {
+			add(k)
+		}
+	}) {
+		for _, e := range ix.byTopic[t] {
+			fmt.Fprintf(&b, "topic %s %s\n", t, e.ArticleID)
+		}
+	}
+	fmt.Fprintf(&b, "topics %s\nfirst %s\n", ix.topics.JSON, ix.first.JSON)
+	return b.String()
+}
+
+// TestIncrementalIndexMatchesRebuild: after every one of many random
+// publishes, slug changes, re-publishes and unpublishes (related lists
+// naming live, moved, unpublished and unknown slugs), the index a single
+// change produced serves exactly what a rebuild from every base serves,
+// and the projection documents the change marked are all that differ
+// from what was written.
+func TestIncrementalIndexMatchesRebuild(t *testing.T) {
+	m := New(nil, nil, nil, Options{})
+	rng := rand.New(rand.NewPCG(13, 1))
+	const articles = 40
+	slugPool := func() string { return fmt.Sprintf("s%d", rng.IntN(70)) }
+	topics := []string{"sleep", "mood", "heart", "skin"}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	rev := int64(0)
+	persistAll := func() {
+		for _, d := range m.projectionWritesLocked() {
+			m.persisted[d.Slug] = persistedKey(d.State, d.ETag, d.Sig)
+		}
+	}
+	for step := range 600 {
+		id := fmt.Sprintf("a%02d", rng.IntN(articles))
+		m.mu.Lock()
+		old := m.bases[id]
+		switch {
+		case old != nil && rng.IntN(4) == 0:
+			m.setLocked(id, nil) // unpublished
+		default:
+			slug := ""
+			if old != nil && rng.IntN(3) > 0 {
+				slug = old.snap.Slug // a correction under the same slug
+			} else {
+				// a new slug, never another live article's current one;
+				// it may be one this article or another had before
+				for slug == "" || m.cur.Load().bySlug[slug] != nil && m.cur.Load().bySlug[slug].ArticleID != id {
+					slug = slugPool()
+				}
+			}
+			var related []string
+			for range rng.IntN(4) {
+				related = append(related, slugPool())
+			}
+			first := t0.Add(time.Duration(rng.IntN(50)) * time.Hour) // ties happen: ordered by id
+			if old != nil {
+				first = old.snap.FirstPublishedAt
+			}
+			rev++
+			m.setLocked(id, testBase(id, slug, related, []string{topics[rng.IntN(4)], topics[rng.IntN(4)]}[:1+rng.IntN(2)], first, rev))
+		}
+		inc := indexState(m)
+		persistAll()
+		m.rebuildLocked()
+		full := indexState(m)
+		stale := m.projectionWritesLocked() // every slug: the rebuild marked them all
+		m.mu.Unlock()
+		if inc != full {
+			t.Fatalf("step %d: the incremental index differs from a rebuild:\n%s", step, firstDiff(inc, full))
+		}
+		if len(stale) > 0 {
+			t.Fatalf("step %d: %d projection documents were not marked for writing (first: %s %s)", step, len(stale), stale[0].Slug, stale[0].State)
+		}
+	}
+}
+
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(al), len(bl)) {
+		if al[i] != bl[i] {
+			return fmt.Sprintf("incremental: %.300s\nrebuilt:     %.300s", al[i], bl[i])
+		}
+	}
+	return fmt.Sprintf("%d lines against %d", len(al), len(bl))
+}
+
+// TestPublishCostIsItsOwn: with 2,000 live articles, publishing one more
+// (naming two related articles) looks at one entry and encodes one; a
+// re-publish of an article two others name as related re-encodes those
+// two and no other; the projection writes are those articles' documents.
+func TestPublishCostIsItsOwn(t *testing.T) {
+	m := New(nil, nil, nil, Options{})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const n = 2000
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range n {
+		var related []string
+		if i >= 2 {
+			related = []string{fmt.Sprintf("s%d", i-1), fmt.Sprintf("s%d", i-2)}
+		}
+		id := fmt.Sprintf("a%d", i)
+		m.bases[id] = testBase(id, fmt.Sprintf("s%d", i), related, []string{"sleep"}, t0.Add(time.Duration(i)*time.Minute), int64(i+1))
+		m.history[fmt.Sprintf("s%d", i)] = id
+	}
+	m.rebuildLocked()
+	for _, d := range m.projectionWritesLocked() {
+		m.persisted[d.Slug] = persistedKey(d.State, d.ETag, d.Sig)
+	}
+	cost := func(what string, id string, b *base, examined, encoded, written int) {
+		t.Helper()
+		x, e := m.examined, m.encoded
+		m.setLocked(id, b)
+		docs := m.projectionWritesLocked()
+		if m.examined-x != examined || m.encoded-e != encoded || len(docs) != written {
+			t.Errorf("%s at %d live: %d entries looked at, %d encoded, %d projection documents; want %d, %d, %d",
+				what, len(m.bases), m.examined-x, m.encoded-e, len(docs), examined, encoded, written)
+		}
+		for _, d := range docs {
+			m.persisted[d.Slug] = persistedKey(d.State, d.ETag, d.Sig)
+		}
+	}
+	cost("a new article", "new", testBase("new", "new", []string{"s5", "s6"}, []string{"sleep"}, t0.Add(-time.Hour), 9000), 1, 1, 1)
+	// s1000 is named by a1001 and a1002.
+	cost("a correction named by two", "a1000", testBase("a1000", "s1000", nil, []string{"mood"}, t0.Add(1000*time.Minute), 9001), 3, 3, 3)
+	cost("an unpublish named by two", "a1000", nil, 3, 2, 3)
+	// one new, one gone: n listed, all in sleep (a1000 had moved to mood)
+	if got := m.cur.Load(); len(got.list) != n || len(got.byTopic["sleep"]) != n || got.gone["s1000"] != true {
+		t.Errorf("after the changes: %d listed, %d in sleep, s1000 gone %v", len(got.list), len(got.byTopic["sleep"]), got.gone["s1000"])
+	}
+}
