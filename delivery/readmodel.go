@@ -304,11 +304,11 @@ type ReadModel struct {
 	// examined counts the entries the index updates looked at, encoded
 	// the entries encoded (tests: a change's cost is its own).
 	examined, encoded int
-	people    map[string]*models.User
-	settings  models.Settings
-	setSig    string // fingerprint of settings (stable across instances)
-	setSrc    SettingsSource
-	render    *Renderer
+	people            map[string]*models.User
+	settings          models.Settings
+	setSig            string // fingerprint of settings (stable across instances)
+	setSrc            SettingsSource
+	render            *Renderer
 
 	qmu     sync.Mutex
 	queue   []*models.Article
