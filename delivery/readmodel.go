@@ -272,6 +272,9 @@ type Options struct {
 	// 1 s): a change this instance has not applied yet is seen at most
 	// that late by a request that missed.
 	MissTTL time.Duration
+	// CacheDir, when set, holds the start-up cache (diskcache.go): Load
+	// reads it instead of the whole projection, SaveCache writes it.
+	CacheDir string
 }
 
 // ReadModel is the delivery read model.
@@ -329,6 +332,9 @@ type ReadModel struct {
 	searchLoading atomic.Bool
 	misses        missBudget
 	missTTL       time.Duration
+	cacheDir      string
+	// cacheStale: Load did not find every live document in the cache.
+	cacheStale bool
 
 	// Search, when set, is kept current with what is live (set before
 	// Load).
@@ -359,7 +365,7 @@ func New(articles Articles, users Users, proj Projection, o Options) *ReadModel 
 		o.MissTTL = time.Second
 	}
 	m := &ReadModel{articles: articles, users: users, proj: proj, log: o.Logger, retry: o.RetryEvery, media: o.Media,
-		cursor: o.Cursor, onIndexed: o.OnIndexed, misses: missBudget{perSec: o.MissChecks}, missTTL: o.MissTTL,
+		cursor: o.Cursor, onIndexed: o.OnIndexed, cacheDir: o.CacheDir, misses: missBudget{perSec: o.MissChecks}, missTTL: o.MissTTL,
 		bases: map[string]*base{}, applied: map[string]int64{}, history: map[string]string{},
 		firstPub: map[string]time.Time{}, entries: map[string]*Entry{}, persisted: map[string]string{}, dirty: map[string]bool{},
 		people: map[string]*models.User{}, setSrc: o.Settings, render: NewRenderer(o.ImageHosts).WithPublicURL(o.PublicURL), profiles: map[string]bool{},
@@ -378,11 +384,27 @@ func New(articles Articles, users Users, proj Projection, o Options) *ReadModel 
 // decoding its body, rendering or compressing; the search index gets the
 // bodies after Load returns.
 func (m *ReadModel) Load(ctx context.Context) error {
-	docs, err := m.proj.PublishedAll(ctx)
-	if err != nil {
-		return fmt.Errorf("load published projection: %w", err)
+	var docs []models.PublishedDoc
+	var plain map[string][]byte // slug → the cached document's JSON
+	recs := m.readCache()
+	if recs != nil {
+		docs, plain = make([]models.PublishedDoc, len(recs)), make(map[string][]byte, len(recs))
+		for i := range recs {
+			docs[i] = recs[i].PublishedDoc
+			if recs[i].JSON != nil {
+				plain[recs[i].Slug] = recs[i].JSON
+			}
+		}
+		recs = nil
+	} else {
+		var err error
+		if docs, err = m.proj.PublishedAll(ctx); err != nil {
+			return fmt.Errorf("load published projection: %w", err)
+		}
 	}
+	fromCache := plain != nil
 	var settings *models.Settings
+	var err error
 	if m.setSrc != nil {
 		if settings, err = m.setSrc.Settings(ctx); err != nil {
 			return fmt.Errorf("load site settings: %w", err)
@@ -403,12 +425,28 @@ func (m *ReadModel) Load(ctx context.Context) error {
 			m.firstPub[d.ArticleID] = d.FirstPublishedAt
 		}
 	}
-	reused, built := 0, 0
+	reused, built, fetched := 0, 0, 0
 	for _, a := range m.articles.All() {
 		if a.Live == nil {
 			continue
 		}
-		if b := m.reuseLocked(ctx, a, stored[a.Live.Slug]); b != nil {
+		b := m.reuseLocked(ctx, a, stored[a.Live.Slug])
+		if b != nil && fromCache && b.stored != nil {
+			b.stored.json = plain[a.Live.Slug] // the cache's copy: nothing to uncompress
+		}
+		if b == nil && fromCache {
+			// Not in the cache, or changed since it was written (by
+			// this instance before a crash, or by another): the
+			// projection's document, read by _id, when it is current.
+			if d, err := m.proj.Published(ctx, a.Live.Slug); err == nil {
+				m.history[d.Slug] = d.ArticleID
+				m.persisted[d.Slug] = persistedKey(d.State, d.ETag, d.Sig)
+				if b = m.reuseLocked(ctx, a, d); b != nil {
+					fetched++
+				}
+			}
+		}
+		if b != nil {
 			m.bases[a.ID] = b
 			m.applied[a.ID] = a.Version
 			reused++
@@ -424,6 +462,7 @@ func (m *ReadModel) Load(ctx context.Context) error {
 		m.history[a.Live.Slug] = a.ID
 		built++
 	}
+	m.cacheStale = !fromCache || fetched > 0 || built > 0
 	unzipStored(m.bases)
 	for id, b := range m.bases {
 		if b.snap.Sections == nil && b.stored == nil { // its stored document did not uncompress
@@ -449,7 +488,7 @@ func (m *ReadModel) Load(ctx context.Context) error {
 		m.searchLoading.Store(true)
 		go m.indexAll()
 	}
-	m.log.Info("delivery read model loaded", "live", reused+built, "fromProjection", reused, "rebuilt", built)
+	m.log.Info("delivery read model loaded", "live", reused+built, "fromProjection", reused, "rebuilt", built, "fromCache", fromCache, "readByID", fetched)
 	return nil
 }
 
@@ -474,6 +513,14 @@ func (m *ReadModel) reuseLocked(ctx context.Context, a *models.Article, d *model
 		return &base{snap: &s, liveKey: key, version: a.Version}
 	}
 	return nil
+}
+
+// CacheStale says whether Load found the start-up cache missing or
+// behind (then SaveCache makes the next start quick).
+func (m *ReadModel) CacheStale() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.cacheStale
 }
 
 // namedLocked lists the people the live snapshots name.
@@ -509,7 +556,7 @@ func unzipStored(bases map[string]*base) {
 		}()
 	}
 	for _, b := range bases {
-		if b.stored != nil {
+		if b.stored != nil && b.stored.json == nil {
 			work <- b
 		}
 	}

@@ -28,6 +28,8 @@ type Config struct {
 	PublicURL string
 	// OnIndexed: see Options.OnIndexed.
 	OnIndexed func()
+	// CacheDir: see Options.CacheDir (cmd/vetted: VETTED_DATA_DIR).
+	CacheDir string
 }
 
 // Deps are the stores the delivery side reads and writes.
@@ -69,7 +71,7 @@ type System struct {
 // caller connects Model.OnApply to the article store and Model to the
 // service as its Publisher, then calls Start.
 func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
-	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts, Media: d.Media, PublicURL: c.PublicURL, OnIndexed: c.OnIndexed})
+	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts, Media: d.Media, PublicURL: c.PublicURL, OnIndexed: c.OnIndexed, CacheDir: c.CacheDir})
 	m.Search = d.Search
 	if err := m.Load(ctx); err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 
 	adminui "github.com/vetted-cms/vetted/admin-ui"
 	"github.com/vetted-cms/vetted/audit"
+	"github.com/vetted-cms/vetted/delivery"
 	"github.com/vetted-cms/vetted/handlers"
 	"github.com/vetted-cms/vetted/media"
 	"github.com/vetted-cms/vetted/metrics"
@@ -103,7 +104,8 @@ type app struct {
 	closeDB  func(context.Context)
 	// checkpoints signs the log's head (audit_cmd.go); serve only.
 	checkpoints *audit.Checkpointer
-	media       *media.Library // set by wireMedia
+	media       *media.Library      // set by wireMedia
+	model       *delivery.ReadModel // set by wireDelivery
 }
 
 func open(ctx context.Context, cfg config) (*app, error) { return openObserved(ctx, cfg, nil) }
@@ -244,6 +246,11 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 		slog.Warn("log not synced before the shutdown checkpoint", "err", err.Error())
 	}
 	a.checkpoints.Final()
+	if a.model != nil { // a quick start next time (delivery's start-up cache)
+		if err := a.model.SaveCache(); err != nil {
+			slog.Warn("delivery start-up cache not saved", "err", err.Error())
+		}
+	}
 	if _, err := a.articles.SaveSnapshot(sctx); err != nil {
 		slog.Warn("catalog snapshot not saved", "err", err.Error())
 	}

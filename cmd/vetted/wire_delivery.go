@@ -39,7 +39,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 		deps.Media = a.media
 	}
 	sys, err := delivery.Setup(ctx, deps, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m, ImageHosts: cfg.ImageHosts, PublicURL: cfg.PublicURL,
-		Presence: delivery.PresenceOptions{MaxWait: cfg.PublishWait},
+		Presence: delivery.PresenceOptions{MaxWait: cfg.PublishWait}, CacheDir: cfg.DataDir,
 		// The start-up indexing's garbage was most of the RSS at rest.
 		OnIndexed: func() { debug.FreeOSMemory(); slog.Info("search index built", "articles", idx.Len()) }})
 	if err != nil {
@@ -55,6 +55,14 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 	m.WebhooksPending(sys.Webhooks.Pending)
 	srv.Ready = append(srv.Ready, handlers.ReadyCheck{Name: "delivery", Check: func(context.Context) error { return nil }})
 	attachDelivery(a.articles, a.svc, sys)
+	a.model = sys.Model
+	if sys.Model.CacheStale() {
+		go func() { // the next start reads one file instead of the projection
+			if err := sys.Model.SaveCache(); err != nil {
+				slog.Warn("delivery start-up cache not saved", "err", err.Error())
+			}
+		}()
+	}
 	if a.checkpoints != nil { // checkpoints also go to webhooks subscribed to audit.checkpoint
 		a.checkpoints.Publish = func(c audit.Checkpoint) { sys.Webhooks.Announce(models.EventAuditCheckpoint, c.Seq, c.At, c) }
 	}

@@ -1,0 +1,202 @@
+package delivery
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/vetted-cms/vetted/models"
+)
+
+// The start-up cache is a local file (Options.CacheDir) holding what
+// Load reads from the `published` projection, plus each live document's
+// plain JSON: a restart reads one file instead of decoding every
+// projection document through the database and uncompressing every
+// document. It is only a cache: the article heads (the log) decide what
+// is live, and a cached document is served only when its live key
+// equals its head's (Load's reuse check, the same as for the
+// projection's documents); a missing, corrupt, truncated or foreign file
+// is ignored and the projection read as before. Several processes may
+// share a data directory: each writes a file of its own and renames it
+// into place, so a reader sees one whole file or the previous one.
+const cacheFile = "delivery-cache.bin"
+
+var cacheMagic = []byte("VETTED-DELIVERY-CACHE-1\n")
+
+// cacheRecord is one slug's projection document with, for a live one,
+// its plain JSON.
+type cacheRecord struct {
+	models.PublishedDoc
+	JSON []byte
+}
+
+// encodeCache writes the records: magic, then per record its fields as
+// length-prefixed strings, then a CRC-32C of everything before it.
+func encodeCache(recs []cacheRecord) []byte {
+	size := len(cacheMagic) + 16
+	for i := range recs {
+		r := &recs[i]
+		size += 80 + len(r.Slug) + len(r.ArticleID) + len(r.State) + len(r.LiveKey) + len(r.Meta) + len(r.Gzip) + len(r.Sig) + len(r.Doc) + len(r.ETag) + len(r.JSON)
+	}
+	b := make([]byte, 0, size)
+	b = append(b, cacheMagic...)
+	b = binary.AppendUvarint(b, uint64(len(recs)))
+	str := func(s []byte) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	for i := range recs {
+		r := &recs[i]
+		for _, s := range []string{r.Slug, r.ArticleID, r.State, r.LiveKey, r.Meta, r.Sig, r.Doc, r.ETag} {
+			b = binary.AppendUvarint(b, uint64(len(s)))
+			b = append(b, s...)
+		}
+		str(r.Gzip)
+		str(r.JSON)
+		b = binary.AppendVarint(b, r.FirstPublishedAt.UnixNano())
+	}
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, crcTable))
+}
+
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+var errCache = errors.New("delivery cache: not a whole cache file")
+
+// decodeCache reads a file encodeCache wrote; the records' byte fields
+// share the file's buffer.
+func decodeCache(b []byte) ([]cacheRecord, error) {
+	if len(b) < len(cacheMagic)+4 || !bytes.HasPrefix(b, cacheMagic) {
+		return nil, errCache
+	}
+	body := b[:len(b)-4]
+	if crc32.Checksum(body, crcTable) != binary.LittleEndian.Uint32(b[len(b)-4:]) {
+		return nil, errCache
+	}
+	p := body[len(cacheMagic):]
+	bad := false
+	uv := func() uint64 {
+		v, n := binary.Uvarint(p)
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		p = p[n:]
+		return v
+	}
+	field := func() []byte {
+		n := uv()
+		if bad || n > uint64(len(p)) {
+			bad = true
+			return nil
+		}
+		f := p[:n:n]
+		p = p[n:]
+		return f
+	}
+	n := uv()
+	if bad || n > uint64(len(p)) {
+		return nil, errCache
+	}
+	recs := make([]cacheRecord, n)
+	for i := range recs {
+		r := &recs[i]
+		for _, s := range []*string{&r.Slug, &r.ArticleID, &r.State, &r.LiveKey, &r.Meta, &r.Sig, &r.Doc, &r.ETag} {
+			*s = string(field())
+		}
+		r.Gzip, r.JSON = field(), field()
+		if len(r.JSON) == 0 {
+			r.JSON = nil
+		}
+		t, k := binary.Varint(p)
+		if k <= 0 || bad {
+			return nil, errCache
+		}
+		p = p[k:]
+		if t != 0 {
+			r.FirstPublishedAt = time.Unix(0, t).UTC()
+		}
+	}
+	if len(p) != 0 {
+		return nil, errCache
+	}
+	return recs, nil
+}
+
+// readCache returns the cached records, or nil (no cache, or not usable).
+func (m *ReadModel) readCache() []cacheRecord {
+	if m.cacheDir == "" {
+		return nil
+	}
+	b, err := os.ReadFile(filepath.Join(m.cacheDir, cacheFile))
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			m.log.Warn("delivery: start-up cache not read; reading the projection", "err", err.Error())
+		}
+		return nil
+	}
+	recs, err := decodeCache(b)
+	if err != nil {
+		m.log.Warn("delivery: start-up cache ignored; reading the projection", "err", err.Error())
+		return nil
+	}
+	return recs
+}
+
+// SaveCache writes the start-up cache from what this instance serves
+// now (a no-op without Options.CacheDir). cmd/vetted calls it after a
+// start that could not use the cache, and at shutdown.
+func (m *ReadModel) SaveCache() error {
+	if m.cacheDir == "" {
+		return nil
+	}
+	m.mu.Lock()
+	recs := make([]cacheRecord, 0, len(m.history))
+	metas := map[int]Snapshot{} // record → its snapshot (a copy), encoded outside the lock
+	for slug, id := range m.history {
+		r := cacheRecord{PublishedDoc: models.PublishedDoc{Slug: slug, ArticleID: id, FirstPublishedAt: m.firstPub[id]}}
+		e := m.entries[id]
+		switch {
+		case e == nil:
+			r.State = models.SlugGone
+		case e.Slug != slug:
+			r.State = models.SlugMoved
+			r.Doc = `{"movedTo":` + strconv.Quote(e.Slug) + `}`
+		default:
+			r.State, r.LiveKey, r.ETag, r.Sig = models.SlugLive, e.base.liveKey, e.ETag, entrySig(e.relatedSig, e.decSig)
+			r.Gzip, r.JSON = e.Gzip, e.JSON
+			metas[len(recs)] = *e.base.snap
+		}
+		recs = append(recs, r)
+	}
+	m.mu.Unlock()
+	for i, s := range metas {
+		s.Sections = nil
+		j, _ := json.Marshal(&s)
+		recs[i].Meta = string(j)
+	}
+	b := encodeCache(recs)
+	tmp, err := os.CreateTemp(m.cacheDir, cacheFile+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("delivery cache: %w", err)
+	}
+	_, err = tmp.Write(b)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), filepath.Join(m.cacheDir, cacheFile))
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
+		return fmt.Errorf("delivery cache: %w", err)
+	}
+	m.log.Info("delivery: start-up cache written", "slugs", len(recs), "bytes", len(b))
+	return nil
+}

@@ -1,0 +1,133 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/vetted-cms/vetted/delivery"
+	"github.com/vetted-cms/vetted/models"
+	"github.com/vetted-cms/vetted/models/mongostore"
+)
+
+// loadCounter counts full reads of the `published` projection.
+type loadCounter struct {
+	*mongostore.DeliveryStore
+	mu    sync.Mutex
+	loads int
+}
+
+func (c *loadCounter) PublishedAll(ctx context.Context) ([]models.PublishedDoc, error) {
+	c.mu.Lock()
+	c.loads++
+	c.mu.Unlock()
+	return c.DeliveryStore.PublishedAll(ctx)
+}
+
+// TestStartupCacheNeverServesStale: a restart with the delivery start-up
+// cache reads that one file instead of the whole projection and serves
+// the same bytes; once articles changed after the cache was written (a
+// correction, an unpublish, a new article) it serves what the log says
+// is live, never the cached old version; a corrupt or truncated cache
+// is ignored.
+func TestStartupCacheNeverServesStale(t *testing.T) {
+	d := newDeliveryApp(t, delivery.Config{}, false)
+	ctx := d.ctx
+	dir := t.TempDir()
+	d.publish(anArticle().slug("cache-kept").title("Kept as cached"))
+	corrected := d.publish(anArticle().slug("cache-corrected").title("Before the correction"))
+	withdrawn := d.publish(anArticle().slug("cache-withdrawn").title("Withdrawn later"))
+	served := d.get("/api/v1/articles/cache-kept", nil)
+	if served.Code != http.StatusOK {
+		t.Fatalf("served: %d", served.Code)
+	}
+	load := func() (*delivery.ReadModel, *loadCounter) {
+		t.Helper()
+		proj := &loadCounter{DeliveryStore: d.Store}
+		m := delivery.New(d.Articles, d.Svc.Users, proj, delivery.Options{CacheDir: dir, Settings: mongostore.NewSettingsStore(d.DB)})
+		if err := m.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return m, proj
+	}
+	first, proj := load()
+	if proj.loads != 1 || !first.CacheStale() {
+		t.Fatalf("without a cache: %d projection reads, stale %v", proj.loads, first.CacheStale())
+	}
+	if err := first.SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+
+	m, proj := load()
+	if proj.loads != 0 || m.CacheStale() {
+		t.Errorf("with a current cache: %d full projection reads, stale %v; want 0, false", proj.loads, m.CacheStale())
+	}
+	e, _, kind := m.Lookup(ctx, "cache-kept")
+	if kind != delivery.Found || string(e.JSON) != served.Body.String() || e.ETag != served.Header().Get("ETag") {
+		t.Fatalf("from the cache: kind %d, same bytes %v", kind, kind == delivery.Found && string(e.JSON) == served.Body.String())
+	}
+
+	// After the cache was written: a correction, an unpublish, a new
+	// article (the cache is not written again).
+	cur := d.getArticle(corrected.ID)
+	if r := d.updateArticle(asWriter, corrected.ID, cur.Version, anArticle().slug("cache-corrected").title("After the correction")); r.Code != http.StatusOK {
+		t.Fatalf("correct: %d %s", r.Code, r.Body)
+	}
+	d.to(corrected.ID, "published")
+	d.act(asEditor, withdrawn.ID, "unpublish")
+	d.publish(anArticle().slug("cache-new").title("Published after the cache"))
+
+	check := func(m *delivery.ReadModel, when string) {
+		t.Helper()
+		if e, _, kind := m.Lookup(ctx, "cache-corrected"); kind != delivery.Found || !strings.Contains(string(e.JSON), "After the correction") || strings.Contains(string(e.JSON), "Before the correction") {
+			t.Errorf("%s: the corrected article: kind %d %.120s", when, kind, func() string {
+				if e != nil {
+					return string(e.JSON)
+				}
+				return ""
+			}())
+		}
+		if _, _, kind := m.Lookup(ctx, "cache-withdrawn"); kind != delivery.Gone {
+			t.Errorf("%s: the unpublished article answers kind %d, want Gone", when, kind)
+		}
+		if e, _, kind := m.Lookup(ctx, "cache-new"); kind != delivery.Found || !strings.Contains(string(e.JSON), "Published after the cache") {
+			t.Errorf("%s: the new article: kind %d", when, kind)
+		}
+		if e, _, kind := m.Lookup(ctx, "cache-kept"); kind != delivery.Found || string(e.JSON) != served.Body.String() {
+			t.Errorf("%s: the unchanged article: kind %d", when, kind)
+		}
+		if l := string(m.List("", 1, 100).JSON); strings.Contains(l, "cache-withdrawn") || !strings.Contains(l, "cache-new") {
+			t.Errorf("%s: the list: %.300s", when, l)
+		}
+	}
+	m, proj = load()
+	check(m, "a stale cache")
+	if proj.loads != 0 || !m.CacheStale() {
+		t.Errorf("a stale cache: %d full projection reads, stale %v; want 0 (the changed ones read by id), true", proj.loads, m.CacheStale())
+	}
+
+	// Corrupt and truncated files are ignored: the projection is read.
+	path := filepath.Join(dir, "delivery-cache.bin")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string][]byte{
+		"a flipped byte": func() []byte { c := append([]byte(nil), b...); c[len(c)/2] ^= 0x20; return c }(),
+		"truncated":      b[:len(b)/2],
+		"empty":          {},
+	} {
+		if err := os.WriteFile(path, bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m, proj := load()
+		check(m, name)
+		if proj.loads != 1 {
+			t.Errorf("%s: %d full projection reads, want 1", name, proj.loads)
+		}
+	}
+}
