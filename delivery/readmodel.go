@@ -880,8 +880,8 @@ func (m *ReadModel) apply(ctx context.Context, a *models.Article, c *models.Cont
 			return err
 		}
 		b.version = a.Version
+		m.indexLocked(b.snap) // before setLocked: encoding drops the base's sections
 		m.setLocked(a.ID, b)
-		m.indexLocked(b.snap)
 		ev := models.EventArticlePublished
 		if old != nil && old.snap.ContentHash == b.snap.ContentHash && old.snap.Rev == b.snap.Rev && old.snap.Review.ReviewedAt.Before(b.snap.Review.ReviewedAt) && old.snap.PublishedAt.Equal(b.snap.PublishedAt) {
 			ev = models.EventArticleRecertified
