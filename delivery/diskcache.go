@@ -134,7 +134,7 @@ func (m *ReadModel) readCache() []cacheRecord {
 	if m.cacheDir == "" {
 		return nil
 	}
-	b, err := os.ReadFile(filepath.Join(m.cacheDir, cacheFile))
+	b, err := mapFile(filepath.Join(m.cacheDir, cacheFile))
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
 			m.log.Warn("delivery: start-up cache not read; reading the projection", "err", err.Error())
@@ -146,6 +146,8 @@ func (m *ReadModel) readCache() []cacheRecord {
 		m.log.Warn("delivery: start-up cache ignored; reading the projection", "err", err.Error())
 		return nil
 	}
+	dropPages(b) // read once by the checksum
+	m.cacheMap = b
 	return recs
 }
 

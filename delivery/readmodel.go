@@ -333,6 +333,7 @@ type ReadModel struct {
 	misses        missBudget
 	missTTL       time.Duration
 	cacheDir      string
+	cacheMap      []byte // the start-up cache's file, mapped (documents point into it)
 	// cacheStale: Load did not find every live document in the cache.
 	cacheStale bool
 
@@ -638,6 +639,7 @@ func (m *ReadModel) indexAll() {
 			part[i].snap.Sections, part[i].json = nil, nil
 		}
 	}
+	dropPages(m.cacheMap) // the indexing read every cached document
 	if m.onIndexed != nil {
 		m.onIndexed()
 	}

@@ -121,7 +121,12 @@ func TestStartupCacheNeverServesStale(t *testing.T) {
 		"truncated":      b[:len(b)/2],
 		"empty":          {},
 	} {
-		if err := os.WriteFile(path, bad, 0o644); err != nil {
+		// Renamed into place as SaveCache does: the read models above
+		// map the file, which is never rewritten in place.
+		if err := os.WriteFile(path+".bad", bad, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(path+".bad", path); err != nil {
 			t.Fatal(err)
 		}
 		m, proj := load()
