@@ -160,11 +160,20 @@ func docOf(body, gz []byte, etag string) *Doc {
 		LenHdr: []string{strconv.Itoa(len(body))}, GzipLenHdr: []string{strconv.Itoa(len(gz))}}
 }
 
+// gzipWriters are reused: a BestCompression writer allocates about 1 MB
+// of state, most of a publish's allocation.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestCompression)
+	return zw
+}}
+
 func newDoc(body []byte, tag string) *Doc {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&buf)
 	_, _ = zw.Write(body)
 	_ = zw.Close()
+	gzipWriters.Put(zw)
 	sum := sha256.Sum256(body)
 	etag := `"` + tag + hex.EncodeToString(sum[:12]) + `"`
 	return &Doc{JSON: body, Gzip: buf.Bytes(), ETag: etag, ETagHdr: []string{etag},
