@@ -184,6 +184,14 @@ func (m *ReadModel) SaveCache() error {
 		recs[i].Meta = string(j)
 	}
 	b := encodeCache(recs)
+	// Files a process stopped while writing (not one being written now).
+	if old, _ := filepath.Glob(filepath.Join(m.cacheDir, cacheFile+".*.tmp")); len(old) > 0 {
+		for _, f := range old {
+			if st, err := os.Stat(f); err == nil && time.Since(st.ModTime()) > time.Hour {
+				_ = os.Remove(f)
+			}
+		}
+	}
 	tmp, err := os.CreateTemp(m.cacheDir, cacheFile+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("delivery cache: %w", err)
