@@ -517,6 +517,7 @@ func (m *ReadModel) reuseLocked(ctx context.Context, a *models.Article, d *model
 		if json.Unmarshal([]byte(d.Meta), &s) != nil || s.ContentHash != a.Live.ContentHash {
 			return nil
 		}
+		s.Topics = distinct(s.Topics) // stored before topics had to be unique: listed once
 		return &base{snap: &s, liveKey: key, version: a.Version, stored: &storedDoc{gzip: d.Gzip, etag: d.ETag, sig: d.Sig}}
 	case d.Base != "": // written before Meta: the whole snapshot, re-encoded
 		if json.Unmarshal([]byte(d.Base), &s) != nil || s.ContentHash != a.Live.ContentHash {
