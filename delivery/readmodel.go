@@ -438,11 +438,20 @@ func (m *ReadModel) Load(ctx context.Context) error {
 		}
 	}
 	reused, built, fetched := 0, 0, 0
-	for _, a := range m.articles.All() {
+	heads := m.articles.All()
+	// The stored snapshots' metadata is decoded on every core first: it
+	// was the largest part of a start from the cache.
+	found := make([]*base, len(heads))
+	eachParallel(len(heads), func(i int) {
+		if a := heads[i]; a.Live != nil {
+			found[i] = m.reuse(a, stored[a.Live.Slug])
+		}
+	})
+	for i, a := range heads {
 		if a.Live == nil {
 			continue
 		}
-		b := m.reuseLocked(ctx, a, stored[a.Live.Slug])
+		b := found[i]
 		if b != nil && fromCache && b.stored != nil {
 			b.stored.json = plain[a.Live.Slug] // the cache's copy: nothing to uncompress
 		}
@@ -453,7 +462,7 @@ func (m *ReadModel) Load(ctx context.Context) error {
 			if d, err := m.proj.Published(ctx, a.Live.Slug); err == nil {
 				m.history[d.Slug] = d.ArticleID
 				m.persisted[d.Slug] = persistedKey(d.State, d.ETag, d.Sig)
-				if b = m.reuseLocked(ctx, a, d); b != nil {
+				if b = m.reuse(a, d); b != nil {
 					fetched++
 				}
 			}
@@ -504,9 +513,27 @@ func (m *ReadModel) Load(ctx context.Context) error {
 	return nil
 }
 
-// reuseLocked returns the base of a's live version as the projection
-// stored it, or nil when the stored document is missing or stale.
-func (m *ReadModel) reuseLocked(ctx context.Context, a *models.Article, d *models.PublishedDoc) *base {
+// eachParallel calls f(0..n-1) on every core.
+func eachParallel(n int, f func(i int)) {
+	workers := min(max(1, runtime.GOMAXPROCS(0)), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// reuse returns the base of a's live version as the projection (or the
+// start-up cache) stored it, or nil when the stored document is missing
+// or stale. It reads nothing of m but how it renders (any goroutine).
+func (m *ReadModel) reuse(a *models.Article, d *models.PublishedDoc) *base {
 	key := m.liveKey(a) // built under another public URL: rebuilt
 	if d == nil || d.ArticleID != a.ID || d.State != models.SlugLive || d.LiveKey != key {
 		return nil
@@ -650,8 +677,8 @@ func (m *ReadModel) indexAll() {
 		for i := range part {
 			part[i].snap.Sections, part[i].json = nil, nil
 		}
+		dropPages(m.cacheMap) // the chunk read its cached documents: out of the resident set again
 	}
-	dropPages(m.cacheMap) // the indexing read every cached document
 	if m.onIndexed != nil {
 		m.onIndexed()
 	}

@@ -191,10 +191,6 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 	wireDelivery(ctx, cfg, a, srv, m)
 	phase("delivery read model")
 	wireFollower(cfg, a, srv, m)
-	// Loading decodes every article head, event and snapshot once; hand
-	// that garbage back now rather than over minutes (RSS at rest).
-	debug.FreeOSMemory()
-	phase("memory returned")
 	// Read the log to its end once more: a start longer than the
 	// follower's bound (a loaded machine, a large catalogue) must not
 	// answer /readyz 503 until the first poll, nor miss what others
@@ -225,6 +221,11 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	// Loading decodes every article head, event and snapshot once; hand
+	// that garbage back now rather than over minutes (RSS at rest), once
+	// listening: the forced collection took 0.4-0.6 s of the start at
+	// 10,000 published articles.
+	go debug.FreeOSMemory()
 	fmt.Fprintf(stdout, "Vetted is running: http://%s/admin/ (ready in %s)\n", browsable(ln.Addr()), time.Since(started).Round(time.Millisecond))
 	startupProfiled()
 	select {
