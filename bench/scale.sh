@@ -85,6 +85,8 @@ for N in $POINTS; do
   done
   sleep "$REST"
   RSS_REST=$(rss)
+  # The start-up cache is mapped: its pages count as file, not anonymous, memory.
+  echo "   RSS at rest: $RSS_REST MiB (anonymous $(awk '/^RssAnon/ {print int($2/1024)}' "/proc/$VPID/status"), file $(awk '/^RssFile/ {print int($2/1024)}' "/proc/$VPID/status"))"
   if [ -n "${SCALE_PROFILE:-}" ]; then
     paddr=$(tr ' ' '\n' <<<"${extra[*]}" | sed -n 's/^VETTED_PPROF_ADDR=//p')
     curl -s "http://$paddr/debug/pprof/heap?gc=1" -o "$ROOT/heap-$N.pprof" && echo "   heap profile at rest: $ROOT/heap-$N.pprof"
