@@ -8,10 +8,13 @@ package search
 import (
 	"fmt"
 	"html"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -20,7 +23,6 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
-	index "github.com/blevesearch/bleve_index_api"
 	zapx "github.com/blevesearch/zapx/v17"
 
 	"github.com/vetted-cms/vetted/delivery"
@@ -48,20 +50,28 @@ type doc struct {
 // Index is the search index; safe for concurrent use. Changes are
 // applied in order by one worker, off the caller's path: the read model
 // enqueues and returns (indexing 1,000 articles takes seconds, which
-// neither a start-up nor a publish should wait for). Searches read the
-// current bleve index through an atomic pointer.
+// neither a start-up nor a publish should wait for).
+//
+// The index lives in a directory of its own (a temporary one per
+// process, removed by Close): scorch then persists each batch's segment
+// and merges segments in the background (its tiered merge policy), so a
+// publish costs the same at 1,000 articles as at 10,000 and a search
+// visits a few segments however many single publishes came before. An
+// index without a directory never merges: every publish added a segment
+// that every search visited, until a full rebuild of the catalogue.
+// Nothing in the directory outlives the process: the read model indexes
+// every live article again at start.
 type Index struct {
 	mapping mapping.IndexMapping
-	cur     atomic.Pointer[bleve.Index]
+	idx     bleve.Index
+	dir     string
+	lock    *os.File
 
-	mu    sync.Mutex
-	cond  *sync.Cond
-	queue []op
-	busy  bool
-
-	// Worker state.
-	ids     map[string]bool // what is indexed; its text is read back from the index to rebuild
-	changes int             // single changes since the last full build
+	mu     sync.Mutex
+	cond   *sync.Cond
+	queue  []op
+	busy   bool
+	closed bool
 
 	imu   sync.RWMutex
 	items map[string]delivery.Summary // article → its list view
@@ -72,25 +82,30 @@ type op struct {
 	remove string
 }
 
-// rebuildAfter: scorch without a directory never merges segments, and
-// every change adds one; after this many the worker rebuilds the index
-// in one segment, keeping searches fast on a long-running instance. Every
-// query visits every segment: after 1,000 single publishes
-// (BenchmarkSearchAfterSinglePublishes) p50/p99 were 15.1/32.5 ms with
-// 256 (232 segments left) and 6.4/11.9 ms with 32. A rebuild re-indexes
-// the catalogue in the background (~1.4 s of CPU at 1,000 articles).
-const rebuildAfter = 32
-
 // Scorch builds each batch into a zap segment whose buffer it pre-sizes as
 // (the last segment's bytes per document) × (documents + 100): for the
 // one-article batches a publish makes, that is a buffer a hundred times
-// the segment, and an in-memory index keeps every one until the next
-// rebuild (measured: 100 single-article publishes held 101 MB of such
+// the segment, held until the segment is persisted (measured on an
+// in-memory index: 100 single-article publishes held 101 MB of such
 // buffers). Without the bump the estimate is the batch's own size.
 func init() { zapx.NewSegmentBufferNumResultsBump = 0 }
 
-// New returns an empty in-memory index and starts its worker.
-func New() (*Index, error) {
+// dirPrefix names the per-process index directories (under TMPDIR, or
+// the directory given to NewIn).
+const dirPrefix = "vetted-search-"
+
+// New returns an empty index in a new directory under os.TempDir() and
+// starts its worker. Close removes the directory.
+func New() (*Index, error) { return NewIn("") }
+
+// NewIn is New with the index directory created under parent ("" for
+// os.TempDir()). Directories left there by processes that ended without
+// Close (a crash, a kill) are removed first.
+func NewIn(parent string) (*Index, error) {
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	sweep(parent)
 	text := func(store bool) *mapping.FieldMapping {
 		f := mapping.NewTextFieldMapping()
 		f.Analyzer = en.AnalyzerName // English: possessives, stop words, Porter stemming
@@ -105,32 +120,105 @@ func New() (*Index, error) {
 	}
 	topics := mapping.NewKeywordFieldMapping()
 	topics.Analyzer = keyword.Name
-	topics.Store, topics.IncludeTermVectors, topics.IncludeInAll, topics.DocValues = true, false, false, true
+	topics.Store, topics.IncludeTermVectors, topics.IncludeInAll, topics.DocValues = false, false, false, true
 	dm.AddFieldMappingsAt("topics", topics)
 
 	im := mapping.NewIndexMapping()
 	im.DefaultMapping = dm
 	im.DefaultAnalyzer = en.AnalyzerName
 	im.StoreDynamic, im.IndexDynamic, im.DocValuesDynamic = false, false, false
-	x := &Index{mapping: im, ids: map[string]bool{}, items: map[string]delivery.Summary{}}
-	x.cond = sync.NewCond(&x.mu)
-	idx, err := x.empty()
+
+	dir, lock, err := lockedDir(parent)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("search index: %w", err)
 	}
-	x.cur.Store(&idx)
+	// unsafe_batch: a batch returns once it is searchable, not once it is
+	// on disk (the files are a cache of what the read model holds).
+	idx, err := bleve.NewUsing(filepath.Join(dir, "index"), im, scorch.Name, scorch.Name,
+		map[string]interface{}{"unsafe_batch": true})
+	if err != nil {
+		_ = lock.Close()
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("search index: %w", err)
+	}
+	x := &Index{mapping: im, idx: idx, dir: dir, lock: lock, items: map[string]delivery.Summary{}}
+	x.cond = sync.NewCond(&x.mu)
 	go x.work()
 	return x, nil
 }
 
-// empty returns a new in-memory index (scorch, no directory).
-func (x *Index) empty() (bleve.Index, error) {
-	idx, err := bleve.NewUsing("", x.mapping, scorch.Name, scorch.Name, nil)
+// lockedDir creates a new index directory under parent and holds an
+// exclusive lock on its lock file for as long as the process runs (or
+// until Close): sweep knows a directory without a lock holder is left over.
+func lockedDir(parent string) (string, *os.File, error) {
+	dir, err := os.MkdirTemp(parent, dirPrefix)
 	if err != nil {
-		return nil, fmt.Errorf("search index: %w", err)
+		return "", nil, err
 	}
-	return idx, nil
+	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err == nil {
+		if err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			_ = f.Close()
+		}
+	}
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return dir, f, nil
 }
+
+// sweep removes index directories under parent that no process holds
+// (their lock file can be locked) and that are more than a minute old (a
+// directory another process is creating this instant is not yet locked).
+func sweep(parent string) {
+	ents, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), dirPrefix) {
+			continue
+		}
+		if fi, err := e.Info(); err != nil || time.Since(fi.ModTime()) < time.Minute {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_RDWR, 0)
+		if err != nil {
+			continue // not ours, or not yet complete
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			_ = os.RemoveAll(dir) // no live process holds it
+		}
+		_ = f.Close()
+	}
+}
+
+// Close stops the worker, closes the index and removes its directory.
+// Changes enqueued afterwards are dropped; searches fail.
+func (x *Index) Close() error {
+	x.mu.Lock()
+	if x.closed {
+		x.mu.Unlock()
+		return nil
+	}
+	for len(x.queue) > 0 || x.busy { // the batch being applied finishes first
+		x.cond.Wait()
+	}
+	x.closed = true
+	x.mu.Unlock()
+	x.cond.Broadcast()
+	err := x.idx.Close()
+	if rerr := os.RemoveAll(x.dir); err == nil {
+		err = rerr
+	}
+	_ = x.lock.Close()
+	return err
+}
+
+// Dir is the index's directory (removed by Close).
+func (x *Index) Dir() string { return x.dir }
 
 // Put indexes (or re-indexes) a published article (delivery.SearchIndex).
 func (x *Index) Put(s *delivery.Snapshot) error { return x.PutAll([]*delivery.Snapshot{s}) }
@@ -157,7 +245,9 @@ func (x *Index) Remove(id string) error {
 
 func (x *Index) enqueue(o op) {
 	x.mu.Lock()
-	x.queue = append(x.queue, o)
+	if !x.closed {
+		x.queue = append(x.queue, o)
+	}
 	x.mu.Unlock()
 	x.cond.Broadcast()
 }
@@ -181,8 +271,12 @@ func (x *Index) Idle() bool {
 func (x *Index) work() {
 	for {
 		x.mu.Lock()
-		for len(x.queue) == 0 {
+		for len(x.queue) == 0 && !x.closed {
 			x.cond.Wait()
+		}
+		if x.closed {
+			x.mu.Unlock()
+			return
 		}
 		ops := x.queue
 		x.queue, x.busy = nil, true
@@ -195,35 +289,33 @@ func (x *Index) work() {
 	}
 }
 
-// apply indexes a run of changes as one batch (one segment), then
-// rebuilds the index when single changes have piled up segments.
+// apply indexes a run of changes as one batch (one segment; a large
+// start-up load in several).
 func (x *Index) apply(ops []op) {
-	idx := *x.cur.Load()
-	b := idx.NewBatch()
-	var err error
+	b := x.idx.NewBatch()
 	for _, o := range ops {
 		for _, s := range o.put {
 			_ = b.Index(s.ID, toDoc(s))
-			x.ids[s.ID] = true
 			if b.Size() >= batchDocs {
-				if err = idx.Batch(b); err != nil {
-					x.rebuild(idx)
-					return
-				}
-				b = idx.NewBatch()
+				x.batch(b)
+				b = x.idx.NewBatch()
 			}
 		}
 		if o.remove != "" {
 			b.Delete(o.remove)
-			delete(x.ids, o.remove)
-		}
-		if len(o.put) <= 1 {
-			x.changes++
 		}
 	}
-	err = idx.Batch(b)
-	if err != nil || x.changes >= rebuildAfter {
-		x.rebuild(idx)
+	x.batch(b)
+}
+
+func (x *Index) batch(b *bleve.Batch) {
+	if b.Size() == 0 {
+		return
+	}
+	if err := x.idx.Batch(b); err != nil {
+		// Only a closed index or a full disk gets here; the article stays
+		// served, only unsearchable.
+		slog.Error("search: batch not indexed", "articles", b.Size(), "err", err.Error())
 	}
 }
 
@@ -231,69 +323,17 @@ func (x *Index) apply(ops []op) {
 // memory until it is indexed.
 const batchDocs = 2000
 
-// rebuild indexes every document again, read back from the stored fields
-// of idx (keeping a copy of every article's text beside the index, to
-// rebuild from, held as much memory as the index itself), into a new
-// index of one segment, and swaps it in.
-func (x *Index) rebuild(from bleve.Index) {
-	idx, err := x.empty()
-	if err != nil {
-		return
-	}
-	b := idx.NewBatch()
-	for id := range x.ids {
-		d, err := from.Document(id)
-		if err != nil || d == nil {
-			continue
-		}
-		_ = b.Index(id, storedDoc(d))
-		if b.Size() >= batchDocs {
-			if err := idx.Batch(b); err != nil {
-				return
-			}
-			b = idx.NewBatch()
-		}
-	}
-	if err := idx.Batch(b); err != nil {
-		return
-	}
-	old := x.cur.Swap(&idx)
-	x.changes = 0
-	go func() { // searches still running on the old index finish first
-		time.Sleep(5 * time.Second)
-		_ = (*old).Close()
-	}()
-}
-
-// storedDoc rebuilds an indexed document from its stored fields.
-func storedDoc(d index.Document) doc {
-	var out doc
-	d.VisitFields(func(f index.Field) {
-		v := string(f.Value())
-		switch f.Name() {
-		case "title":
-			out.Title = v
-		case "summary":
-			out.Summary = v
-		case "keyTakeaways":
-			out.KeyTakeaways = v
-		case "sections":
-			out.Sections = v
-		case "topics":
-			out.Topics = append(out.Topics, v)
-		}
-	})
-	t := make([]string, len(out.Topics))
-	for i, v := range out.Topics {
-		t[i] = strings.ReplaceAll(v, "-", " ")
-	}
-	out.TopicText = strings.Join(t, "\n")
-	return out
+// Segments returns how many segments a search visits now.
+func (x *Index) Segments() int {
+	st, _ := x.idx.StatsMap()["index"].(map[string]interface{})
+	n, _ := st["TotFileSegmentsAtRoot"].(uint64)
+	m, _ := st["TotMemorySegmentsAtRoot"].(uint64)
+	return int(n + m)
 }
 
 // Len returns how many articles are indexed.
 func (x *Index) Len() int {
-	n, _ := (*x.cur.Load()).DocCount()
+	n, _ := x.idx.DocCount()
 	return int(n)
 }
 
@@ -379,7 +419,7 @@ func (x *Index) Search(in Query) (*Result, error) {
 	req.Highlight = bleve.NewHighlightWithStyle("html")
 	req.Highlight.Fields = highlighted
 	req.AddFacet("topics", bleve.NewFacetRequest("topics", 20))
-	res, err := (*x.cur.Load()).Search(req)
+	res, err := x.idx.Search(req)
 	if err != nil {
 		return nil, err
 	}

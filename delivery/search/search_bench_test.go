@@ -65,7 +65,7 @@ func BenchmarkSearch1000(b *testing.B) {
 		ss[i] = snapshot(i)
 	}
 	before := heap()
-	x, err := New()
+	x, err := NewIn(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func BenchmarkSearch1000(b *testing.B) {
 // time (one segment each, as a live instance gets them), then searched: the
 // cost of the segments left since the last rebuild.
 func BenchmarkSearchAfterSinglePublishes(b *testing.B) {
-	x, err := New()
+	x, err := NewIn(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
