@@ -12,16 +12,19 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	zapx "github.com/blevesearch/zapx/v17"
 
@@ -401,6 +404,11 @@ type Result struct {
 
 // Search ranks the published articles matching q (every word optional,
 // each field weighted), within topic when set.
+//
+// In two passes: the ranking and the facets first, without term
+// locations (highlighting needs them, and bleve would otherwise decode
+// them for every match, ~1,000 for a common word, to keep 20); then the
+// snippets of the page's hits only, from a search restricted to them.
 func (x *Index) Search(in Query) (*Result, error) {
 	ors := make([]query.Query, 0, len(fields))
 	for _, f := range fields {
@@ -409,17 +417,20 @@ func (x *Index) Search(in Query) (*Result, error) {
 		m.SetBoost(f.boost)
 		ors = append(ors, m)
 	}
-	var q query.Query = bleve.NewDisjunctionQuery(ors...)
+	text := bleve.NewDisjunctionQuery(ors...)
+	var q query.Query = text
 	if in.Topic != "" {
 		t := bleve.NewTermQuery(in.Topic)
 		t.SetField("topics")
-		q = bleve.NewConjunctionQuery(q, t)
+		q = bleve.NewConjunctionQuery(text, t)
 	}
 	req := bleve.NewSearchRequestOptions(q, in.Limit, (in.Page-1)*in.Limit, false)
-	req.Highlight = bleve.NewHighlightWithStyle("html")
-	req.Highlight.Fields = highlighted
 	req.AddFacet("topics", bleve.NewFacetRequest("topics", 20))
 	res, err := x.idx.Search(req)
+	if err != nil {
+		return nil, err
+	}
+	frags, err := x.snippets(text, res.Hits)
 	if err != nil {
 		return nil, err
 	}
@@ -431,13 +442,9 @@ func (x *Index) Search(in Query) (*Result, error) {
 		if !ok {
 			continue // removed between the search and now
 		}
-		hl := map[string][]string{}
-		for _, f := range highlighted {
-			for _, fr := range h.Fragments[f] {
-				if strings.Contains(fr, "<mark>") { // bleve also returns fields without a match
-					hl[f] = append(hl[f], fr)
-				}
-			}
+		hl := frags[h.ID]
+		if hl == nil {
+			hl = map[string][]string{}
 		}
 		out.Items = append(out.Items, Hit{Summary: sum, Score: h.Score, Highlights: hl})
 	}
@@ -448,4 +455,121 @@ func (x *Index) Search(in Query) (*Result, error) {
 		}
 	}
 	return out, nil
+}
+
+// snippets highlights q's matches in the given hits only: article →
+// field → fragments. A second search restricted to the hits gives each
+// match's byte offsets in the stored text; a snippet is then cut around
+// the densest run of matches (O(matches)), instead of bleve's highlighter
+// splitting and scoring fragments over each whole field.
+func (x *Index) snippets(q query.Query, hits bsearch.DocumentMatchCollection) (map[string]map[string][]string, error) {
+	if len(hits) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
+	req.IncludeLocations = true
+	req.Fields = highlighted
+	res, err := x.idx.Search(req)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]map[string][]string, len(res.Hits))
+	var spans []span
+	for _, h := range res.Hits {
+		m := map[string][]string{}
+		for field, terms := range h.Locations {
+			text, _ := h.Fields[field].(string)
+			if text == "" {
+				continue
+			}
+			spans = spans[:0]
+			for _, locs := range terms {
+				for _, l := range locs {
+					if l.End <= uint64(len(text)) && l.Start < l.End {
+						spans = append(spans, span{int(l.Start), int(l.End)})
+					}
+				}
+			}
+			if len(spans) > 0 {
+				m[field] = []string{snippet(text, spans)}
+			}
+		}
+		out[h.ID] = m
+	}
+	return out, nil
+}
+
+// span is one match: byte offsets in a field's stored text.
+type span struct{ start, end int }
+
+// snippetSize is about how many bytes of text a snippet shows.
+const snippetSize = 200
+
+// snippet cuts about snippetSize bytes of text around the window holding
+// the most matches, escapes it as HTML and wraps each match in <mark>; an
+// ellipsis marks text cut at either end.
+func snippet(text string, spans []span) string {
+	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
+	keep := spans[:0] // drop overlaps (one word matched by several terms)
+	for _, s := range spans {
+		if len(keep) == 0 || s.start >= keep[len(keep)-1].end {
+			keep = append(keep, s)
+		}
+	}
+	spans = keep
+	bi, bj := 0, 1 // the densest window: spans[bi:bj]
+	for i, j := 0, 0; i < len(spans); i++ {
+		if j < i+1 {
+			j = i + 1
+		}
+		for j < len(spans) && spans[j].end-spans[i].start <= snippetSize {
+			j++
+		}
+		if j-i > bj-bi {
+			bi, bj = i, j
+		}
+	}
+	first, last := spans[bi].start, spans[bj-1].end
+	from := max(0, first-(snippetSize-(last-first))/2)
+	to := min(len(text), max(last, from+snippetSize))
+	if from > 0 { // start after a space, not inside a word
+		if k := strings.IndexAny(text[from:first], " \n"); k >= 0 {
+			from += k + 1
+		} else {
+			for from < first && !utf8.RuneStart(text[from]) {
+				from++
+			}
+		}
+	}
+	if to < len(text) { // end before a space
+		if k := strings.LastIndexAny(text[last:to], " \n"); k >= 0 {
+			to = last + k
+		} else {
+			for to > last && !utf8.RuneStart(text[to]) {
+				to--
+			}
+		}
+	}
+	var b strings.Builder
+	b.Grow(to - from + 64)
+	if from > 0 {
+		b.WriteString("…")
+	}
+	at := from
+	for _, s := range spans[bi:bj] {
+		b.WriteString(html.EscapeString(text[at:s.start]))
+		b.WriteString("<mark>")
+		b.WriteString(html.EscapeString(text[s.start:s.end]))
+		b.WriteString("</mark>")
+		at = s.end
+	}
+	b.WriteString(html.EscapeString(strings.TrimRight(text[at:to], " \n")))
+	if to < len(text) {
+		b.WriteString("…")
+	}
+	return strings.TrimSpace(b.String())
 }

@@ -1,0 +1,56 @@
+package search
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestSnippets: a snippet is cut around the densest run of matches of a
+// long field (not the whole field, not its first match), starts and ends
+// on word boundaries with an ellipsis where text was cut, escapes the
+// text and marks every match inside it.
+func TestSnippets(t *testing.T) {
+	x := newIndex(t)
+	filler := strings.Repeat("Plain words about daily routines and rest. ", 30) // ~1,300 bytes
+	s := snapshot(1)
+	s.Title = "Quiet evenings"
+	s.Summary = "Short <summary> & a zebrafinch"
+	s.Sections = s.Sections[:1]
+	s.Sections[0].Heading = ""
+	s.Sections[0].HTML = "<p>" + "A zebrafinch once. " + filler + "Zebrafinches sing; a zebrafinch &lt;b&gt;calls&lt;/b&gt; at dawn, the zebrafinch rests. " + filler + "</p>"
+	_ = x.Put(s)
+	x.Wait()
+	res, err := x.Search(Query{Q: "zebrafinch", Page: 1, Limit: 5})
+	if err != nil || len(res.Items) != 1 {
+		t.Fatalf("%v, %d hits", err, res.Total)
+	}
+	hl := res.Items[0].Highlights
+	sec := hl["sections"]
+	if len(sec) != 1 {
+		t.Fatalf("sections snippets: %q", sec)
+	}
+	got := sec[0]
+	if strings.Count(got, "<mark>") != 3 || !strings.Contains(got, "<mark>Zebrafinches</mark> sing") || strings.Contains(got, "once") {
+		t.Errorf("want the densest run of matches (3, one stemmed), not the first match: %q", got)
+	}
+	if !strings.HasPrefix(got, "…") || !strings.HasSuffix(got, "…") {
+		t.Errorf("a snippet cut from the middle of a field starts and ends with an ellipsis: %q", got)
+	}
+	if len(got) > snippetSize+120 {
+		t.Errorf("snippet of %d bytes: %q", len(got), got)
+	}
+	if !strings.Contains(got, "&lt;b&gt;calls&lt;/b&gt;") || strings.Contains(got, "<b>") {
+		t.Errorf("the text is not escaped: %q", got)
+	}
+	for _, w := range strings.Fields(strings.Trim(got, "…")) {
+		if w == "Plai" || w == "ords" { // a word cut in two at either end
+			t.Errorf("snippet cut inside a word: %q", got)
+		}
+	}
+	if want := "Short &lt;summary&gt; &amp; a <mark>zebrafinch</mark>"; len(hl["summary"]) != 1 || hl["summary"][0] != want {
+		t.Errorf("summary snippet %q; want %q", hl["summary"], want)
+	}
+	if _, ok := hl["title"]; ok {
+		t.Errorf("a field without a match has a snippet: %q", hl["title"])
+	}
+}
