@@ -17,15 +17,18 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
 	zapx "github.com/blevesearch/zapx/v17"
 
 	"github.com/vetted-cms/vetted/delivery"
@@ -405,10 +408,10 @@ type Result struct {
 // Search ranks the published articles matching q (every word optional,
 // each field weighted), within topic when set.
 //
-// In two passes: the ranking and the facets first, without term
-// locations (highlighting needs them, and bleve would otherwise decode
-// them for every match, ~1,000 for a common word, to keep 20); then the
-// snippets of the page's hits only, from a search restricted to them.
+// The ranking and the facets come from bleve, without term locations
+// (its highlighter needs them, and it would decode them for every match,
+// ~1,000 for a common word, to keep 20); the snippets are then cut from
+// the page's hits only (snippets).
 func (x *Index) Search(in Query) (*Result, error) {
 	ors := make([]query.Query, 0, len(fields))
 	for _, f := range fields {
@@ -430,10 +433,7 @@ func (x *Index) Search(in Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	frags, err := x.snippets(text, res.Hits)
-	if err != nil {
-		return nil, err
-	}
+	frags := x.snippets(in.Q, res.Hits)
 	out := &Result{Items: make([]Hit, 0, len(res.Hits)), Query: in.Q, Topic: in.Topic, Page: in.Page, Limit: in.Limit, Total: int(res.Total)}
 	out.Facets.Topics = []TopicCount{}
 	x.imu.RLock()
@@ -457,50 +457,122 @@ func (x *Index) Search(in Query) (*Result, error) {
 	return out, nil
 }
 
-// snippets highlights q's matches in the given hits only: article →
-// field → fragments. A second search restricted to the hits gives each
-// match's byte offsets in the stored text; a snippet is then cut around
-// the densest run of matches (O(matches)), instead of bleve's highlighter
-// splitting and scoring fragments over each whole field.
-func (x *Index) snippets(q query.Query, hits bsearch.DocumentMatchCollection) (map[string]map[string][]string, error) {
+// snippets highlights the query's words in the given hits only:
+// article → field → fragments. Each hit's stored text is scanned for the
+// words the English analyzer reduces to one of the query's terms (a word
+// is analyzed only when it starts like one of them), and a snippet is
+// cut around the densest run of matches. Term locations from the index
+// would cost more: bleve decodes them for every posting it steps over,
+// nearly all of a common word's, to reach the page's 20.
+func (x *Index) snippets(q string, hits bsearch.DocumentMatchCollection) map[string]map[string][]string {
 	if len(hits) == 0 {
-		return nil, nil
+		return nil
 	}
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
+	m := x.newMatcher(q)
+	if len(m.terms) == 0 {
+		return nil
 	}
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
-	req.IncludeLocations = true
-	req.Fields = highlighted
-	res, err := x.idx.Search(req)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]map[string][]string, len(res.Hits))
+	out := make(map[string]map[string][]string, len(hits))
 	var spans []span
-	for _, h := range res.Hits {
-		m := map[string][]string{}
-		for field, terms := range h.Locations {
-			text, _ := h.Fields[field].(string)
-			if text == "" {
-				continue
-			}
-			spans = spans[:0]
-			for _, locs := range terms {
-				for _, l := range locs {
-					if l.End <= uint64(len(text)) && l.Start < l.End {
-						spans = append(spans, span{int(l.Start), int(l.End)})
-					}
-				}
-			}
-			if len(spans) > 0 {
-				m[field] = []string{snippet(text, spans)}
-			}
+	for _, h := range hits {
+		d, err := x.idx.Document(h.ID)
+		if err != nil || d == nil {
+			continue // removed since the search
 		}
-		out[h.ID] = m
+		hl := map[string][]string{}
+		d.VisitFields(func(f index.Field) {
+			if !slices.Contains(highlighted, f.Name()) {
+				return
+			}
+			text := string(f.Value())
+			if spans = m.find(text, spans[:0]); len(spans) > 0 {
+				hl[f.Name()] = []string{snippet(text, spans)}
+			}
+		})
+		out[h.ID] = hl
 	}
-	return out, nil
+	return out
+}
+
+// matcher finds the words of a text that match a query's terms.
+type matcher struct {
+	an       analysis.Analyzer
+	terms    map[string]bool
+	prefixes []string // the first runes of each term, lower case
+}
+
+func (x *Index) newMatcher(q string) *matcher {
+	m := &matcher{an: x.mapping.AnalyzerNamed(en.AnalyzerName), terms: map[string]bool{}}
+	for _, t := range m.an.Analyze([]byte(q)) {
+		term := string(t.Term)
+		if m.terms[term] {
+			continue
+		}
+		m.terms[term] = true
+		// Porter stemming rewrites a word's end only ("happy" → "happi",
+		// "say" → "sai"): a word matching the term starts with the term's
+		// first runes, all but its last, at most three.
+		n := min(max(utf8.RuneCountInString(term)-1, 1), 3)
+		end := 0
+		for k := 0; k < n; k++ {
+			_, w := utf8.DecodeRuneInString(term[end:])
+			end += w
+		}
+		m.prefixes = append(m.prefixes, term[:end])
+	}
+	return m
+}
+
+// find appends the byte spans of text's words that match.
+func (m *matcher) find(text string, out []span) []span {
+	for i := 0; i < len(text); {
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if !wordRune(r) {
+			i += n
+			continue
+		}
+		j := i + n
+		for j < len(text) {
+			r, n := utf8.DecodeRuneInString(text[j:])
+			if !wordRune(r) && r != '\'' && r != '’' {
+				break
+			}
+			j += n
+		}
+		w := strings.TrimRight(text[i:j], "'’")
+		if m.candidate(w) && m.match(w) {
+			out = append(out, span{i, i + len(w)})
+		}
+		i = j
+	}
+	return out
+}
+
+func wordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+// candidate: w starts like one of the terms (case-insensitively).
+func (m *matcher) candidate(w string) bool {
+	for _, p := range m.prefixes {
+		if len(w) >= len(p) && strings.EqualFold(w[:len(p)], p) {
+			return true
+		}
+	}
+	return false
+}
+
+// match: the analyzer reduces w to one of the terms.
+func (m *matcher) match(w string) bool {
+	for _, t := range m.an.Analyze([]byte(w)) {
+		if m.terms[string(t.Term)] {
+			return true
+		}
+	}
+	return false
 }
 
 // span is one match: byte offsets in a field's stored text.

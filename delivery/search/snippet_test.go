@@ -54,3 +54,30 @@ func TestSnippets(t *testing.T) {
 		t.Errorf("a field without a match has a snippet: %q", hl["title"])
 	}
 }
+
+// TestSnippetMarksWhatTheAnalyzerMatches: the snippet marks the words
+// the English analyzer reduces to a query term (stems, case, possessives,
+// y→i), not words that merely look alike, and not stop words.
+func TestSnippetMarksWhatTheAnalyzerMatches(t *testing.T) {
+	x := newIndex(t)
+	s := snapshot(1)
+	s.Title = "Walked, WALKS and walking; the doctor's sleek says: sleepy sleepers sleep happily. Café naïve."
+	_ = x.Put(s)
+	x.Wait()
+	for q, want := range map[string]string{
+		"walking":         "<mark>Walked</mark>, <mark>WALKS</mark> and <mark>walking</mark>; the doctor&#39;s sleek",
+		"doctors":         "the <mark>doctor&#39;s</mark> sleek",
+		"sleep the":       "the doctor&#39;s sleek says: sleepy sleepers <mark>sleep</mark> happily",
+		"sleepy saying":   "sleek <mark>says</mark>: <mark>sleepy</mark> sleepers sleep happily",
+		"cafe café naïve": "sleep happily. <mark>Café</mark> <mark>naïve</mark>.",
+	} {
+		res, err := x.Search(Query{Q: q, Page: 1, Limit: 5})
+		if err != nil || len(res.Items) == 0 {
+			t.Fatalf("%q: %v, no hit", q, err)
+		}
+		got := strings.Join(res.Items[0].Highlights["title"], " ")
+		if !strings.Contains(got, want) {
+			t.Errorf("%q: title snippet %q; want it to contain %q", q, got, want)
+		}
+	}
+}
