@@ -498,11 +498,12 @@ func (x *Index) snippets(q string, hits bsearch.DocumentMatchCollection) map[str
 type matcher struct {
 	an       analysis.Analyzer
 	terms    map[string]bool
-	prefixes []string // the first runes of each term, lower case
+	prefixes []string        // the first runes of each term, lower case
+	seen     map[string]bool // word (lower case) → matches; words repeat
 }
 
 func (x *Index) newMatcher(q string) *matcher {
-	m := &matcher{an: x.mapping.AnalyzerNamed(en.AnalyzerName), terms: map[string]bool{}}
+	m := &matcher{an: x.mapping.AnalyzerNamed(en.AnalyzerName), terms: map[string]bool{}, seen: map[string]bool{}}
 	for _, t := range m.an.Analyze([]byte(q)) {
 		term := string(t.Term)
 		if m.terms[term] {
@@ -523,8 +524,42 @@ func (x *Index) newMatcher(q string) *matcher {
 	return m
 }
 
-// find appends the byte spans of text's words that match.
+// find appends the byte spans of text's words that match (unsorted; a
+// word found through two terms' prefixes twice).
 func (m *matcher) find(text string, out []span) []span {
+	if !ascii(text) {
+		return m.findWords(text, out)
+	}
+	lower := strings.ToLower(text) // ASCII: the same byte offsets
+	for _, p := range m.prefixes {
+		for k := 0; k < len(lower); {
+			i := strings.Index(lower[k:], p)
+			if i < 0 {
+				break
+			}
+			i += k
+			j := i + len(p)
+			k = j
+			if i > 0 && asciiWord(lower[i-1]) {
+				continue // inside a word
+			}
+			for j < len(lower) && (asciiWord(lower[j]) || lower[j] == '\'') {
+				j++
+			}
+			for j > i && lower[j-1] == '\'' {
+				j--
+			}
+			k = j
+			if m.match(lower[i:j]) {
+				out = append(out, span{i, j})
+			}
+		}
+	}
+	return out
+}
+
+// findWords is find over text that is not ASCII: every word is looked at.
+func (m *matcher) findWords(text string, out []span) []span {
 	for i := 0; i < len(text); {
 		r, n := utf8.DecodeRuneInString(text[i:])
 		if !wordRune(r) {
@@ -540,7 +575,7 @@ func (m *matcher) find(text string, out []span) []span {
 			j += n
 		}
 		w := strings.TrimRight(text[i:j], "'’")
-		if m.candidate(w) && m.match(w) {
+		if m.candidate(w) && m.match(strings.ToLower(w)) {
 			out = append(out, span{i, i + len(w)})
 		}
 		i = j
@@ -548,9 +583,22 @@ func (m *matcher) find(text string, out []span) []span {
 	return out
 }
 
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func asciiWord(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
 func wordRune(r rune) bool {
 	if r < utf8.RuneSelf {
-		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_'
+		return asciiWord(byte(r))
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
@@ -565,14 +613,19 @@ func (m *matcher) candidate(w string) bool {
 	return false
 }
 
-// match: the analyzer reduces w to one of the terms.
+// match: the analyzer reduces w (lower case) to one of the terms.
 func (m *matcher) match(w string) bool {
+	if ok, seen := m.seen[w]; seen {
+		return ok
+	}
+	ok := false
 	for _, t := range m.an.Analyze([]byte(w)) {
 		if m.terms[string(t.Term)] {
-			return true
+			ok = true
 		}
 	}
-	return false
+	m.seen[w] = ok
+	return ok
 }
 
 // span is one match: byte offsets in a field's stored text.

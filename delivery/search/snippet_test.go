@@ -61,21 +61,26 @@ func TestSnippets(t *testing.T) {
 func TestSnippetMarksWhatTheAnalyzerMatches(t *testing.T) {
 	x := newIndex(t)
 	s := snapshot(1)
-	s.Title = "Walked, WALKS and walking; the doctor's sleek says: sleepy sleepers sleep happily. Café naïve."
+	s.Title = "Walked, WALKS and walking; the doctor's sleek says: sleepy sleepers sleep happily." // ASCII
+	s.Summary = "Café naïve, the nurse’s notes."                                                   // not ASCII
 	_ = x.Put(s)
 	x.Wait()
 	for q, want := range map[string]string{
-		"walking":         "<mark>Walked</mark>, <mark>WALKS</mark> and <mark>walking</mark>; the doctor&#39;s sleek",
-		"doctors":         "the <mark>doctor&#39;s</mark> sleek",
-		"sleep the":       "the doctor&#39;s sleek says: sleepy sleepers <mark>sleep</mark> happily",
-		"sleepy saying":   "sleek <mark>says</mark>: <mark>sleepy</mark> sleepers sleep happily",
-		"cafe café naïve": "sleep happily. <mark>Café</mark> <mark>naïve</mark>.",
+		"cafe café naïve nurses": "<mark>Café</mark> <mark>naïve</mark>, the <mark>nurse’s</mark> notes.",
+		"walking":                "<mark>Walked</mark>, <mark>WALKS</mark> and <mark>walking</mark>; the doctor&#39;s sleek",
+		"doctors":                "the <mark>doctor&#39;s</mark> sleek",
+		"sleep the":              "the doctor&#39;s sleek says: sleepy sleepers <mark>sleep</mark> happily",
+		"sleepy saying":          "sleek <mark>says</mark>: <mark>sleepy</mark> sleepers sleep happily",
 	} {
 		res, err := x.Search(Query{Q: q, Page: 1, Limit: 5})
 		if err != nil || len(res.Items) == 0 {
 			t.Fatalf("%q: %v, no hit", q, err)
 		}
-		got := strings.Join(res.Items[0].Highlights["title"], " ")
+		field := "title"
+		if strings.Contains(q, "café") || strings.Contains(q, "nurse") {
+			field = "summary"
+		}
+		got := strings.Join(res.Items[0].Highlights[field], " ")
 		if !strings.Contains(got, want) {
 			t.Errorf("%q: title snippet %q; want it to contain %q", q, got, want)
 		}
