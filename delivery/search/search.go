@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode"
@@ -81,7 +82,24 @@ type Index struct {
 
 	imu   sync.RWMutex
 	items map[string]delivery.Summary // article → its list view
+
+	// gen counts the batches applied: facets computed at one generation
+	// hold until the next.
+	gen     atomic.Uint64
+	fmu     sync.Mutex
+	facets  map[facetKey]facetsAt
+	counted atomic.Int64 // facet computations (tests)
 }
+
+type facetKey struct{ q, topic string }
+
+type facetsAt struct {
+	gen    uint64
+	topics []TopicCount
+}
+
+// maxFacetQueries bounds the facet cache; when full it starts over.
+const maxFacetQueries = 1024
 
 type op struct {
 	put    []*delivery.Snapshot
@@ -147,7 +165,7 @@ func NewIn(parent string) (*Index, error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("search index: %w", err)
 	}
-	x := &Index{mapping: im, idx: idx, dir: dir, lock: lock, items: map[string]delivery.Summary{}}
+	x := &Index{mapping: im, idx: idx, dir: dir, lock: lock, items: map[string]delivery.Summary{}, facets: map[facetKey]facetsAt{}}
 	x.cond = sync.NewCond(&x.mu)
 	go x.work()
 	return x, nil
@@ -318,6 +336,7 @@ func (x *Index) batch(b *bleve.Batch) {
 	if b.Size() == 0 {
 		return
 	}
+	defer x.gen.Add(1)
 	if err := x.idx.Batch(b); err != nil {
 		// Only a closed index or a full disk gets here; the article stays
 		// served, only unsearchable.
@@ -428,7 +447,17 @@ func (x *Index) Search(in Query) (*Result, error) {
 		q = bleve.NewConjunctionQuery(text, t)
 	}
 	req := bleve.NewSearchRequestOptions(q, in.Limit, (in.Page-1)*in.Limit, false)
-	req.AddFacet("topics", bleve.NewFacetRequest("topics", 20))
+	// Facets depend on the query and the index only: counted once per
+	// query until the index changes (the next page, the same popular
+	// query), not at every search (they visit every match's topics).
+	key, gen := facetKey{in.Q, in.Topic}, x.gen.Load()
+	x.fmu.Lock()
+	cached, ok := x.facets[key]
+	x.fmu.Unlock()
+	ok = ok && cached.gen == gen
+	if !ok {
+		req.AddFacet("topics", bleve.NewFacetRequest("topics", 20))
+	}
 	res, err := x.idx.Search(req)
 	if err != nil {
 		return nil, err
@@ -449,11 +478,22 @@ func (x *Index) Search(in Query) (*Result, error) {
 		out.Items = append(out.Items, Hit{Summary: sum, Score: h.Score, Highlights: hl})
 	}
 	x.imu.RUnlock()
+	if ok {
+		out.Facets.Topics = cached.topics
+		return out, nil
+	}
 	if fr := res.Facets["topics"]; fr != nil {
 		for _, t := range fr.Terms.Terms() {
 			out.Facets.Topics = append(out.Facets.Topics, TopicCount{Topic: t.Term, Count: t.Count})
 		}
 	}
+	x.counted.Add(1)
+	x.fmu.Lock()
+	if len(x.facets) >= maxFacetQueries {
+		clear(x.facets)
+	}
+	x.facets[key] = facetsAt{gen: gen, topics: out.Facets.Topics}
+	x.fmu.Unlock()
 	return out, nil
 }
 
@@ -525,33 +565,40 @@ func (x *Index) newMatcher(q string) *matcher {
 }
 
 // find appends the byte spans of text's words that match (unsorted; a
-// word found through two terms' prefixes twice).
+// word found through two terms' prefixes twice). ASCII text is searched
+// for each prefix as written in lower case, capitalized and in upper
+// case (a word in mixed case, "sLeep", is not marked).
 func (m *matcher) find(text string, out []span) []span {
 	if !ascii(text) {
 		return m.findWords(text, out)
 	}
-	lower := strings.ToLower(text) // ASCII: the same byte offsets
 	for _, p := range m.prefixes {
-		for k := 0; k < len(lower); {
-			i := strings.Index(lower[k:], p)
-			if i < 0 {
-				break
+		variants := [3]string{p, strings.ToUpper(p[:1]) + p[1:], strings.ToUpper(p)}
+		for v, pv := range variants {
+			if v > 0 && (pv == p || v == 2 && pv == variants[1]) {
+				continue // a prefix without letters to change
 			}
-			i += k
-			j := i + len(p)
-			k = j
-			if i > 0 && asciiWord(lower[i-1]) {
-				continue // inside a word
-			}
-			for j < len(lower) && (asciiWord(lower[j]) || lower[j] == '\'') {
-				j++
-			}
-			for j > i && lower[j-1] == '\'' {
-				j--
-			}
-			k = j
-			if m.match(lower[i:j]) {
-				out = append(out, span{i, j})
+			for k := 0; k < len(text); {
+				i := strings.Index(text[k:], pv)
+				if i < 0 {
+					break
+				}
+				i += k
+				j := i + len(pv)
+				k = j
+				if i > 0 && asciiWord(text[i-1]) {
+					continue // inside a word
+				}
+				for j < len(text) && (asciiWord(text[j]) || text[j] == '\'') {
+					j++
+				}
+				for j > i && text[j-1] == '\'' {
+					j--
+				}
+				k = j
+				if m.match(strings.ToLower(text[i:j])) {
+					out = append(out, span{i, j})
+				}
 			}
 		}
 	}

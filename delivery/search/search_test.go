@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vetted-cms/vetted/delivery"
 )
 
 func newIndex(t testing.TB) *Index {
@@ -131,5 +133,50 @@ func TestIndexDirectoryIsRemoved(t *testing.T) {
 	live.Wait()
 	if res, err := live.Search(Query{Q: strings.Fields(snapshot(3).Title)[0], Page: 1, Limit: 5}); err != nil || res.Total == 0 {
 		t.Errorf("the live index stopped answering: %v", err)
+	}
+}
+
+// TestFacetsCountedOncePerChange: the same query's facets are counted
+// once (the next page, the next reader) and counted again after any
+// change to the index.
+func TestFacetsCountedOncePerChange(t *testing.T) {
+	x := newIndex(t)
+	a, b := snapshot(1), snapshot(2)
+	a.Title, a.Topics = "Lantern walks", []string{"sleep"}
+	b.Title, b.Topics = "Lantern evenings", []string{"stress"}
+	_ = x.PutAll([]*delivery.Snapshot{a, b})
+	x.Wait()
+	facets := func(q Query) string {
+		t.Helper()
+		q.Limit = 1
+		res, err := x.Search(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range res.Facets.Topics {
+			out = append(out, fmt.Sprintf("%s=%d", f.Topic, f.Count))
+		}
+		return strings.Join(out, ",")
+	}
+	first := facets(Query{Q: "lantern", Page: 1})
+	n := x.counted.Load()
+	if second := facets(Query{Q: "lantern", Page: 2}); second != first || x.counted.Load() != n {
+		t.Errorf("page 2 counted the facets again (%d → %d) or changed them: %q, %q", n, x.counted.Load(), first, second)
+	}
+	if facets(Query{Q: "lantern", Topic: "sleep", Page: 1}) != "sleep=1" {
+		t.Errorf("within a topic the facets are that query's")
+	}
+	c := snapshot(3)
+	c.Title, c.Topics = "Lantern mornings", []string{"exercise"}
+	_ = x.Put(c)
+	x.Wait()
+	if got := facets(Query{Q: "lantern", Page: 1}); !strings.Contains(got, "exercise=1") {
+		t.Errorf("after a publish the facets are stale: %q", got)
+	}
+	_ = x.Remove(c.ID)
+	x.Wait()
+	if got := facets(Query{Q: "lantern", Page: 1}); strings.Contains(got, "exercise") {
+		t.Errorf("after an unpublish the facets are stale: %q", got)
 	}
 }
