@@ -3,7 +3,9 @@
 # beside the ceilings it is measured against:
 #   nginx             serving the same JSON document as a static file
 #   net/http ceiling  bench/ceiling: a bare net/http server writing the same
-#                     prebuilt bytes (identity, gzip, 304) with no router
+#                     prebuilt bytes (identity, gzip, 304) and the same
+#                     headers as Vetted's answer (cache tags, security
+#                     headers, a request id) with no router
 #   vetted by slug    GET /api/v1/articles/{random published slug}
 #   vetted mixed      bench/mixed.lua: 1% unknown slugs, half gzip, 10%
 #                     If-None-Match (and the ceiling under the same stream)
@@ -62,7 +64,7 @@ URL="http://127.0.0.1:$VPORT"
 ONE=$(sed -n '500p' "$TMP/slugs.txt"); ONE=${ONE:-$(head -1 "$TMP/slugs.txt")}
 mkdir -p "$TMP/www"
 chmod 755 "$TMP" "$TMP/www" # nginx's workers run as nobody
-curl -sf -H "Authorization: Bearer $TOKEN" "$URL/api/v1/articles/$ONE" -o "$TMP/www/article.json"
+curl -sf -H "Authorization: Bearer $TOKEN" "$URL/api/v1/articles/$ONE" -o "$TMP/www/article.json" -D "$TMP/headers.txt"
 echo "   one document: $(wc -c <"$TMP/www/article.json") bytes (JSON, identity encoding)"
 # Every slug's ETag, for the mixed stream's revalidations (one connection).
 sed "s|.*|url = \"$URL/api/v1/articles/&\"\noutput = /dev/null|" "$TMP/slugs.txt" >"$TMP/curl.cfg"
@@ -91,7 +93,7 @@ NGINX
 nginx -c "$TMP/nginx.conf" -p "$TMP" &
 NPID=$!
 go build -o "$TMP/ceiling" ./bench/ceiling
-"$TMP/ceiling" -addr "127.0.0.1:$CPORT" -file "$TMP/www/article.json" &
+"$TMP/ceiling" -addr "127.0.0.1:$CPORT" -file "$TMP/www/article.json" -headers "$TMP/headers.txt" &
 CPID=$!
 sleep 0.5
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -434,5 +435,19 @@ func TestPublicURL(t *testing.T) {
 	}
 	if plain.HeroImage.URL != "/media/abc/1200.jpg" || !strings.Contains(plain.Sections[0].HTML, `src="/media/abc/640.jpg"`) {
 		t.Errorf("relative URLs changed without a public URL: %q %s", plain.HeroImage.URL, plain.Sections[0].HTML)
+	}
+}
+
+// TestTopicNamedTwiceCountsOnce: content saved before topics had to be
+// unique may name a topic twice; delivery lists it once (a topic's list
+// and its count would otherwise hold the article twice).
+func TestTopicNamedTwiceCountsOnce(t *testing.T) {
+	c := models.Content{Slug: "s", Title: "T", Summary: "S", Topics: []string{"anxiety", "sleep", "anxiety"}}
+	s, err := delivery.Build(signed(c), c, time.Time{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s.Topics, []string{"anxiety", "sleep"}) || len(s.JSONLD.About) != 2 {
+		t.Errorf("topics %v, jsonLd about %v", s.Topics, s.JSONLD.About)
 	}
 }

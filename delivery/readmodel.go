@@ -239,6 +239,7 @@ type fallback struct {
 	to   string
 	e    *Entry // kind Found: served from the projection
 	at   time.Time
+	pos  int64 // the log position this instance had applied when it checked
 }
 
 // Options tune the read model.
@@ -317,6 +318,7 @@ type ReadModel struct {
 	searchLoading atomic.Bool
 	misses        missBudget
 	missTTL       time.Duration
+	probe         logProbe
 
 	// Search, when set, is kept current with what is live (set before
 	// Load).
@@ -1284,13 +1286,15 @@ func (m *ReadModel) Lookup(ctx context.Context, slug string) (*Entry, string, in
 // lost). The owner's events decide: only a slug under which the article
 // was actually published redirects (or is gone); a slug only ever used by
 // a draft stays 404, so that no draft's name leaks. Answers are cached,
-// boundedly and for MissTTL, per index; database checks are rationed.
+// boundedly, per index, for MissTTL or for as long as the log has not
+// moved past the position they were checked at (nothingAfter); database
+// checks are rationed.
 func (m *ReadModel) slowLookup(ctx context.Context, ix *index, slug string, known int) (*Entry, string, int) {
 	now := time.Now()
 	ix.mu.Lock()
 	f, ok := ix.slugs[slug]
 	ix.mu.Unlock()
-	if ok && now.Sub(f.at) < m.missTTL {
+	if ok && (now.Sub(f.at) < m.missTTL || m.nothingAfter(ctx, f.pos, now)) {
 		return f.e, f.to, f.kind
 	}
 	if !m.misses.take(now) {
@@ -1299,11 +1303,12 @@ func (m *ReadModel) slowLookup(ctx context.Context, ix *index, slug string, know
 		}
 		return nil, "", known
 	}
+	pos := m.Position() // before the check: what it answers is current at least up to pos
 	f, cache := m.checkSlug(ctx, ix, slug, known)
 	if !cache {
 		return nil, "", known // database down: do not cache
 	}
-	f.at = now
+	f.at, f.pos = now, pos
 	ix.mu.Lock()
 	if _, had := ix.slugs[slug]; had || len(ix.slugs) < maxCached {
 		ix.slugs[slug] = f

@@ -3,6 +3,7 @@ package delivery
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/vetted-cms/vetted/models"
@@ -240,7 +241,7 @@ func build(a *models.Article, c models.Content, firstPublished time.Time, r *Ren
 		ID: a.ID, Slug: l.Slug, Title: c.Title, Summary: c.Summary,
 		KeyTakeaways: append([]string{}, c.KeyTakeaways...),
 		Sections:     make([]Section, len(c.Sections)),
-		HeroImage:    heroImage(c.HeroImage, r), Topics: append([]string{}, c.Topics...),
+		HeroImage:    heroImage(c.HeroImage, r), Topics: distinct(c.Topics),
 		Related: []Summary{}, SEO: c.SEO,
 		Author: Person{ID: a.AuthorID},
 		Review: Review{Reviewer: reviewer, ReviewedAt: reviewedAt, NextReviewDue: a.NextReviewDue},
@@ -283,7 +284,7 @@ func build(a *models.Article, c models.Content, firstPublished time.Time, r *Ren
 		}
 		ld.Image = &LDImage{Type: "ImageObject", URL: s.HeroImage.URL, Caption: caption}
 	}
-	for _, t := range c.Topics {
+	for _, t := range s.Topics {
 		ld.About = append(ld.About, LDThing{Type: "Thing", Name: t})
 	}
 	s.JSONLD = ld
@@ -363,3 +364,16 @@ func (s *Snapshot) summarize() Summary {
 
 // Summarize returns the list view of a snapshot (search results).
 func (s *Snapshot) Summarize() Summary { return s.summarize() }
+
+// distinct copies a list without its repeats, in order: content saved
+// before topics had to be unique may name one twice, and a topic listed
+// twice would count the article twice in that topic's list.
+func distinct(l []string) []string {
+	out := make([]string, 0, len(l))
+	for _, v := range l {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -32,6 +32,7 @@ type dlApp struct {
 	API   *DeliveryAPI
 	Token string // a delivery token
 	ctx   context.Context
+	cfg   delivery.Config // instance A's; another instance is configured alike
 }
 
 func newDeliveryApp(t testing.TB, cfg delivery.Config, public bool) *dlApp {
@@ -61,7 +62,7 @@ func newDeliveryApp(t testing.TB, cfg delivery.Config, public bool) *dlApp {
 	a.Server.Delivery = func(r *gin.Engine) { api.Register(r); RegisterOpenAPI(r) }
 	a.Server.Extra = hooks.Register
 	a.Router = a.Server.Router()
-	d := &dlApp{testApp: a, Sys: sys, Index: idx, Store: store, API: api, ctx: ctx}
+	d := &dlApp{testApp: a, Sys: sys, Index: idx, Store: store, API: api, ctx: ctx, cfg: cfg}
 	res := a.do(http.MethodPost, "/api/admin/tokens", `{"name":"site"}`, nil, asAdmin)
 	if res.Code != http.StatusCreated {
 		t.Fatalf("create delivery token: %d %s", res.Code, res.Body)

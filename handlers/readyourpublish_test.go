@@ -37,7 +37,11 @@ func (d *dlApp) instanceBWith(t *testing.T, every time.Duration, presence bool, 
 	if presence {
 		deps.Cursor = other.Log.Cursor
 	}
-	sys, err := delivery.Setup(d.ctx, deps, delivery.Config{})
+	// Configured like A, as instances of one deployment are: a B that
+	// refused A's private webhook address failed every attempt it
+	// claimed, and the deliveries then waited out its backoff
+	// (TestWebhookWaitsForEveryInstance failed 2 in 6 under load).
+	sys, err := delivery.Setup(d.ctx, deps, delivery.Config{AllowPrivateWebhooks: d.cfg.AllowPrivateWebhooks})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,5 +259,46 @@ func TestWebhookWaitsForEveryInstance(t *testing.T) {
 		case <-time.After(30 * time.Second): // generous: under -race beside other packages a dispatch can lag
 			t.Fatalf("%s: webhook not received", step.action)
 		}
+	}
+}
+
+// TestRepeatedMissesReadTheLogOnce: a slug that missed is not read again
+// from the projection after MissTTL while the log has not moved past the
+// position it was checked at (one read of the log answers for every such
+// slug); once the log moves (a publish elsewhere), each is checked again
+// and the new article is found.
+func TestRepeatedMissesReadTheLogOnce(t *testing.T) {
+	d := newDeliveryApp(t, delivery.Config{}, false)
+	other := mongostore.NewArticleStore(d.DB) // an instance that does not follow the log meanwhile
+	if err := other.Load(d.ctx); err != nil {
+		t.Fatal(err)
+	}
+	proj := &countingProjection{DeliveryStore: d.Store}
+	const ttl = 100 * time.Millisecond
+	m := delivery.New(other, d.Svc.Users, proj, delivery.Options{MissTTL: ttl, Cursor: other.Log.Cursor})
+	if err := m.Load(d.ctx); err != nil {
+		t.Fatal(err)
+	}
+	miss := func() {
+		for i := 0; i < 20; i++ {
+			if _, _, k := m.Lookup(d.ctx, fmt.Sprintf("not-here-%d", i)); k != delivery.NotFound {
+				t.Fatalf("not-here-%d: kind %d", i, k)
+			}
+		}
+	}
+	miss()
+	first := proj.reads
+	time.Sleep(2 * ttl)
+	miss()
+	if proj.reads != first {
+		t.Errorf("the log stood still, yet %d more projection reads for 20 repeated misses; want 0", proj.reads-first)
+	}
+	d.publish(anArticle().slug("not-here-3")) // elsewhere: this instance does not apply it
+	time.Sleep(2 * ttl)
+	if _, _, k := m.Lookup(d.ctx, "not-here-3"); k != delivery.Found {
+		t.Errorf("after a publish elsewhere the slug answers kind %d; want Found (from the projection)", k)
+	}
+	if proj.reads == first {
+		t.Error("the log moved, yet the miss was not checked again")
 	}
 }

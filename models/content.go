@@ -25,7 +25,7 @@ type Content struct {
 	Sections      []Section      `json:"sections" bson:"sections" validate:"max=50,dive"`
 	ClinicianTake *ClinicianTake `json:"clinicianTake" bson:"clinicianTake"`
 	HeroImage     *Image         `json:"heroImage" bson:"heroImage"`
-	Topics        []string       `json:"topics" bson:"topics" field:"list" validate:"max=12,dive,max=60,slug"`
+	Topics        []string       `json:"topics" bson:"topics" field:"list" validate:"max=12,unique,dive,max=60,slug"`
 	Related       []string       `json:"related" bson:"related" field:"list" validate:"max=6,dive,slug"`
 	CTA           *CTA           `json:"cta" bson:"cta"`
 	SEO           *SEO           `json:"seo" bson:"seo"`

@@ -239,3 +239,11 @@ func TestSlugify(t *testing.T) {
 		}
 	}
 }
+
+func TestTopicsUnique(t *testing.T) {
+	c := readyContent()
+	c.Topics = []string{"sleep", "anxiety", "sleep"}
+	if got := c.Validate()["topics"]; got != "each only once" {
+		t.Errorf("topics named twice: %q (all: %v)", got, c.Validate())
+	}
+}

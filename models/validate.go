@@ -179,6 +179,7 @@ var messages = map[string]func(fe validator.FieldError) string{
 		}
 		return "at most " + fe.Param()
 	},
+	"unique":   func(validator.FieldError) string { return "each only once" },
 	"maxbytes": func(fe validator.FieldError) string { return "at most " + fe.Param() + " bytes" },
 	"slug": func(fe validator.FieldError) string {
 		return "lowercase letters, digits and single hyphens (kebab-case)"

@@ -498,6 +498,13 @@ async function main() {
     await p.getByRole('button', { name: 'Submit for clinical review' }).click();
     await p.locator('.box-draft .badge', { hasText: 'In review' }).waitFor();
     await p.getByRole('heading', { name: 'Changes requested' }).waitFor({ state: 'detached' });
+    // The writer's view of the review screen names the changes in words:
+    // no revision numbers, no compare-any-two-revisions tab.
+    await p.goto(`/admin/articles/${articleId}/review`);
+    const changes = p.locator('section', { has: p.getByRole('heading', { name: 'What changed' }) });
+    await changes.getByText('From when changes were last requested').waitFor();
+    assert.doesNotMatch(await changes.innerText(), /revision \d/i, 'a writer sees no revision numbers');
+    assert.equal(await changes.getByRole('button', { name: 'Between any two revisions' }).count(), 0);
   });
 
   await storyStep('clinician sees the diff, the sign-off dialog refuses a wrong password, then signs', async () => {

@@ -106,7 +106,7 @@ func content(i int, slug string, related []string) map[string]any {
 		"slug": slug, "title": fmt.Sprintf("Benchmark article %d on %s", i, topics[i%len(topics)]),
 		"summary":      "A benchmark article of about ten kilobytes, clinically reviewed like every other.",
 		"keyTakeaways": []string{"Small, steady habits help.", "Talk with a clinician when symptoms persist."},
-		"sections":     sections, "topics": []string{topics[i%len(topics)], topics[(i/8)%len(topics)]},
+		"sections":     sections, "topics": articleTopics(i),
 		"related":       related,
 		"clinicianTake": map[string]string{"body": "Start *small* and be consistent.", "clinician": clinicianID},
 		"heroImage":     map[string]string{"url": fmt.Sprintf("https://images.example.org/%d.jpg", i), "alt": "A calm scene"},
@@ -159,4 +159,14 @@ func (c *client) call(token, method, path string, body, out any, want int, confl
 func fail(f string, args ...any) {
 	fmt.Fprintf(os.Stderr, "seed: "+f+"\n", args...)
 	os.Exit(1)
+}
+
+// articleTopics gives article i one or two topics (never one twice: the
+// server refuses that).
+func articleTopics(i int) []string {
+	a, b := topics[i%len(topics)], topics[(i/8)%len(topics)]
+	if a == b {
+		return []string{a}
+	}
+	return []string{a, b}
 }

@@ -210,7 +210,7 @@ function ReviewView({
         <div className="review-main">
           <section className="card" aria-labelledby="changes-h">
             <h2 id="changes-h">What changed</h2>
-            <Changes article={article} diff={diff} />
+            <Changes article={article} diff={diff} numbered={isReviewer} />
           </section>
           <section className="card" aria-labelledby="render-h">
             <h2 id="render-h">The article as readers will see it</h2>
@@ -327,8 +327,12 @@ function ReviewView({
   );
 }
 
-/** The comparisons a re-review starts from. */
-function Changes({ article, diff }: { article: Article; diff: DiffState }) {
+/**
+ * The comparisons a re-review starts from. Only reviewers see revision
+ * numbers (and the compare-any-two tab); a writer reads the same
+ * changes in words.
+ */
+function Changes({ article, diff, numbered }: { article: Article; diff: DiffState; numbered: boolean }) {
   const { requestedDiff, signedDiff, revisions, events } = diff;
   // Re-review defaults to "since changes were last requested" (spinner while it loads).
   const tab = diff.tab ?? (requestedDiff === 'none' ? 'signed' : 'requested');
@@ -344,9 +348,11 @@ function Changes({ article, diff }: { article: Article; diff: DiffState }) {
         <button type="button" className={tab === 'signed' ? 'seg-btn active' : 'seg-btn'} aria-pressed={tab === 'signed'} onClick={() => setDiffTab('signed')}>
           Since last sign-off
         </button>
-        <button type="button" className={tab === 'any' ? 'seg-btn active' : 'seg-btn'} aria-pressed={tab === 'any'} onClick={() => setDiffTab('any')}>
-          Between any two revisions
-        </button>
+        {numbered ? (
+          <button type="button" className={tab === 'any' ? 'seg-btn active' : 'seg-btn'} aria-pressed={tab === 'any'} onClick={() => setDiffTab('any')}>
+            Between any two revisions
+          </button>
+        ) : null}
       </div>
       {tab === 'requested' ? (
         requestedDiff === null || requestedDiff === 'none' ? (
@@ -354,7 +360,9 @@ function Changes({ article, diff }: { article: Article; diff: DiffState }) {
         ) : (
           <>
             <p className="muted small">
-              From revision {String(requestedDiff.from)} (when changes were last requested, or last submitted) to revision {String(requestedDiff.to)}.
+              {numbered
+                ? `From revision ${String(requestedDiff.from)} (when changes were last requested, or last submitted) to revision ${String(requestedDiff.to)}.`
+                : 'From when changes were last requested (or it was last submitted) to now.'}
             </p>
             <DiffView changes={requestedDiff.changes ?? []} emptyText="No changes since then." />
           </>
@@ -367,12 +375,12 @@ function Changes({ article, diff }: { article: Article; diff: DiffState }) {
         ) : (
           <>
             <p className="muted small">
-              From the last signed revision ({String(signedDiff.from)}) to revision {String(signedDiff.to)}.
+              {numbered ? `From the last signed revision (${String(signedDiff.from)}) to revision ${String(signedDiff.to)}.` : 'From the last sign-off to now.'}
             </p>
             <DiffView changes={signedDiff.changes ?? []} emptyText="No changes since the last sign-off." />
           </>
         )
-      ) : (
+      ) : !numbered ? null : (
         <RevisionCompare articleId={article.id} revisions={revisions} initialFrom={sinceRequestedRev(events, article.rev)?.toString()} fromNote="since changes were last requested" />
       )}
     </>
