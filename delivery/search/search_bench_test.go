@@ -80,6 +80,7 @@ func BenchmarkSearch1000(b *testing.B) {
 	}
 	x.Wait()
 	indexed, cpu := time.Since(start), cpuTime()-cpu0
+	x.settle()
 	after := heap()
 	runtime.KeepAlive(ss)
 	searchLatency(b, x)
@@ -126,6 +127,7 @@ func BenchmarkSearchAfterSinglePublishes(b *testing.B) {
 		return float64(sum.Microseconds()) / float64(len(d)) / 1000
 	}
 	cpu := cpuTime() - cpu0
+	x.settle()
 	segs := x.Segments()
 	perArticle := float64(int64(heap())-int64(before)) / float64(n) / 1024
 	searchLatency(b, x) // resets the metrics: report after it
@@ -167,4 +169,15 @@ func searchLatency(b *testing.B, x *Index) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// settle waits (up to 30 s) until every segment is on disk: the heap
+// then holds what the index keeps, not batches not yet persisted.
+func (x *Index) settle() {
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		st, _ := x.idx.StatsMap()["index"].(map[string]interface{})
+		if n, _ := st["TotMemorySegmentsAtRoot"].(uint64); n == 0 {
+			return
+		}
+	}
 }
