@@ -3,6 +3,7 @@ package search
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestSnippets: a snippet is cut around the densest run of matches of a
@@ -83,6 +84,31 @@ func TestSnippetMarksWhatTheAnalyzerMatches(t *testing.T) {
 		got := strings.Join(res.Items[0].Highlights[field], " ")
 		if !strings.Contains(got, want) {
 			t.Errorf("%q: title snippet %q; want it to contain %q", q, got, want)
+		}
+	}
+}
+
+// TestSnippetCutsAnywhere: whatever the text and the matches, a snippet
+// is valid UTF-8, never empty, and shows its run of matches marked.
+func TestSnippetCutsAnywhere(t *testing.T) {
+	words := []string{"naïve", "sleep", "a", "—", "x", "walking", "héllo", "\n", "supercalifragilisticexpialidocious", "日本語"}
+	for seed := 0; seed < 2000; seed++ {
+		var b strings.Builder
+		var spans []span
+		for k := 0; k < 5+seed%200; k++ {
+			w := words[(seed*31+k*k*7+k)%len(words)]
+			if w == "sleep" {
+				spans = append(spans, span{b.Len(), b.Len() + len(w)})
+			}
+			b.WriteString(w)
+			b.WriteByte(' ')
+		}
+		if len(spans) == 0 {
+			continue
+		}
+		got := snippet(b.String(), spans)
+		if !utf8.ValidString(got) || !strings.Contains(got, "<mark>sleep</mark>") {
+			t.Fatalf("seed %d: %q from %q", seed, got, b.String())
 		}
 	}
 }
