@@ -111,6 +111,7 @@ func newFullApp(t *testing.T) *testApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = idx.Close() }) // removes its directory
 	sys, err := delivery.Setup(ctx, delivery.Deps{Articles: a.Articles, Users: a.Svc.Users, Store: mongostore.NewDeliveryStore(a.DB),
 		Audit: a.Articles.Log, Tokens: a.Svc, Policy: a.Policy, Search: idx}, delivery.Config{})
 	if err != nil {

@@ -45,6 +45,7 @@ func newDeliveryApp(t testing.TB, cfg delivery.Config, public bool) *dlApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = idx.Close() }) // removes its directory
 	sys, err := delivery.Setup(ctx, delivery.Deps{Articles: a.Articles, Users: a.Svc.Users, Store: store, Audit: a.Articles.Log, Tokens: a.Svc, Policy: a.Policy,
 		Cursor: a.Articles.Log.Cursor, Search: idx, Settings: mongostore.NewSettingsStore(a.DB)}, cfg)
 	if err != nil {

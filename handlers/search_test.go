@@ -56,6 +56,7 @@ func TestSearchPublishedOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = idxB.Close() })
 	d.instanceBWith(t, 200*time.Millisecond, true, idxB)
 	sec := func(h, b string) models.Section { return models.Section{Heading: h, Body: b} }
 	inTitle := d.publish(anArticle().slug("walking-for-sleep").title("Walking before bedtime").topics("sleep", "exercise").

@@ -21,6 +21,7 @@ import (
 	adminui "github.com/vetted-cms/vetted/admin-ui"
 	"github.com/vetted-cms/vetted/audit"
 	"github.com/vetted-cms/vetted/delivery"
+	"github.com/vetted-cms/vetted/delivery/search"
 	"github.com/vetted-cms/vetted/handlers"
 	"github.com/vetted-cms/vetted/media"
 	"github.com/vetted-cms/vetted/metrics"
@@ -106,6 +107,7 @@ type app struct {
 	checkpoints *audit.Checkpointer
 	media       *media.Library      // set by wireMedia
 	model       *delivery.ReadModel // set by wireDelivery
+	search      *search.Index       // set by wireDelivery; its directory is removed at exit
 }
 
 func open(ctx context.Context, cfg config) (*app, error) { return openObserved(ctx, cfg, nil) }
@@ -189,6 +191,11 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 	}
 	phase("media and audit")
 	wireDelivery(ctx, cfg, a, srv, m)
+	defer func() { // after the requests have drained (hs.Shutdown below)
+		if a.search != nil {
+			_ = a.search.Close()
+		}
+	}()
 	phase("delivery read model")
 	wireFollower(cfg, a, srv, m)
 	// Read the log to its end once more: a start longer than the

@@ -30,6 +30,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 		}})
 		return
 	}
+	a.search = idx
 	deps := delivery.Deps{Search: idx,
 		Articles: a.articles, Users: a.svc.Users, Store: mongostore.NewDeliveryStore(a.db),
 		Audit: a.articles.Log, Tokens: a.svc, Policy: a.policy, Cursor: a.articles.Log.Cursor,

@@ -9,10 +9,7 @@ import (
 // estimate bump was turned off, 100 single-article batches held ~1 MB each.
 func TestSingleArticleBatchesStaySmall(t *testing.T) {
 	const n = 100
-	x, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := newIndex(t)
 	before := heap()
 	for i := 0; i < n; i++ {
 		if err := x.Put(snapshot(i)); err != nil {

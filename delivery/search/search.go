@@ -8,17 +8,26 @@ package search
 import (
 	"fmt"
 	"html"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 	zapx "github.com/blevesearch/zapx/v17"
@@ -48,49 +57,79 @@ type doc struct {
 // Index is the search index; safe for concurrent use. Changes are
 // applied in order by one worker, off the caller's path: the read model
 // enqueues and returns (indexing 1,000 articles takes seconds, which
-// neither a start-up nor a publish should wait for). Searches read the
-// current bleve index through an atomic pointer.
+// neither a start-up nor a publish should wait for).
+//
+// The index lives in a directory of its own (a temporary one per
+// process, removed by Close): scorch then persists each batch's segment
+// and merges segments in the background (its tiered merge policy), so a
+// publish costs the same at 1,000 articles as at 10,000 and a search
+// visits a few segments however many single publishes came before. An
+// index without a directory never merges: every publish added a segment
+// that every search visited, until a full rebuild of the catalogue.
+// Nothing in the directory outlives the process: the read model indexes
+// every live article again at start.
 type Index struct {
 	mapping mapping.IndexMapping
-	cur     atomic.Pointer[bleve.Index]
+	idx     bleve.Index
+	dir     string
+	lock    *os.File
 
-	mu    sync.Mutex
-	cond  *sync.Cond
-	queue []op
-	busy  bool
-
-	// Worker state.
-	ids     map[string]bool // what is indexed; its text is read back from the index to rebuild
-	changes int             // single changes since the last full build
+	mu     sync.Mutex
+	cond   *sync.Cond
+	queue  []op
+	busy   bool
+	closed bool
 
 	imu   sync.RWMutex
 	items map[string]delivery.Summary // article → its list view
+
+	// gen counts the batches applied: facets computed at one generation
+	// hold until the next.
+	gen     atomic.Uint64
+	fmu     sync.Mutex
+	facets  map[facetKey]facetsAt
+	counted atomic.Int64 // facet computations (tests)
 }
+
+type facetKey struct{ q, topic string }
+
+type facetsAt struct {
+	gen    uint64
+	topics []TopicCount
+}
+
+// maxFacetQueries bounds the facet cache; when full it starts over.
+const maxFacetQueries = 1024
 
 type op struct {
 	put    []*delivery.Snapshot
 	remove string
 }
 
-// rebuildAfter: scorch without a directory never merges segments, and
-// every change adds one; after this many the worker rebuilds the index
-// in one segment, keeping searches fast on a long-running instance. Every
-// query visits every segment: after 1,000 single publishes
-// (BenchmarkSearchAfterSinglePublishes) p50/p99 were 15.1/32.5 ms with
-// 256 (232 segments left) and 6.4/11.9 ms with 32. A rebuild re-indexes
-// the catalogue in the background (~1.4 s of CPU at 1,000 articles).
-const rebuildAfter = 32
-
 // Scorch builds each batch into a zap segment whose buffer it pre-sizes as
 // (the last segment's bytes per document) × (documents + 100): for the
 // one-article batches a publish makes, that is a buffer a hundred times
-// the segment, and an in-memory index keeps every one until the next
-// rebuild (measured: 100 single-article publishes held 101 MB of such
+// the segment, held until the segment is persisted (measured on an
+// in-memory index: 100 single-article publishes held 101 MB of such
 // buffers). Without the bump the estimate is the batch's own size.
 func init() { zapx.NewSegmentBufferNumResultsBump = 0 }
 
-// New returns an empty in-memory index and starts its worker.
-func New() (*Index, error) {
+// dirPrefix names the per-process index directories (under TMPDIR, or
+// the directory given to NewIn).
+const dirPrefix = "vetted-search-"
+
+// New returns an empty index in a new directory under os.TempDir() and
+// starts its worker. Close removes the directory.
+func New() (*Index, error) { return NewIn("") }
+
+// NewIn is New with the index directory created under parent ("" for
+// os.TempDir()). Directories left there by processes that ended without
+// Close (a crash, a kill) are removed first.
+func NewIn(parent string) (*Index, error) {
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	sweep(parent)
 	text := func(store bool) *mapping.FieldMapping {
 		f := mapping.NewTextFieldMapping()
 		f.Analyzer = en.AnalyzerName // English: possessives, stop words, Porter stemming
@@ -105,32 +144,105 @@ func New() (*Index, error) {
 	}
 	topics := mapping.NewKeywordFieldMapping()
 	topics.Analyzer = keyword.Name
-	topics.Store, topics.IncludeTermVectors, topics.IncludeInAll, topics.DocValues = true, false, false, true
+	topics.Store, topics.IncludeTermVectors, topics.IncludeInAll, topics.DocValues = false, false, false, true
 	dm.AddFieldMappingsAt("topics", topics)
 
 	im := mapping.NewIndexMapping()
 	im.DefaultMapping = dm
 	im.DefaultAnalyzer = en.AnalyzerName
 	im.StoreDynamic, im.IndexDynamic, im.DocValuesDynamic = false, false, false
-	x := &Index{mapping: im, ids: map[string]bool{}, items: map[string]delivery.Summary{}}
-	x.cond = sync.NewCond(&x.mu)
-	idx, err := x.empty()
+
+	dir, lock, err := lockedDir(parent)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("search index: %w", err)
 	}
-	x.cur.Store(&idx)
+	// unsafe_batch: a batch returns once it is searchable, not once it is
+	// on disk (the files are a cache of what the read model holds).
+	idx, err := bleve.NewUsing(filepath.Join(dir, "index"), im, scorch.Name, scorch.Name,
+		map[string]interface{}{"unsafe_batch": true})
+	if err != nil {
+		_ = lock.Close()
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("search index: %w", err)
+	}
+	x := &Index{mapping: im, idx: idx, dir: dir, lock: lock, items: map[string]delivery.Summary{}, facets: map[facetKey]facetsAt{}}
+	x.cond = sync.NewCond(&x.mu)
 	go x.work()
 	return x, nil
 }
 
-// empty returns a new in-memory index (scorch, no directory).
-func (x *Index) empty() (bleve.Index, error) {
-	idx, err := bleve.NewUsing("", x.mapping, scorch.Name, scorch.Name, nil)
+// lockedDir creates a new index directory under parent and holds an
+// exclusive lock on its lock file for as long as the process runs (or
+// until Close): sweep knows a directory without a lock holder is left over.
+func lockedDir(parent string) (string, *os.File, error) {
+	dir, err := os.MkdirTemp(parent, dirPrefix)
 	if err != nil {
-		return nil, fmt.Errorf("search index: %w", err)
+		return "", nil, err
 	}
-	return idx, nil
+	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err == nil {
+		if err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			_ = f.Close()
+		}
+	}
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return dir, f, nil
 }
+
+// sweep removes index directories under parent that no process holds
+// (their lock file can be locked) and that are more than a minute old (a
+// directory another process is creating this instant is not yet locked).
+func sweep(parent string) {
+	ents, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), dirPrefix) {
+			continue
+		}
+		if fi, err := e.Info(); err != nil || time.Since(fi.ModTime()) < time.Minute {
+			continue
+		}
+		dir := filepath.Join(parent, e.Name())
+		f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_RDWR, 0)
+		if err != nil {
+			continue // not ours, or not yet complete
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			_ = os.RemoveAll(dir) // no live process holds it
+		}
+		_ = f.Close()
+	}
+}
+
+// Close stops the worker, closes the index and removes its directory.
+// Changes enqueued afterwards are dropped; searches fail.
+func (x *Index) Close() error {
+	x.mu.Lock()
+	if x.closed {
+		x.mu.Unlock()
+		return nil
+	}
+	for len(x.queue) > 0 || x.busy { // the batch being applied finishes first
+		x.cond.Wait()
+	}
+	x.closed = true
+	x.mu.Unlock()
+	x.cond.Broadcast()
+	err := x.idx.Close()
+	if rerr := os.RemoveAll(x.dir); err == nil {
+		err = rerr
+	}
+	_ = x.lock.Close()
+	return err
+}
+
+// Dir is the index's directory (removed by Close).
+func (x *Index) Dir() string { return x.dir }
 
 // Put indexes (or re-indexes) a published article (delivery.SearchIndex).
 func (x *Index) Put(s *delivery.Snapshot) error { return x.PutAll([]*delivery.Snapshot{s}) }
@@ -157,7 +269,9 @@ func (x *Index) Remove(id string) error {
 
 func (x *Index) enqueue(o op) {
 	x.mu.Lock()
-	x.queue = append(x.queue, o)
+	if !x.closed {
+		x.queue = append(x.queue, o)
+	}
 	x.mu.Unlock()
 	x.cond.Broadcast()
 }
@@ -181,8 +295,12 @@ func (x *Index) Idle() bool {
 func (x *Index) work() {
 	for {
 		x.mu.Lock()
-		for len(x.queue) == 0 {
+		for len(x.queue) == 0 && !x.closed {
 			x.cond.Wait()
+		}
+		if x.closed {
+			x.mu.Unlock()
+			return
 		}
 		ops := x.queue
 		x.queue, x.busy = nil, true
@@ -195,35 +313,34 @@ func (x *Index) work() {
 	}
 }
 
-// apply indexes a run of changes as one batch (one segment), then
-// rebuilds the index when single changes have piled up segments.
+// apply indexes a run of changes as one batch (one segment; a large
+// start-up load in several).
 func (x *Index) apply(ops []op) {
-	idx := *x.cur.Load()
-	b := idx.NewBatch()
-	var err error
+	b := x.idx.NewBatch()
 	for _, o := range ops {
 		for _, s := range o.put {
 			_ = b.Index(s.ID, toDoc(s))
-			x.ids[s.ID] = true
 			if b.Size() >= batchDocs {
-				if err = idx.Batch(b); err != nil {
-					x.rebuild(idx)
-					return
-				}
-				b = idx.NewBatch()
+				x.batch(b)
+				b = x.idx.NewBatch()
 			}
 		}
 		if o.remove != "" {
 			b.Delete(o.remove)
-			delete(x.ids, o.remove)
-		}
-		if len(o.put) <= 1 {
-			x.changes++
 		}
 	}
-	err = idx.Batch(b)
-	if err != nil || x.changes >= rebuildAfter {
-		x.rebuild(idx)
+	x.batch(b)
+}
+
+func (x *Index) batch(b *bleve.Batch) {
+	if b.Size() == 0 {
+		return
+	}
+	defer x.gen.Add(1)
+	if err := x.idx.Batch(b); err != nil {
+		// Only a closed index or a full disk gets here; the article stays
+		// served, only unsearchable.
+		slog.Error("search: batch not indexed", "articles", b.Size(), "err", err.Error())
 	}
 }
 
@@ -231,69 +348,17 @@ func (x *Index) apply(ops []op) {
 // memory until it is indexed.
 const batchDocs = 2000
 
-// rebuild indexes every document again, read back from the stored fields
-// of idx (keeping a copy of every article's text beside the index, to
-// rebuild from, held as much memory as the index itself), into a new
-// index of one segment, and swaps it in.
-func (x *Index) rebuild(from bleve.Index) {
-	idx, err := x.empty()
-	if err != nil {
-		return
-	}
-	b := idx.NewBatch()
-	for id := range x.ids {
-		d, err := from.Document(id)
-		if err != nil || d == nil {
-			continue
-		}
-		_ = b.Index(id, storedDoc(d))
-		if b.Size() >= batchDocs {
-			if err := idx.Batch(b); err != nil {
-				return
-			}
-			b = idx.NewBatch()
-		}
-	}
-	if err := idx.Batch(b); err != nil {
-		return
-	}
-	old := x.cur.Swap(&idx)
-	x.changes = 0
-	go func() { // searches still running on the old index finish first
-		time.Sleep(5 * time.Second)
-		_ = (*old).Close()
-	}()
-}
-
-// storedDoc rebuilds an indexed document from its stored fields.
-func storedDoc(d index.Document) doc {
-	var out doc
-	d.VisitFields(func(f index.Field) {
-		v := string(f.Value())
-		switch f.Name() {
-		case "title":
-			out.Title = v
-		case "summary":
-			out.Summary = v
-		case "keyTakeaways":
-			out.KeyTakeaways = v
-		case "sections":
-			out.Sections = v
-		case "topics":
-			out.Topics = append(out.Topics, v)
-		}
-	})
-	t := make([]string, len(out.Topics))
-	for i, v := range out.Topics {
-		t[i] = strings.ReplaceAll(v, "-", " ")
-	}
-	out.TopicText = strings.Join(t, "\n")
-	return out
+// Segments returns how many segments a search visits now.
+func (x *Index) Segments() int {
+	st, _ := x.idx.StatsMap()["index"].(map[string]interface{})
+	n, _ := st["TotFileSegmentsAtRoot"].(uint64)
+	m, _ := st["TotMemorySegmentsAtRoot"].(uint64)
+	return int(n + m)
 }
 
 // Len returns how many articles are indexed.
 func (x *Index) Len() int {
-	n, _ := (*x.cur.Load()).DocCount()
+	n, _ := x.idx.DocCount()
 	return int(n)
 }
 
@@ -361,6 +426,11 @@ type Result struct {
 
 // Search ranks the published articles matching q (every word optional,
 // each field weighted), within topic when set.
+//
+// The ranking and the facets come from bleve, without term locations
+// (its highlighter needs them, and it would decode them for every match,
+// ~1,000 for a common word, to keep 20); the snippets are then cut from
+// the page's hits only (snippets).
 func (x *Index) Search(in Query) (*Result, error) {
 	ors := make([]query.Query, 0, len(fields))
 	for _, f := range fields {
@@ -369,20 +439,30 @@ func (x *Index) Search(in Query) (*Result, error) {
 		m.SetBoost(f.boost)
 		ors = append(ors, m)
 	}
-	var q query.Query = bleve.NewDisjunctionQuery(ors...)
+	text := bleve.NewDisjunctionQuery(ors...)
+	var q query.Query = text
 	if in.Topic != "" {
 		t := bleve.NewTermQuery(in.Topic)
 		t.SetField("topics")
-		q = bleve.NewConjunctionQuery(q, t)
+		q = bleve.NewConjunctionQuery(text, t)
 	}
 	req := bleve.NewSearchRequestOptions(q, in.Limit, (in.Page-1)*in.Limit, false)
-	req.Highlight = bleve.NewHighlightWithStyle("html")
-	req.Highlight.Fields = highlighted
-	req.AddFacet("topics", bleve.NewFacetRequest("topics", 20))
-	res, err := (*x.cur.Load()).Search(req)
+	// Facets depend on the query and the index only: counted once per
+	// query until the index changes (the next page, the same popular
+	// query), not at every search (they visit every match's topics).
+	key, gen := facetKey{in.Q, in.Topic}, x.gen.Load()
+	x.fmu.Lock()
+	cached, ok := x.facets[key]
+	x.fmu.Unlock()
+	ok = ok && cached.gen == gen
+	if !ok {
+		req.AddFacet("topics", bleve.NewFacetRequest("topics", 20))
+	}
+	res, err := x.idx.Search(req)
 	if err != nil {
 		return nil, err
 	}
+	frags := x.snippets(in.Q, res.Hits)
 	out := &Result{Items: make([]Hit, 0, len(res.Hits)), Query: in.Q, Topic: in.Topic, Page: in.Page, Limit: in.Limit, Total: int(res.Total)}
 	out.Facets.Topics = []TopicCount{}
 	x.imu.RLock()
@@ -391,21 +471,277 @@ func (x *Index) Search(in Query) (*Result, error) {
 		if !ok {
 			continue // removed between the search and now
 		}
-		hl := map[string][]string{}
-		for _, f := range highlighted {
-			for _, fr := range h.Fragments[f] {
-				if strings.Contains(fr, "<mark>") { // bleve also returns fields without a match
-					hl[f] = append(hl[f], fr)
-				}
-			}
+		hl := frags[h.ID]
+		if hl == nil {
+			hl = map[string][]string{}
 		}
 		out.Items = append(out.Items, Hit{Summary: sum, Score: h.Score, Highlights: hl})
 	}
 	x.imu.RUnlock()
+	if ok {
+		out.Facets.Topics = cached.topics
+		return out, nil
+	}
 	if fr := res.Facets["topics"]; fr != nil {
 		for _, t := range fr.Terms.Terms() {
 			out.Facets.Topics = append(out.Facets.Topics, TopicCount{Topic: t.Term, Count: t.Count})
 		}
 	}
+	x.counted.Add(1)
+	x.fmu.Lock()
+	if len(x.facets) >= maxFacetQueries {
+		clear(x.facets)
+	}
+	x.facets[key] = facetsAt{gen: gen, topics: out.Facets.Topics}
+	x.fmu.Unlock()
 	return out, nil
+}
+
+// snippets highlights the query's words in the given hits only:
+// article → field → fragments. Each hit's stored text is scanned for the
+// words the English analyzer reduces to one of the query's terms (a word
+// is analyzed only when it starts like one of them), and a snippet is
+// cut around the densest run of matches. Term locations from the index
+// would cost more: bleve decodes them for every posting it steps over,
+// nearly all of a common word's, to reach the page's 20.
+func (x *Index) snippets(q string, hits bsearch.DocumentMatchCollection) map[string]map[string][]string {
+	if len(hits) == 0 {
+		return nil
+	}
+	m := x.newMatcher(q)
+	if len(m.terms) == 0 {
+		return nil
+	}
+	out := make(map[string]map[string][]string, len(hits))
+	var spans []span
+	for _, h := range hits {
+		d, err := x.idx.Document(h.ID)
+		if err != nil || d == nil {
+			continue // removed since the search
+		}
+		hl := map[string][]string{}
+		d.VisitFields(func(f index.Field) {
+			if !slices.Contains(highlighted, f.Name()) {
+				return
+			}
+			text := string(f.Value())
+			if spans = m.find(text, spans[:0]); len(spans) > 0 {
+				hl[f.Name()] = []string{snippet(text, spans)}
+			}
+		})
+		out[h.ID] = hl
+	}
+	return out
+}
+
+// matcher finds the words of a text that match a query's terms.
+type matcher struct {
+	an       analysis.Analyzer
+	terms    map[string]bool
+	prefixes []string        // the first runes of each term, lower case
+	seen     map[string]bool // word (lower case) → matches; words repeat
+}
+
+func (x *Index) newMatcher(q string) *matcher {
+	m := &matcher{an: x.mapping.AnalyzerNamed(en.AnalyzerName), terms: map[string]bool{}, seen: map[string]bool{}}
+	for _, t := range m.an.Analyze([]byte(q)) {
+		term := string(t.Term)
+		if m.terms[term] {
+			continue
+		}
+		m.terms[term] = true
+		// Porter stemming rewrites a word's end only ("happy" → "happi",
+		// "say" → "sai"): a word matching the term starts with the term's
+		// first runes, all but its last, at most three.
+		n := min(max(utf8.RuneCountInString(term)-1, 1), 3)
+		end := 0
+		for k := 0; k < n; k++ {
+			_, w := utf8.DecodeRuneInString(term[end:])
+			end += w
+		}
+		m.prefixes = append(m.prefixes, term[:end])
+	}
+	return m
+}
+
+// find appends the byte spans of text's words that match (unsorted; a
+// word found through two terms' prefixes twice). ASCII text is searched
+// for each prefix as written in lower case, capitalized and in upper
+// case (a word in mixed case, "sLeep", is not marked).
+func (m *matcher) find(text string, out []span) []span {
+	if !ascii(text) {
+		return m.findWords(text, out)
+	}
+	for _, p := range m.prefixes {
+		variants := [3]string{p, strings.ToUpper(p[:1]) + p[1:], strings.ToUpper(p)}
+		for v, pv := range variants {
+			if v > 0 && (pv == p || v == 2 && pv == variants[1]) {
+				continue // a prefix without letters to change
+			}
+			for k := 0; k < len(text); {
+				i := strings.Index(text[k:], pv)
+				if i < 0 {
+					break
+				}
+				i += k
+				j := i + len(pv)
+				k = j
+				if i > 0 && asciiWord(text[i-1]) {
+					continue // inside a word
+				}
+				for j < len(text) && (asciiWord(text[j]) || text[j] == '\'') {
+					j++
+				}
+				for j > i && text[j-1] == '\'' {
+					j--
+				}
+				k = j
+				if m.match(strings.ToLower(text[i:j])) {
+					out = append(out, span{i, j})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// findWords is find over text that is not ASCII: every word is looked at.
+func (m *matcher) findWords(text string, out []span) []span {
+	for i := 0; i < len(text); {
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if !wordRune(r) {
+			i += n
+			continue
+		}
+		j := i + n
+		for j < len(text) {
+			r, n := utf8.DecodeRuneInString(text[j:])
+			if !wordRune(r) && r != '\'' && r != '’' {
+				break
+			}
+			j += n
+		}
+		w := strings.TrimRight(text[i:j], "'’")
+		if m.candidate(w) && m.match(strings.ToLower(w)) {
+			out = append(out, span{i, i + len(w)})
+		}
+		i = j
+	}
+	return out
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func asciiWord(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+func wordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return asciiWord(byte(r))
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+// candidate: w starts like one of the terms (case-insensitively).
+func (m *matcher) candidate(w string) bool {
+	for _, p := range m.prefixes {
+		if len(w) >= len(p) && strings.EqualFold(w[:len(p)], p) {
+			return true
+		}
+	}
+	return false
+}
+
+// match: the analyzer reduces w (lower case) to one of the terms.
+func (m *matcher) match(w string) bool {
+	if ok, seen := m.seen[w]; seen {
+		return ok
+	}
+	ok := false
+	for _, t := range m.an.Analyze([]byte(w)) {
+		if m.terms[string(t.Term)] {
+			ok = true
+		}
+	}
+	m.seen[w] = ok
+	return ok
+}
+
+// span is one match: byte offsets in a field's stored text.
+type span struct{ start, end int }
+
+// snippetSize is about how many bytes of text a snippet shows.
+const snippetSize = 200
+
+// snippet cuts about snippetSize bytes of text around the window holding
+// the most matches, escapes it as HTML and wraps each match in <mark>; an
+// ellipsis marks text cut at either end.
+func snippet(text string, spans []span) string {
+	slices.SortFunc(spans, func(a, b span) int { return a.start - b.start })
+	keep := spans[:0] // drop overlaps (one word matched by several terms)
+	for _, s := range spans {
+		if len(keep) == 0 || s.start >= keep[len(keep)-1].end {
+			keep = append(keep, s)
+		}
+	}
+	spans = keep
+	bi, bj := 0, 1 // the densest window: spans[bi:bj]
+	for i, j := 0, 0; i < len(spans); i++ {
+		if j < i+1 {
+			j = i + 1
+		}
+		for j < len(spans) && spans[j].end-spans[i].start <= snippetSize {
+			j++
+		}
+		if j-i > bj-bi {
+			bi, bj = i, j
+		}
+	}
+	first, last := spans[bi].start, spans[bj-1].end
+	from := max(0, first-(snippetSize-(last-first))/2)
+	to := min(len(text), max(last, from+snippetSize))
+	if from > 0 { // start after a space, not inside a word
+		if k := strings.IndexAny(text[from:first], " \n"); k >= 0 {
+			from += k + 1
+		} else {
+			for from < first && !utf8.RuneStart(text[from]) {
+				from++
+			}
+		}
+	}
+	if to < len(text) { // end before a space
+		if k := strings.LastIndexAny(text[last:to], " \n"); k >= 0 {
+			to = last + k
+		} else {
+			for to > last && !utf8.RuneStart(text[to]) {
+				to--
+			}
+		}
+	}
+	var b strings.Builder
+	b.Grow(to - from + 64)
+	if from > 0 {
+		b.WriteString("…")
+	}
+	at := from
+	for _, s := range spans[bi:bj] {
+		b.WriteString(html.EscapeString(text[at:s.start]))
+		b.WriteString("<mark>")
+		b.WriteString(html.EscapeString(text[s.start:s.end]))
+		b.WriteString("</mark>")
+		at = s.end
+	}
+	b.WriteString(html.EscapeString(strings.TrimRight(text[at:to], " \n")))
+	if to < len(text) {
+		b.WriteString("…")
+	}
+	return strings.TrimSpace(b.String())
 }

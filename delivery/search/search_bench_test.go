@@ -2,9 +2,12 @@ package search
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -65,39 +68,83 @@ func BenchmarkSearch1000(b *testing.B) {
 		ss[i] = snapshot(i)
 	}
 	before := heap()
-	x, err := New()
+	x, err := NewIn(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer x.Close()
+	cpu0 := cpuTime()
 	start := time.Now()
 	if err := x.PutAll(ss); err != nil {
 		b.Fatal(err)
 	}
 	x.Wait()
-	indexed := time.Since(start)
+	indexed, cpu := time.Since(start), cpuTime()-cpu0
+	x.settle()
 	after := heap()
 	runtime.KeepAlive(ss)
 	searchLatency(b, x)
-	b.ReportMetric(float64(after-before)/(1<<20), "index-heap-MiB")
+	b.ReportMetric(float64(int64(after)-int64(before))/(1<<20), "index-heap-MiB")
 	b.ReportMetric(indexed.Seconds(), "index-1000-s")
+	b.ReportMetric(cpu.Seconds(), "index-1000-cpu-s")
 	runtime.KeepAlive(x)
 }
 
-// BenchmarkSearchAfterSinglePublishes: 1,000 articles published one at a
-// time (one segment each, as a live instance gets them), then searched: the
-// cost of the segments left since the last rebuild.
+// BenchmarkSearchAfterSinglePublishes: articles published one at a time
+// (one batch, one segment each, as a live instance gets them), then
+// searched. It reports the time of a publish until searchable over the
+// first and the last tenth (equal when a publish costs the same at any
+// catalogue size), the segments left and the heap the index holds per
+// article. SEARCH_BENCH_ARTICLES sets how many (1,000).
 func BenchmarkSearchAfterSinglePublishes(b *testing.B) {
-	x, err := New()
+	n := 1000
+	if v, err := strconv.Atoi(os.Getenv("SEARCH_BENCH_ARTICLES")); err == nil && v >= 20 {
+		n = v
+	}
+	before := heap()
+	x, err := NewIn(b.TempDir())
 	if err != nil {
 		b.Fatal(err)
 	}
-	for i := 0; i < 1000; i++ {
+	defer x.Close()
+	took := make([]time.Duration, n)
+	cpu0 := cpuTime()
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		t := time.Now()
 		if err := x.Put(snapshot(i)); err != nil {
 			b.Fatal(err)
 		}
 		x.Wait()
+		took[i] = time.Since(t)
 	}
-	searchLatency(b, x)
+	all := time.Since(start)
+	mean := func(d []time.Duration) float64 {
+		var sum time.Duration
+		for _, v := range d {
+			sum += v
+		}
+		return float64(sum.Microseconds()) / float64(len(d)) / 1000
+	}
+	cpu := cpuTime() - cpu0
+	x.settle()
+	segs := x.Segments()
+	perArticle := float64(int64(heap())-int64(before)) / float64(n) / 1024
+	searchLatency(b, x) // resets the metrics: report after it
+	b.ReportMetric(float64(n)/all.Seconds(), "publishes/s")
+	b.ReportMetric(cpu.Seconds()*1000/float64(n), "cpu-ms/publish")
+	b.ReportMetric(mean(took[:n/10]), "first-tenth-ms/publish")
+	b.ReportMetric(mean(took[n-n/10:]), "last-tenth-ms/publish")
+	b.ReportMetric(float64(segs), "segments")
+	b.ReportMetric(perArticle, "heap-KiB/article")
+}
+
+// cpuTime is the process's user+system CPU time so far (figures that a
+// loaded machine's wall clock would blur).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // searchLatency runs b.N searches of a fixed mix and reports p50 and p99.
@@ -106,6 +153,7 @@ func searchLatency(b *testing.B, x *Index) {
 		{Q: "stretching posture"}, {Q: "teenagers anxiety therapy"}, {Q: "sleeping habits", Topic: "sleep"}}
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
 		q := queries[i%len(queries)]
 		q.Page, q.Limit = 1, 20
@@ -117,7 +165,19 @@ func searchLatency(b *testing.B, x *Index) {
 		}
 	}
 	b.StopTimer()
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/search")
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// settle waits (up to 30 s) until every segment is on disk: the heap
+// then holds what the index keeps, not batches not yet persisted.
+func (x *Index) settle() {
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		st, _ := x.idx.StatsMap()["index"].(map[string]interface{})
+		if n, _ := st["TotMemorySegmentsAtRoot"].(uint64); n == 0 {
+			return
+		}
+	}
 }
