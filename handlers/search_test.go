@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"net/http"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -152,5 +154,50 @@ func TestSearchQueryValidation(t *testing.T) {
 	}
 	if r := d.do(http.MethodGet, "/api/v1/search?q=x", "", nil, asNone); r.Code != http.StatusUnauthorized {
 		t.Errorf("search without a token: %d", r.Code)
+	}
+}
+
+// overlapSearcher is the real index, noting how many searches run at once.
+type overlapSearcher struct {
+	Searcher
+	mu        sync.Mutex
+	now, most int
+}
+
+func (o *overlapSearcher) Search(q search.Query) (*search.Result, error) {
+	o.mu.Lock()
+	o.now++
+	o.most = max(o.most, o.now)
+	o.mu.Unlock()
+	time.Sleep(20 * time.Millisecond) // long enough for the others to arrive
+	defer func() { o.mu.Lock(); o.now--; o.mu.Unlock() }()
+	return o.Searcher.Search(q)
+}
+
+// TestSearchesTakeTurns: twelve searches at once run at most
+// GOMAXPROCS-1 (at least one) at a time, and all are answered.
+func TestSearchesTakeTurns(t *testing.T) {
+	d := newDeliveryApp(t, delivery.Config{}, false)
+	d.publish(anArticle().slug("turns-sleep"))
+	o := &overlapSearcher{Searcher: d.API.Search}
+	d.API.Search = o
+	var wg sync.WaitGroup
+	codes := make(chan int, 12)
+	for range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- d.get("/api/v1/search?q=sleep", nil).Code
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != http.StatusOK {
+			t.Errorf("a search answered %d", c)
+		}
+	}
+	if want := max(1, runtime.GOMAXPROCS(0)-1); o.most > want {
+		t.Errorf("%d searches ran at once; want at most %d", o.most, want)
 	}
 }
