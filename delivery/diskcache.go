@@ -9,7 +9,6 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/vetted-cms/vetted/models"
@@ -162,16 +161,9 @@ func (m *ReadModel) SaveCache() error {
 	recs := make([]cacheRecord, 0, len(m.history))
 	metas := map[int]Snapshot{} // record → its snapshot (a copy), encoded outside the lock
 	for slug, id := range m.history {
-		r := cacheRecord{PublishedDoc: models.PublishedDoc{Slug: slug, ArticleID: id, FirstPublishedAt: m.firstPub[id]}}
-		e := m.entries[id]
-		switch {
-		case e == nil:
-			r.State = models.SlugGone
-		case e.Slug != slug:
-			r.State = models.SlugMoved
-			r.Doc = `{"movedTo":` + strconv.Quote(e.Slug) + `}`
-		default:
-			r.State, r.LiveKey, r.ETag, r.Sig = models.SlugLive, e.base.liveKey, e.ETag, entrySig(e.relatedSig, e.decSig)
+		d, e := m.slugStateLocked(slug, id)
+		r := cacheRecord{PublishedDoc: d}
+		if d.State == models.SlugLive {
 			r.Gzip, r.JSON = e.Gzip, e.JSON
 			metas[len(recs)] = *e.base.snap
 		}

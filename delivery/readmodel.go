@@ -1447,17 +1447,8 @@ func (m *ReadModel) projectionWritesLocked() []models.PublishedDoc {
 		if !ok {
 			continue
 		}
-		d := models.PublishedDoc{Slug: slug, ArticleID: id, FirstPublishedAt: m.firstPub[id], UpdatedAt: now}
-		e := m.entries[id]
-		switch {
-		case e == nil:
-			d.State = models.SlugGone
-		case e.Slug != slug:
-			d.State = models.SlugMoved
-			d.Doc = `{"movedTo":` + strconv.Quote(e.Slug) + `}`
-		default:
-			d.State, d.LiveKey, d.ETag, d.Sig = models.SlugLive, e.base.liveKey, e.ETag, entrySig(e.relatedSig, e.decSig)
-		}
+		d, e := m.slugStateLocked(slug, id)
+		d.UpdatedAt = now
 		if m.persisted[slug] == persistedKey(d.State, d.ETag, d.Sig) {
 			continue
 		}
@@ -1474,6 +1465,25 @@ func (m *ReadModel) projectionWritesLocked() []models.PublishedDoc {
 	}
 	clear(m.dirty)
 	return out
+}
+
+// slugStateLocked is what a slug ever live under article id answers
+// now: live (with the entry), moved to the article's current slug, or
+// gone — the `published` projection's document and the start-up cache's
+// record, before their bodies.
+func (m *ReadModel) slugStateLocked(slug, id string) (models.PublishedDoc, *Entry) {
+	d := models.PublishedDoc{Slug: slug, ArticleID: id, FirstPublishedAt: m.firstPub[id]}
+	e := m.entries[id]
+	switch {
+	case e == nil:
+		d.State = models.SlugGone
+	case e.Slug != slug:
+		d.State = models.SlugMoved
+		d.Doc = `{"movedTo":` + strconv.Quote(e.Slug) + `}`
+	default:
+		d.State, d.LiveKey, d.ETag, d.Sig = models.SlugLive, e.base.liveKey, e.ETag, entrySig(e.relatedSig, e.decSig)
+	}
+	return d, e
 }
 
 // persistedKey is what decides whether a projection document is current.
