@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -431,4 +432,31 @@ func TestBrowsableAddress(t *testing.T) {
 			t.Errorf("browsable(%s) = %s, want %s", in, got, want)
 		}
 	}
+}
+
+// TestStartupGC: the collector's target is tightened for the start-up
+// indexing and restored when it ends; an operator's GOGC is left alone,
+// and an indexing that ended first is not followed by a tightening.
+func TestStartupGC(t *testing.T) {
+	percent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
+	before := percent()
+	g := &startupGC{}
+	g.tighten(func(string) string { return "" })
+	if got := percent(); got != startupGCPercent {
+		t.Errorf("during indexing the GC target is %d; want %d", got, startupGCPercent)
+	}
+	g.restore()
+	if got := percent(); got != before {
+		t.Errorf("after indexing the GC target is %d; want %d back", got, before)
+	}
+	g.tighten(func(string) string { return "" })
+	if got := percent(); got != before {
+		t.Errorf("tightened after the indexing ended: %d", got)
+	}
+	g2 := &startupGC{}
+	g2.tighten(func(k string) string { return map[string]string{"GOGC": "200"}[k] })
+	if got := percent(); got != before {
+		t.Errorf("with GOGC set the target moved to %d", got)
+	}
+	g2.restore()
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -31,6 +33,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 		return
 	}
 	a.search = idx
+	gc := &startupGC{}
 	deps := delivery.Deps{Search: idx,
 		Articles: a.articles, Users: a.svc.Users, Store: mongostore.NewDeliveryStore(a.db),
 		Audit: a.articles.Log, Tokens: a.svc, Policy: a.policy, Cursor: a.articles.Log.Cursor,
@@ -42,7 +45,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 	sys, err := delivery.Setup(ctx, deps, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m, ImageHosts: cfg.ImageHosts, PublicURL: cfg.PublicURL,
 		Presence: delivery.PresenceOptions{MaxWait: cfg.PublishWait}, CacheDir: cfg.DataDir,
 		// The start-up indexing's garbage was most of the RSS at rest.
-		OnIndexed: func() { debug.FreeOSMemory(); slog.Info("search index built", "articles", idx.Len()) }})
+		OnIndexed: func() { gc.restore(); debug.FreeOSMemory(); slog.Info("search index built", "articles", idx.Len()) }})
 	if err != nil {
 		// Only a database failure during start-up gets here; serve is
 		// about to fail on the same database anyway.
@@ -52,6 +55,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 		}})
 		return
 	}
+	gc.tighten(os.Getenv) // the read model is loaded; its search indexing has begun
 	m.ReadModel(sys.Model.Size)
 	m.WebhooksPending(sys.Webhooks.Pending)
 	srv.Ready = append(srv.Ready, handlers.ReadyCheck{Name: "delivery", Check: func(context.Context) error { return nil }})
@@ -99,4 +103,43 @@ func attachDelivery(articles *mongostore.ArticleStore, svc *service.Service, sys
 		}
 	}
 	svc.Publish = sys.Model
+}
+
+// startupGCPercent is the collector's target while the start-up search
+// indexing runs (Go's default is 100). Indexing 9,979 published articles
+// makes garbage for the first seconds after ready, and at the default the
+// heap grew to twice what was live: 943 MiB anonymous at its peak, done
+// 15 s after ready, ~250 MiB after; with 25 the peak was 524 MiB, done
+// 24 s after ready. It is set once the read model is loaded (a lower
+// target would slow the start) and the previous one is restored when
+// indexing ends: serving allocates little. GOGC, when set, wins.
+const startupGCPercent = 25
+
+// startupGC holds the collector's target for the start-up indexing.
+type startupGC struct {
+	mu        sync.Mutex
+	prev      int
+	set, done bool
+}
+
+// tighten sets startupGCPercent, unless the operator chose GOGC or the
+// indexing is already done.
+func (g *startupGC) tighten(getenv func(string) string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.done || g.set || getenv("GOGC") != "" {
+		return
+	}
+	g.prev, g.set = debug.SetGCPercent(startupGCPercent), true
+}
+
+// restore puts the previous target back; tighten does nothing after it.
+func (g *startupGC) restore() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.done = true
+	if g.set {
+		debug.SetGCPercent(g.prev)
+		g.set = false
+	}
 }
