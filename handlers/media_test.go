@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
 
 	"github.com/vetted-cms/vetted/delivery"
@@ -389,6 +390,39 @@ func newMediaDeliveryAppWith(t *testing.T, cfg delivery.Config) (*dlApp, *media.
 // TestMediaDelivered: an article with a library hero image and an inline
 // library image is delivered with the image's size, srcset and alt, and
 // JSON-LD names an ImageObject with its size; every media answer matches
+
+// deliveredPicture is what the picture tests read of a delivered article.
+type deliveredPicture struct {
+	HeroImage delivery.HeroImage `json:"heroImage"`
+	Sections  []delivery.Section `json:"sections"`
+	JSONLD    struct {
+		Image delivery.LDImage `json:"image"`
+	} `json:"jsonLd"`
+}
+
+// deliveredPictures reads a published article through the delivery API,
+// checked against the OpenAPI document.
+func (d *dlApp) deliveredPictures(t *testing.T, doc *openapi3.T, slug string) deliveredPicture {
+	t.Helper()
+	res := d.do(http.MethodGet, "/api/v1/articles/"+slug, "", nil, asNone)
+	if res.Code != 200 {
+		t.Fatalf("delivery: %d %s", res.Code, res.Body)
+	}
+	validateResponse(t, doc, "GET", "/api/v1/articles/{slug}", "/api/v1/articles/"+slug, res)
+	var got deliveredPicture
+	mustJSON(t, decodedBody(t, res), &got)
+	return got
+}
+
+// srcsetOf is the srcset the variants make, their URLs after prefix.
+func srcsetOf(prefix string, vs []media.Variant) string {
+	parts := make([]string, len(vs))
+	for i, x := range vs {
+		parts[i] = fmt.Sprintf("%s%s %dw", prefix, x.URL, x.Width)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // openapi.json.
 func TestMediaDelivered(t *testing.T) {
 	doc := loadOpenAPI(t)
@@ -400,27 +434,9 @@ func TestMediaDelivered(t *testing.T) {
 	b.c.Sections = []models.Section{{Heading: "Keep a diary", Body: "![A sleep diary](" + inline.Variants[1].URL + ")\n\nWrite it down."}}
 	d.publish(b)
 
-	res := d.do(http.MethodGet, "/api/v1/articles/with-pictures", "", nil, asNone)
-	if res.Code != 200 {
-		t.Fatalf("delivery: %d %s", res.Code, res.Body)
-	}
-	validateResponse(t, doc, "GET", "/api/v1/articles/{slug}", "/api/v1/articles/with-pictures", res)
-	var got struct {
-		HeroImage delivery.HeroImage `json:"heroImage"`
-		Sections  []delivery.Section `json:"sections"`
-		JSONLD    struct {
-			Image delivery.LDImage `json:"image"`
-		} `json:"jsonLd"`
-	}
-	mustJSON(t, decodedBody(t, res), &got)
+	got := d.deliveredPictures(t, doc, "with-pictures")
 	h := got.HeroImage
-	wantSrcset := ""
-	for i, x := range v.Variants {
-		if i > 0 {
-			wantSrcset += ", "
-		}
-		wantSrcset += fmt.Sprintf("%s %dw", x.URL, x.Width)
-	}
+	wantSrcset := srcsetOf("", v.Variants)
 	if h.URL != v.URL || h.Alt != "Hands around a warm mug" || h.Caption != v.Caption || h.Credit != v.Credit ||
 		h.Width != 1800 || h.Height != 1200 || h.Srcset != wantSrcset {
 		t.Errorf("hero image %+v\nwant srcset %s", h, wantSrcset)
@@ -488,27 +504,9 @@ func TestMediaDeliveredAbsolute(t *testing.T) {
 	b.c.Sections = []models.Section{{Heading: "Keep a diary", Body: body}}
 	d.publish(b)
 
-	res := d.do(http.MethodGet, "/api/v1/articles/absolute-pictures", "", nil, asNone)
-	if res.Code != 200 {
-		t.Fatalf("delivery: %d %s", res.Code, res.Body)
-	}
-	validateResponse(t, doc, "GET", "/api/v1/articles/{slug}", "/api/v1/articles/absolute-pictures", res)
-	var got struct {
-		HeroImage delivery.HeroImage `json:"heroImage"`
-		Sections  []delivery.Section `json:"sections"`
-		JSONLD    struct {
-			Image delivery.LDImage `json:"image"`
-		} `json:"jsonLd"`
-	}
-	mustJSON(t, decodedBody(t, res), &got)
+	got := d.deliveredPictures(t, doc, "absolute-pictures")
 	h := got.HeroImage
-	wantSrcset := ""
-	for i, x := range v.Variants {
-		if i > 0 {
-			wantSrcset += ", "
-		}
-		wantSrcset += fmt.Sprintf("%s%s %dw", pub, x.URL, x.Width)
-	}
+	wantSrcset := srcsetOf(pub, v.Variants)
 	if h.URL != pub+v.URL || h.Srcset != wantSrcset || h.Width != 1100 || h.Height != 700 || h.Alt != "Two hands holding a mug of tea" {
 		t.Errorf("hero image %+v\nwant url %s, srcset %s", h, pub+v.URL, wantSrcset)
 	}

@@ -218,6 +218,19 @@ const PUNCT = /[\p{P}\p{S}]/u;
 const SPACE = /\s/u;
 const FLANKED = ['em', 'strong', 'strike'];
 
+type BlockChar = { ch: string; pos: number; marks: readonly Mark[] };
+
+/** One entry per position of a textblock: its character (`inline` names a non-text node's) and its marks. */
+function blockChars(block: PMNode, blockPos: number, inline: (n: PMNode) => string): BlockChar[] {
+  const chars: BlockChar[] = [];
+  block.forEach((child, offset) => {
+    const pos = blockPos + 1 + offset;
+    if (child.isText) for (let i = 0; i < child.text!.length; i++) chars.push({ ch: child.text![i], pos: pos + i, marks: child.marks });
+    else chars.push({ ch: inline(child), pos, marks: child.marks });
+  });
+  return chars;
+}
+
 /**
  * Bold, italic and strike runs as Markdown can write them.
  *
@@ -231,13 +244,8 @@ export function fixFlanking(doc: PMNode): PMNode {
   const tr = new Transform(doc);
   doc.descendants((block, blockPos) => {
     if (!block.isTextblock) return true;
-    // One entry per position: the character (images count as punctuation, breaks as space) and its marks.
-    const chars: { ch: string; pos: number; marks: readonly Mark[] }[] = [];
-    block.forEach((child, offset) => {
-      const pos = blockPos + 1 + offset;
-      if (child.isText) for (let i = 0; i < child.text!.length; i++) chars.push({ ch: child.text![i], pos: pos + i, marks: child.marks });
-      else chars.push({ ch: child.type === schema.nodes.hard_break ? '\n' : '!', pos, marks: child.marks });
-    });
+    // Images count as punctuation, breaks as space.
+    const chars = blockChars(block, blockPos, (n) => (n.type === schema.nodes.hard_break ? '\n' : '!'));
     const other = (c: { ch: string } | undefined) => !!c && !SPACE.test(c.ch) && !PUNCT.test(c.ch);
     // Runs that cross ("*a **b* c**": italic a–b, bold b–c) cannot be
     // written so Markdown reads them back: the later run gives up the
@@ -332,12 +340,7 @@ export function wholeWordMarks(doc: PMNode): PMNode {
   const tr = new Transform(doc);
   doc.descendants((block, blockPos) => {
     if (!block.isTextblock) return true;
-    const chars: { ch: string; pos: number; marks: readonly Mark[] }[] = [];
-    block.forEach((child, offset) => {
-      const pos = blockPos + 1 + offset;
-      if (child.isText) for (let i = 0; i < child.text!.length; i++) chars.push({ ch: child.text![i], pos: pos + i, marks: child.marks });
-      else chars.push({ ch: ' ', pos, marks: child.marks });
-    });
+    const chars = blockChars(block, blockPos, () => ' ');
     const inWord = (c: { ch: string }) => !SPACE.test(c.ch) && !PUNCT.test(c.ch);
     for (let i = 0; i < chars.length; ) {
       if (!inWord(chars[i])) {
