@@ -167,12 +167,12 @@ func TestPublishCostIsItsOwn(t *testing.T) {
 	}
 	cost := func(what string, id string, b *base, examined, encoded, written int) {
 		t.Helper()
-		x, e := m.examined, m.encoded
+		x, e := m.examined, m.encoded.Load()
 		m.setLocked(id, b)
 		docs := m.projectionWritesLocked()
-		if m.examined-x != examined || m.encoded-e != encoded || len(docs) != written {
+		if m.examined-x != examined || int(m.encoded.Load()-e) != encoded || len(docs) != written {
 			t.Errorf("%s at %d live: %d entries looked at, %d encoded, %d projection documents; want %d, %d, %d",
-				what, len(m.bases), m.examined-x, m.encoded-e, len(docs), examined, encoded, written)
+				what, len(m.bases), m.examined-x, m.encoded.Load()-e, len(docs), examined, encoded, written)
 		}
 		for _, d := range docs {
 			m.persisted[d.Slug] = persistedKey(d.State, d.ETag, d.Sig)

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"fmt"
-	"io"
+	"runtime"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/vetted-cms/vetted/models"
 )
@@ -71,19 +73,67 @@ func (s *ArticleStore) loadSnapshot(ctx context.Context) (map[string]*models.Art
 	if err != nil {
 		return nil, 0, fmt.Errorf("catalog snapshot: %w", err)
 	}
-	raw, err := io.ReadAll(zr)
+	// Sized once from gzip's trailer (the uncompressed size, mod 2³²):
+	// growing the buffer step by step took a tenth of a start at 10,000
+	// articles.
+	var buf bytes.Buffer
+	if n := len(doc.Data); n >= 4 {
+		if size := binary.LittleEndian.Uint32(doc.Data[n-4:]); size <= 1<<30 {
+			buf.Grow(int(size) + bytes.MinRead)
+		}
+	}
+	if _, err := buf.ReadFrom(zr); err != nil {
+		return nil, 0, fmt.Errorf("catalog snapshot: %w", err)
+	}
+	arts, err := decodeHeads(buf.Bytes())
 	if err != nil {
 		return nil, 0, fmt.Errorf("catalog snapshot: %w", err)
 	}
-	var body snapshotBody
-	if err := bson.Unmarshal(raw, &body); err != nil {
-		return nil, 0, fmt.Errorf("catalog snapshot: %w", err)
-	}
-	out := make(map[string]*models.Article, len(body.Articles))
-	for _, a := range body.Articles {
+	out := make(map[string]*models.Article, len(arts))
+	for _, a := range arts {
 		out[a.ID] = a
 	}
 	return out, doc.Cursor, nil
+}
+
+// decodeHeads decodes a snapshotBody's articles, on every core: the
+// driver's decoding of 10,000 heads was most of loading the catalog.
+func decodeHeads(raw []byte) ([]*models.Article, error) {
+	if err := bson.Raw(raw).Validate(); err != nil {
+		return nil, err
+	}
+	v, err := bson.Raw(raw).LookupErr("articles")
+	if err != nil {
+		return nil, err
+	}
+	arr, ok := v.ArrayOK()
+	if !ok {
+		return nil, fmt.Errorf("articles is a %s, not an array", v.Type)
+	}
+	vals, err := arr.Values()
+	if err != nil {
+		return nil, err
+	}
+	arts := make([]*models.Article, len(vals))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	const chunk = 64
+	for from := 0; from < len(vals); from += chunk {
+		g.Go(func() error {
+			for i := from; i < min(from+chunk, len(vals)); i++ {
+				a := new(models.Article)
+				if err := vals[i].Unmarshal(a); err != nil {
+					return err
+				}
+				arts[i] = a
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return arts, nil
 }
 
 // loadFromSnapshot is Load's fast path: the snapshot, then every event

@@ -81,3 +81,40 @@ func TestSnapshotLoadEqualsFullLoad(t *testing.T) {
 		t.Fatalf("cursor %d; want 7", fast.Log.Cursor())
 	}
 }
+
+// TestDecodeHeads: the catalog snapshot's heads, decoded on every core,
+// are the ones encoded, in order; a damaged body is an error (Load then
+// reads every head instead), never a partial catalog.
+func TestDecodeHeads(t *testing.T) {
+	var arts []*models.Article
+	for i := range 50 {
+		c := models.Content{Slug: fmt.Sprint("head-", i), Title: fmt.Sprint("Head ", i), Topics: []string{"sleep"}}
+		c.Normalize()
+		arts = append(arts, &models.Article{ID: fmt.Sprint("a", i), Version: int64(i + 1), Content: c})
+	}
+	raw, err := bson.Marshal(snapshotBody{Articles: arts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeHeads(raw)
+	if err != nil || len(got) != len(arts) {
+		t.Fatalf("decoded %d heads, %v; want %d", len(got), err, len(arts))
+	}
+	for i := range arts {
+		if got[i].ID != arts[i].ID || got[i].Version != arts[i].Version || got[i].Content.Title != arts[i].Content.Title {
+			t.Errorf("head %d: %s v%d %q; want %s v%d %q", i, got[i].ID, got[i].Version, got[i].Content.Title, arts[i].ID, arts[i].Version, arts[i].Content.Title)
+		}
+	}
+	notArray, _ := bson.Marshal(bson.D{{Key: "articles", Value: "none"}})
+	badHead, _ := bson.Marshal(bson.D{{Key: "articles", Value: bson.A{bson.D{{Key: "version", Value: "not a number"}}}}})
+	for name, b := range map[string][]byte{
+		"truncated":            raw[:len(raw)/2],
+		"no articles":          []byte{5, 0, 0, 0, 0},
+		"articles not list":    notArray,
+		"a head not decodable": badHead,
+	} {
+		if heads, err := decodeHeads(b); err == nil {
+			t.Errorf("%s: %d heads and no error", name, len(heads))
+		}
+	}
+}
