@@ -125,6 +125,9 @@ func openObserved(ctx context.Context, cfg config, m *metrics.Metrics) (*app, er
 		return nil, err
 	}
 	articles := mongostore.NewArticleStore(db)
+	if st, err := os.Stat(cfg.DataDir); err == nil && st.IsDir() {
+		articles.LocalDir = cfg.DataDir // a local copy of the catalog snapshot: a quicker start
+	}
 	if err := articles.Load(ctx); err != nil {
 		closeDB(ctx)
 		return nil, err
@@ -225,8 +228,11 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 	saved := a.articles.Log.Cursor()
 	go every(bg, 30*time.Second, func() { // a quick start next time
 		if c := a.articles.Log.Cursor(); c != saved {
-			if cur, err := a.articles.SaveSnapshot(bg); err == nil {
+			if cur, err := a.articles.SaveSnapshot(bg); cur != 0 {
 				saved = cur
+				if err != nil {
+					slog.Warn("local copy of the catalog snapshot not saved", "err", err.Error())
+				}
 			}
 		}
 	})
