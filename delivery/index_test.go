@@ -220,3 +220,17 @@ func BenchmarkPublishIndexUpdate(b *testing.B) {
 		})
 	}
 }
+
+// TestDocGzipIsCompact: a document's gzip is held at its own size for as
+// long as the article is live, not in the doubling buffer it was written
+// to (that held twice the bytes at 1,000 published).
+func TestDocGzipIsCompact(t *testing.T) {
+	body := []byte(strings.Repeat(`{"title":"Sleep and worry","body":"steady breathing, a calm routine"}`, 300))
+	d := newDoc(body, "t-")
+	if len(d.Gzip) == 0 || cap(d.Gzip) != len(d.Gzip) {
+		t.Errorf("gzip of %d bytes held in %d", len(d.Gzip), cap(d.Gzip))
+	}
+	if got, err := gunzip(d.Gzip); err != nil || string(got) != string(body) {
+		t.Errorf("gzip does not uncompress to the body: %v", err)
+	}
+}
