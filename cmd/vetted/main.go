@@ -132,7 +132,7 @@ func openObserved(ctx context.Context, cfg config, m *metrics.Metrics) (*app, er
 		closeDB(ctx)
 		return nil, err
 	}
-	slog.Debug("catalog loaded", "from", articles.LoadedFrom)
+	slog.Info("catalog loaded", "from", articles.LoadedFrom)
 	pol := cfg.Policy
 	if pol == nil { // a config made without loadConfig (tests)
 		if pol, err = policies.Load(cfg.PolicyDir); err != nil {
