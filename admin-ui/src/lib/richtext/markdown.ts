@@ -107,6 +107,29 @@ export function nestMarks(block: PMNode): PMNode {
   return Object.create(block, { content: { value: Fragment.fromArray(reordered) } }) as PMNode;
 }
 
+/**
+ * Whether a list item that starts with an empty paragraph (the document's
+ * items start with one) is written with its next block on the marker's line:
+ * "- # Heading", "- > quote", "- - a", "- -". Written on a line of its own,
+ * "-" could not interrupt a paragraph before it and would underline it into
+ * a heading. Not for "- - -" (a rule: `markers` counts the markers already
+ * on the line) nor for a paragraph (it would become the first one).
+ */
+function startsOnMarkerLine(item: PMNode, markers = 1): boolean {
+  const first = item.firstChild;
+  if (item.childCount < 2 || first?.type !== schema.nodes.paragraph || first.content.size > 0) return false;
+  const next = item.child(1);
+  const n = schema.nodes;
+  if (next.type === n.heading || next.type === n.blockquote || next.type === n.code_block) return true;
+  if (next.type !== n.bullet_list && next.type !== n.ordered_list) return false;
+  const nested = next.firstChild;
+  if (!nested) return false;
+  if (nested.firstChild?.content.size) return true; // "- - a"
+  const emptyLeaf = nested.childCount === 1 && nested.firstChild?.type === n.paragraph;
+  if (emptyLeaf) return next.type === n.ordered_list || markers + 1 < 3; // "- -", never "- - -"
+  return startsOnMarkerLine(nested, markers + 1);
+}
+
 /** How many lists of this node's kind come right before it. */
 function sameKindBefore(node: PMNode, parent: PMNode, index: number): number {
   let n = 0;
@@ -141,9 +164,7 @@ export const markdownSerializer = new MarkdownSerializer(
     // (it would underline it into a heading).
     list_item(state, node) {
       const st = state as unknown as { inTightList: boolean; closed: PMNode | null; flushClose(size?: number): void };
-      const first = node.firstChild;
-      // ("- - -" alone would be a rule: only skipped when the nested item has text.)
-      const skipFirst = node.childCount > 1 && first?.type === schema.nodes.paragraph && first.content.size === 0 && !!node.child(1).firstChild?.firstChild?.content.size;
+      const skipFirst = startsOnMarkerLine(node);
       node.forEach((child, _o, i) => {
         if (i === 0 && skipFirst) return;
         const prev = i > 0 ? node.child(i - 1) : null;
