@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -55,5 +56,56 @@ func TestLineBufferKeepsLinesWhole(t *testing.T) {
 			t.Fatal("the timer did not flush")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// gatedWriter blocks its first write until released.
+type gatedWriter struct {
+	writes
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (g *gatedWriter) Write(p []byte) (int, error) {
+	g.once.Do(func() { close(g.entered); <-g.release })
+	return g.writes.Write(p)
+}
+
+// TestLineBufferWritesOutsideTheLock: while a full batch is being written
+// (a slow reader of stderr), lines logged meanwhile go to the second
+// buffer without waiting; every line comes out once, in order.
+func TestLineBufferWritesOutsideTheLock(t *testing.T) {
+	g := &gatedWriter{entered: make(chan struct{}), release: make(chan struct{})}
+	b := newLineBuffer(g, 100, time.Hour)
+	line := func(i int) []byte { return []byte(fmt.Sprintf("line %02d %s\n", i, strings.Repeat("x", 20))) } // 30 bytes
+	for i := range 3 {
+		_, _ = b.Write(line(i))
+	}
+	go func() { _, _ = b.Write(line(3)) }() // the batch of 0-2 goes out and blocks
+	<-g.entered
+	done := make(chan struct{})
+	go func() {
+		for i := 4; i < 6; i++ {
+			_, _ = b.Write(line(i))
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("logging waited for the batch being written")
+	}
+	close(g.release)
+	_ = b.Close()
+	var all []byte
+	for _, w := range g.w {
+		all = append(all, w...)
+	}
+	var want []byte
+	for i := range 6 {
+		want = append(want, line(i)...)
+	}
+	if string(all) != string(want) {
+		t.Errorf("written:\n%s\nwant:\n%s", all, want)
 	}
 }
