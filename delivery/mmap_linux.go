@@ -1,4 +1,4 @@
-//go:build unix
+//go:build linux
 
 package delivery
 
@@ -11,7 +11,10 @@ import (
 // from it are file pages the kernel can drop and read again, not heap
 // (the plain JSON of every article was most of the RSS at rest). The
 // file is never written in place (SaveCache renames a new one over it),
-// so the mapping stays valid while it is in use.
+// so the mapping stays valid while it is in use. Every page is mapped at
+// once (MAP_POPULATE): the checksum reads them all right away, and
+// faulting them in one by one took longer than reading them (a 373 MB
+// file at 9,979 published).
 func mapFile(f *os.File) ([]byte, error) {
 	defer f.Close()
 	st, err := f.Stat()
@@ -21,7 +24,7 @@ func mapFile(f *os.File) ([]byte, error) {
 	if st.Size() == 0 || st.Size() != int64(int(st.Size())) {
 		return nil, errCache
 	}
-	return syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+	return syscall.Mmap(int(f.Fd()), 0, int(st.Size()), syscall.PROT_READ, syscall.MAP_SHARED|syscall.MAP_POPULATE)
 }
 
 // dropPages tells the kernel the mapped pages are not needed now (after
