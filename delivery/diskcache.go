@@ -206,6 +206,7 @@ func (m *ReadModel) readCache() ([]cacheRecord, []*Snapshot) {
 	}
 	m.preloaded = nil // read once
 	recs, metas, mem := p.wait()
+	p.recs, p.metas = nil, nil // Load's from now on: not kept by whoever holds p
 	if p.err != nil {
 		m.log.Warn("delivery: start-up cache "+p.why+"; reading the projection", "err", p.err.Error())
 		return nil, nil

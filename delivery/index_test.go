@@ -2,11 +2,16 @@ package delivery
 
 import (
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vetted-cms/vetted/models"
 )
 
 // testBase is a live article as the read model holds it after a build.
@@ -232,5 +237,26 @@ func TestDocGzipIsCompact(t *testing.T) {
 	}
 	if got, err := gunzip(d.Gzip); err != nil || string(got) != string(body) {
 		t.Errorf("gzip does not uncompress to the body: %v", err)
+	}
+}
+
+// TestPreloadedIsNotKept: once Load took the preloaded cache, the
+// Preloaded (cmd/vetted holds it until the read model is loaded) keeps
+// none of its records or decoded metadata: at 9,979 published those were
+// tens of MB of heap kept for nothing.
+func TestPreloadedIsNotKept(t *testing.T) {
+	dir := t.TempDir()
+	recs := []cacheRecord{{PublishedDoc: models.PublishedDoc{Slug: "kept", ArticleID: "a1", State: models.SlugLive, Meta: `{"slug":"kept"}`, Gzip: []byte{1}}, JSON: []byte(`{}`)}}
+	if err := os.WriteFile(filepath.Join(dir, cacheFile), encodeCache(recs), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := PreloadCache(dir)
+	m := &ReadModel{cacheDir: dir, preloaded: p, log: slog.New(slog.DiscardHandler)}
+	got, metas := m.readCache()
+	if len(got) != 1 || len(metas) != 1 || metas[0] == nil || metas[0].Slug != "kept" {
+		t.Fatalf("read %d records, metas %v", len(got), metas)
+	}
+	if p.recs != nil || p.metas != nil || m.preloaded != nil {
+		t.Errorf("after Load took it, the preload still holds %d records and %d metas", len(p.recs), len(p.metas))
 	}
 }

@@ -55,6 +55,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 		}})
 		return
 	}
+	a.preloaded = nil     // read by Load
 	gc.tighten(os.Getenv) // the read model is loaded; its search indexing has begun
 	m.ReadModel(sys.Model.Size)
 	m.WebhooksPending(sys.Webhooks.Pending)
