@@ -1,0 +1,79 @@
+package search
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/vetted-cms/vetted/delivery"
+)
+
+// TestIndexKeepsNoText: bleve keeps the terms of an article, not its
+// text (no stored fields, no term vectors); snippets come from the
+// index's own compact copy, and still mark matches in every field.
+func TestIndexKeepsNoText(t *testing.T) {
+	x := newIndex(t)
+	s := snapshot(7)
+	s.Title = "Heron walks at dusk"
+	s.Summary = "Why a heron walk helps"
+	s.KeyTakeaways = []string{"Herons wait."}
+	s.Sections[3].HTML = "<p>The heron stands still.</p>"
+	_ = x.Put(s)
+	x.Wait()
+	d, err := x.idx.Document(s.ID)
+	if err != nil || d == nil {
+		t.Fatalf("document %v: %v", d, err)
+	}
+	var stored []string
+	d.VisitFields(func(f index.Field) {
+		if f.Name() != "_id" {
+			stored = append(stored, f.Name())
+		}
+	})
+	if len(stored) > 0 {
+		t.Errorf("bleve stores the text of %q; the index keeps its own", stored)
+	}
+	dm := x.mapping.(*mapping.IndexMappingImpl).DefaultMapping
+	for _, f := range fields {
+		if fm := dm.Properties[f.name].Fields[0]; fm.Store || fm.IncludeTermVectors {
+			t.Errorf("field %s: store %v, term vectors %v; want neither", f.name, fm.Store, fm.IncludeTermVectors)
+		}
+	}
+	res, err := x.Search(Query{Q: "heron", Page: 1, Limit: 5})
+	if err != nil || len(res.Items) != 1 {
+		t.Fatalf("%v, %d hits", err, res.Total)
+	}
+	hl := res.Items[0].Highlights
+	for _, f := range highlighted {
+		if len(hl[f]) != 1 {
+			t.Errorf("%s: snippets %q", f, hl[f])
+		}
+	}
+	if got := hl["sections"]; len(got) == 1 && !strings.Contains(got[0], "The <mark>heron</mark> stands still.") {
+		t.Errorf("sections snippet %q", got[0])
+	}
+}
+
+// TestSearchAllocations bounds the allocations of a search with snippets
+// (20 hits of 200 seed-shaped articles): loading each hit's stored
+// document from bleve took ~35 more per hit.
+func TestSearchAllocations(t *testing.T) {
+	x := newIndex(t)
+	ss := make([]*delivery.Snapshot, 200)
+	for i := range ss {
+		ss[i] = snapshot(i)
+	}
+	_ = x.PutAll(ss)
+	x.Wait()
+	q := Query{Q: "walking before sleep", Page: 1, Limit: 20}
+	if res, err := x.Search(q); err != nil || len(res.Items) != 20 || len(res.Items[0].Highlights) == 0 {
+		t.Fatalf("%v: %+v", err, res)
+	}
+	allocs := testing.AllocsPerRun(50, func() { _, _ = x.Search(q) })
+	t.Logf("%.0f allocations per search with 20 hits' snippets", allocs)
+	if allocs > 1200 {
+		t.Errorf("%.0f allocations per search; want ≤ 1200", allocs)
+	}
+}
