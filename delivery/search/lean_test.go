@@ -1,6 +1,7 @@
 package search
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -75,5 +76,29 @@ func TestSearchAllocations(t *testing.T) {
 	t.Logf("%.0f allocations per search with 20 hits' snippets", allocs)
 	if allocs > 1200 {
 		t.Errorf("%.0f allocations per search; want ≤ 1200", allocs)
+	}
+}
+
+// TestEntryTextIsCompact: the index's copy of an article's sections is
+// compressed, and kept in a buffer of its own size (snappy.Encode's
+// buffer is sized for the worst case, larger than the text itself).
+func TestEntryTextIsCompact(t *testing.T) {
+	s := snapshot(3)
+	text := sectionsText(s)
+	e := newEntry(s, text)
+	if cap(e.sections) > 2*len(e.sections) || len(e.sections) >= len(text) {
+		t.Errorf("sections of %d bytes kept in %d (buffer %d); want compressed, in a buffer about its size", len(text), len(e.sections), cap(e.sections))
+	}
+	before := heap()
+	es := make([]*entry, 200)
+	for i := range es {
+		s := snapshot(i)
+		es[i] = newEntry(s, sectionsText(s))
+	}
+	per := (int64(heap()) - int64(before)) / int64(len(es))
+	runtime.KeepAlive(es)
+	t.Logf("%d bytes per entry (sections text %d bytes)", per, len(text))
+	if per > int64(len(text)) {
+		t.Errorf("an entry holds %d bytes; its sections' text is %d", per, len(text))
 	}
 }
