@@ -59,7 +59,8 @@ func TestIndexKeepsNoText(t *testing.T) {
 
 // TestSearchAllocations bounds the allocations of a search with snippets
 // (20 hits of 200 seed-shaped articles): loading each hit's stored
-// document from bleve took ~35 more per hit.
+// document from bleve took ~35 more per hit (1,774 in all), and finding
+// the matches two per query term (1,070).
 func TestSearchAllocations(t *testing.T) {
 	x := newIndex(t)
 	ss := make([]*delivery.Snapshot, 200)
@@ -74,8 +75,8 @@ func TestSearchAllocations(t *testing.T) {
 	}
 	allocs := testing.AllocsPerRun(50, func() { _, _ = x.Search(q) })
 	t.Logf("%.0f allocations per search with 20 hits' snippets", allocs)
-	if allocs > 1200 {
-		t.Errorf("%.0f allocations per search; want ≤ 1200", allocs)
+	if allocs > 900 {
+		t.Errorf("%.0f allocations per search; want ≤ 900", allocs)
 	}
 }
 

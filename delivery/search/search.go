@@ -593,6 +593,7 @@ type matcher struct {
 	an       analysis.Analyzer
 	terms    map[string]bool
 	prefixes []string        // the first runes of each term, lower case
+	first    [256]bool       // the first bytes of the prefixes, in both cases
 	seen     map[string]bool // word (lower case) → matches; words repeat
 }
 
@@ -614,47 +615,45 @@ func (x *Index) newMatcher(q string) *matcher {
 			end += w
 		}
 		m.prefixes = append(m.prefixes, term[:end])
+		c := term[0]
+		m.first[c] = true
+		if c >= 'a' && c <= 'z' {
+			m.first[c-'a'+'A'] = true
+		}
 	}
 	return m
 }
 
-// find appends the byte spans of text's words that match (unsorted; a
-// word found through two terms' prefixes twice). ASCII text (isASCII:
-// known when the article was indexed) is searched
-// for each prefix as written in lower case, capitalized and in upper
-// case (a word in mixed case, "sLeep", is not marked).
+// find appends the byte spans of text's words that match (in order).
+// ASCII text (isASCII: known when the article was indexed) is read in
+// one pass: a word is looked at only when its first letter, in either
+// case, starts one of the terms' prefixes (a table lookup per byte), and
+// analyzed only when it starts like one of them.
 func (m *matcher) find(text string, isASCII bool, out []span) []span {
 	if !isASCII {
 		return m.findWords(text, out)
 	}
-	for _, p := range m.prefixes {
-		variants := [3]string{p, strings.ToUpper(p[:1]) + p[1:], strings.ToUpper(p)}
-		for v, pv := range variants {
-			if v > 0 && (pv == p || v == 2 && pv == variants[1]) {
-				continue // a prefix without letters to change
-			}
-			for k := 0; k < len(text); {
-				i := strings.Index(text[k:], pv)
-				if i < 0 {
-					break
-				}
-				i += k
-				j := i + len(pv)
-				k = j
-				if i > 0 && asciiWord(text[i-1]) {
-					continue // inside a word
-				}
-				for j < len(text) && (asciiWord(text[j]) || text[j] == '\'') {
-					j++
-				}
-				for j > i && text[j-1] == '\'' {
-					j--
-				}
-				k = j
-				if m.match(strings.ToLower(text[i:j])) {
-					out = append(out, span{i, j})
-				}
-			}
+	first := &m.first
+	for i := 0; i < len(text); {
+		for i < len(text) && !wordByte[text[i]] {
+			i++
+		}
+		start := i
+		if i < len(text) {
+			i++
+		}
+		for i < len(text) && (wordByte[text[i]] || text[i] == '\'') {
+			i++
+		}
+		if start == i || !first[text[start]] {
+			continue
+		}
+		end := i
+		for end > start && text[end-1] == '\'' {
+			end--
+		}
+		if m.candidate(text[start:end]) && m.match(strings.ToLower(text[start:end])) {
+			out = append(out, span{start, end})
 		}
 	}
 	return out
@@ -693,6 +692,14 @@ func ascii(s string) bool {
 	}
 	return true
 }
+
+// wordByte: asciiWord as a table.
+var wordByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = asciiWord(byte(c))
+	}
+	return t
+}()
 
 func asciiWord(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'

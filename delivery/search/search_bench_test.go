@@ -181,3 +181,28 @@ func (x *Index) settle() {
 		}
 	}
 }
+
+// BenchmarkFind: finding a query's matches in one seed-shaped article's
+// sections (~12 KB of ASCII text), per query of the bench mix.
+func BenchmarkFind(b *testing.B) {
+	x, err := NewIn(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	text := sectionsText(snapshot(5))
+	for _, q := range []string{"sleep", "walking before sleep", "blood pressure medication", "teenagers anxiety therapy"} {
+		b.Run(strings.ReplaceAll(q, " ", "_"), func(b *testing.B) {
+			m := x.newMatcher(q)
+			var spans []span
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				spans = m.find(text, true, spans[:0])
+			}
+			if len(spans) == 0 {
+				b.Fatal("no match")
+			}
+		})
+	}
+}
