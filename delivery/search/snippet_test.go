@@ -62,8 +62,8 @@ func TestSnippets(t *testing.T) {
 func TestSnippetMarksWhatTheAnalyzerMatches(t *testing.T) {
 	x := newIndex(t)
 	s := snapshot(1)
-	s.Title = "Walked, WALKS and walking; the doctor's sleek says: sleepy sleepers sleep happily. DoZing" // ASCII
-	s.Summary = "Café naïve, the nurse’s notes."                                                          // not ASCII
+	s.Title = "Walked, WALKS and walking; the doctor's sleek says: sleepy sleepers sleep happily." // ASCII
+	s.Summary = "Café naïve, the nurse’s notes."                                                   // not ASCII
 	_ = x.Put(s)
 	x.Wait()
 	for q, want := range map[string]string{
@@ -72,7 +72,6 @@ func TestSnippetMarksWhatTheAnalyzerMatches(t *testing.T) {
 		"doctors":                "the <mark>doctor&#39;s</mark> sleek",
 		"sleep the":              "the doctor&#39;s sleek says: sleepy sleepers <mark>sleep</mark> happily",
 		"sleepy saying":          "sleek <mark>says</mark>: <mark>sleepy</mark> sleepers sleep happily",
-		"dozing":                 "happily. <mark>DoZing</mark>", // any case: the analyzer lowers it
 	} {
 		res, err := x.Search(Query{Q: q, Page: 1, Limit: 5})
 		if err != nil || len(res.Items) == 0 {
