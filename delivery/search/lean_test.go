@@ -78,6 +78,20 @@ func TestSearchAllocations(t *testing.T) {
 	if allocs > 900 {
 		t.Errorf("%.0f allocations per search; want ≤ 900", allocs)
 	}
+	// Bytes: a hit's sections are decoded into a buffer kept from one
+	// search to the next (a new one each search: ~12 KB per hit).
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	const n = 50
+	for i := 0; i < n; i++ {
+		_, _ = x.Search(q)
+	}
+	runtime.ReadMemStats(&m1)
+	per := (m1.TotalAlloc - m0.TotalAlloc) / n
+	t.Logf("%d bytes allocated per search", per)
+	if per > 96<<10 {
+		t.Errorf("%d KB allocated per search; want ≤ 96 KB", per>>10)
+	}
 }
 
 // TestEntryTextIsCompact: the index's copy of an article's sections is

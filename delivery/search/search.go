@@ -487,14 +487,16 @@ func (x *Index) Search(in Query) (*Result, error) {
 		es[i] = x.items[h.ID] // nil: removed between the search and now
 	}
 	x.imu.RUnlock()
-	var sn snipper
 	if len(es) > 0 {
+		sn := snippers.Get().(*snipper)
 		sn.m = x.newMatcher(in.Q)
-	}
-	for i, h := range res.Hits {
-		if e := es[i]; e != nil {
-			out.Items = append(out.Items, Hit{Summary: e.sum, sum: e.sumJSON, Score: h.Score, Highlights: sn.highlights(e)})
+		for i, h := range res.Hits {
+			if e := es[i]; e != nil {
+				out.Items = append(out.Items, Hit{Summary: e.sum, sum: e.sumJSON, Score: h.Score, Highlights: sn.highlights(e)})
+			}
 		}
+		sn.m = nil
+		snippers.Put(sn)
 	}
 	if ok {
 		out.Facets.Topics = cached.topics
@@ -540,6 +542,9 @@ func newEntry(s *delivery.Snapshot, sections string) *entry {
 	}
 	return e
 }
+
+// snippers keep snippers' buffers from one search to the next.
+var snippers = sync.Pool{New: func() any { return new(snipper) }}
 
 // snipper cuts one search's snippets, reusing its buffers from hit to hit.
 type snipper struct {
