@@ -58,16 +58,16 @@ func TestIndexKeepsNoText(t *testing.T) {
 }
 
 // TestSearchAllocations bounds the allocations of a search with snippets
-// (20 hits of 200 seed-shaped articles): loading each hit's stored
+// (20 hits of 100 seed-shaped articles, one segment): loading each hit's stored
 // document from bleve took ~35 more per hit (1,774 in all), and finding
 // the matches two per query term (1,070).
 func TestSearchAllocations(t *testing.T) {
 	x := newIndex(t)
-	ss := make([]*delivery.Snapshot, 200)
+	ss := make([]*delivery.Snapshot, batchDocs)
 	for i := range ss {
 		ss[i] = snapshot(i)
 	}
-	_ = x.PutAll(ss)
+	_ = x.PutAll(ss) // one batch: one segment
 	x.Wait()
 	q := Query{Q: "walking before sleep", Page: 1, Limit: 20}
 	if res, err := x.Search(q); err != nil || len(res.Items) != 20 || len(res.Items[0].Highlights) == 0 {

@@ -82,8 +82,10 @@ func BenchmarkSearch1000(b *testing.B) {
 	indexed, cpu := time.Since(start), cpuTime()-cpu0
 	x.settle()
 	after := heap()
+	segs := x.Segments()
 	runtime.KeepAlive(ss)
 	searchLatency(b, x)
+	b.ReportMetric(float64(segs), "segments")
 	b.ReportMetric(float64(int64(after)-int64(before))/(1<<20), "index-heap-MiB")
 	b.ReportMetric(indexed.Seconds(), "index-1000-s")
 	b.ReportMetric(cpu.Seconds(), "index-1000-cpu-s")
