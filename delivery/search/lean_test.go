@@ -79,7 +79,8 @@ func TestSearchAllocations(t *testing.T) {
 		t.Errorf("%.0f allocations per search; want ≤ 900", allocs)
 	}
 	// Bytes: a hit's sections are decoded into a buffer kept from one
-	// search to the next (a new one each search: ~12 KB per hit).
+	// search to the next (a new one each search: ~12 KB per hit; 80 KB a
+	// search with the pool, 156 KB without it, more under -race).
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	const n = 50
@@ -89,8 +90,8 @@ func TestSearchAllocations(t *testing.T) {
 	runtime.ReadMemStats(&m1)
 	per := (m1.TotalAlloc - m0.TotalAlloc) / n
 	t.Logf("%d bytes allocated per search", per)
-	if per > 96<<10 {
-		t.Errorf("%d KB allocated per search; want ≤ 96 KB", per>>10)
+	if per > 128<<10 {
+		t.Errorf("%d KB allocated per search; want ≤ 128 KB", per>>10)
 	}
 }
 
