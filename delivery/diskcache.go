@@ -128,26 +128,90 @@ func decodeCache(b []byte) ([]cacheRecord, error) {
 	return recs, nil
 }
 
-// readCache returns the cached records, or nil (no cache, or not usable).
-func (m *ReadModel) readCache() []cacheRecord {
-	if m.cacheDir == "" {
-		return nil
+// Preloaded is the start-up cache read ahead of Load (PreloadCache).
+type Preloaded struct {
+	dir   string
+	done  chan struct{}
+	recs  []cacheRecord
+	metas []*Snapshot // per record: its Meta decoded (nil: none, or not decodable)
+	mem   []byte      // the mapped file
+	// why and err: why there are no records (none: no file).
+	why string
+	err error
+}
+
+// PreloadCache starts reading the start-up cache in dir (a data
+// directory) in the background: the file's checksum, its records and
+// every record's snapshot metadata, which Load would otherwise decode
+// after the catalog is loaded. cmd/vetted starts it before opening the
+// database, so both run at once. What it reads is still only a cache:
+// Load serves a record only when its head's live key and content hash
+// say it is current.
+func PreloadCache(dir string) *Preloaded {
+	p := &Preloaded{dir: dir, done: make(chan struct{})}
+	if dir == "" {
+		close(p.done)
+		return p
 	}
-	b, err := mapFile(filepath.Join(m.cacheDir, cacheFile))
+	// Opened now, read in the background: the file as it is at this
+	// call, whatever replaces it meanwhile.
+	f, err := os.Open(filepath.Join(dir, cacheFile))
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
-			m.log.Warn("delivery: start-up cache not read; reading the projection", "err", err.Error())
+			p.why, p.err = "not read", err
 		}
-		return nil
+		close(p.done)
+		return p
 	}
-	recs, err := decodeCache(b)
-	if err != nil {
-		m.log.Warn("delivery: start-up cache ignored; reading the projection", "err", err.Error())
-		return nil
+	go func() {
+		defer close(p.done)
+		b, err := mapFile(f)
+		if err != nil {
+			p.why, p.err = "not read", err
+			return
+		}
+		recs, err := decodeCache(b)
+		if err != nil {
+			p.why, p.err = "ignored", err
+			return
+		}
+		dropPages(b) // read once by the checksum
+		metas := make([]*Snapshot, len(recs))
+		eachParallel(len(recs), func(i int) {
+			if r := &recs[i]; r.Meta != "" && len(r.Gzip) > 0 {
+				var s Snapshot
+				if json.Unmarshal([]byte(r.Meta), &s) == nil {
+					metas[i] = &s
+				}
+			}
+		})
+		p.recs, p.metas, p.mem = recs, metas, b
+	}()
+	return p
+}
+
+// wait returns what PreloadCache read.
+func (p *Preloaded) wait() ([]cacheRecord, []*Snapshot, []byte) {
+	<-p.done
+	return p.recs, p.metas, p.mem
+}
+
+// readCache returns the cached records and their decoded metadata, or
+// nil (no cache, or not usable): preloaded when Options.Preloaded was
+// given, else read now.
+func (m *ReadModel) readCache() ([]cacheRecord, []*Snapshot) {
+	p := m.preloaded
+	if p == nil || p.dir != m.cacheDir {
+		p = PreloadCache(m.cacheDir)
 	}
-	dropPages(b) // read once by the checksum
-	m.cacheMap = b
-	return recs
+	m.preloaded = nil // read once
+	recs, metas, mem := p.wait()
+	if p.err != nil {
+		m.log.Warn("delivery: start-up cache "+p.why+"; reading the projection", "err", p.err.Error())
+		return nil, nil
+	}
+	m.cacheMap = mem
+	return recs, metas
 }
 
 // SaveCache writes the start-up cache from what this instance serves

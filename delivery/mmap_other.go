@@ -2,9 +2,16 @@
 
 package delivery
 
-import "os"
+import (
+	"io"
+	"os"
+)
 
-// mapFile reads the start-up cache file (no mapping on this system).
-func mapFile(path string) ([]byte, error) { return os.ReadFile(path) }
+// mapFile reads the start-up cache file and closes it (no mapping on
+// this system).
+func mapFile(f *os.File) ([]byte, error) {
+	defer f.Close()
+	return io.ReadAll(f)
+}
 
 func dropPages([]byte) {}

@@ -7,16 +7,12 @@ import (
 	"syscall"
 )
 
-// mapFile maps a start-up cache file read-only: the documents served
+// mapFile maps a start-up cache file read-only and closes it: the documents served
 // from it are file pages the kernel can drop and read again, not heap
 // (the plain JSON of every article was most of the RSS at rest). The
 // file is never written in place (SaveCache renames a new one over it),
 // so the mapping stays valid while it is in use.
-func mapFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
+func mapFile(f *os.File) ([]byte, error) {
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {

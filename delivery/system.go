@@ -30,6 +30,8 @@ type Config struct {
 	OnIndexed func()
 	// CacheDir: see Options.CacheDir (cmd/vetted: VETTED_DATA_DIR).
 	CacheDir string
+	// Preloaded: see Options.Preloaded.
+	Preloaded *Preloaded
 }
 
 // Deps are the stores the delivery side reads and writes.
@@ -71,7 +73,7 @@ type System struct {
 // caller connects Model.OnApply to the article store and Model to the
 // service as its Publisher, then calls Start.
 func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
-	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts, Media: d.Media, PublicURL: c.PublicURL, OnIndexed: c.OnIndexed, CacheDir: c.CacheDir})
+	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts, Media: d.Media, PublicURL: c.PublicURL, OnIndexed: c.OnIndexed, CacheDir: c.CacheDir, Preloaded: c.Preloaded})
 	m.Search = d.Search
 	if err := m.Load(ctx); err != nil {
 		return nil, err

@@ -45,15 +45,16 @@ func TestStartupCacheNeverServesStale(t *testing.T) {
 	if served.Code != http.StatusOK {
 		t.Fatalf("served: %d", served.Code)
 	}
-	load := func() (*delivery.ReadModel, *loadCounter) {
+	loadWith := func(pre *delivery.Preloaded) (*delivery.ReadModel, *loadCounter) {
 		t.Helper()
 		proj := &loadCounter{DeliveryStore: d.Store}
-		m := delivery.New(d.Articles, d.Svc.Users, proj, delivery.Options{CacheDir: dir, Settings: mongostore.NewSettingsStore(d.DB)})
+		m := delivery.New(d.Articles, d.Svc.Users, proj, delivery.Options{CacheDir: dir, Preloaded: pre, Settings: mongostore.NewSettingsStore(d.DB)})
 		if err := m.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
 		return m, proj
 	}
+	load := func() (*delivery.ReadModel, *loadCounter) { t.Helper(); return loadWith(nil) }
 	first, proj := load()
 	if proj.loads != 1 || !first.CacheStale() {
 		t.Fatalf("without a cache: %d projection reads, stale %v", proj.loads, first.CacheStale())
@@ -109,9 +110,37 @@ func TestStartupCacheNeverServesStale(t *testing.T) {
 	if proj.loads != 0 || !m.CacheStale() {
 		t.Errorf("a stale cache: %d full projection reads, stale %v; want 0 (the changed ones read by id), true", proj.loads, m.CacheStale())
 	}
+	// Read ahead (cmd/vetted preloads while the catalog loads): the
+	// same checks hold for records decoded before the heads were known.
+	m, proj = loadWith(delivery.PreloadCache(dir))
+	check(m, "a stale cache, preloaded")
+	if proj.loads != 0 || !m.CacheStale() {
+		t.Errorf("a stale cache, preloaded: %d full projection reads, stale %v; want 0, true", proj.loads, m.CacheStale())
+	}
+	// Load takes what was preloaded rather than reading the file then:
+	// the file is gone by then and the projection is still not read.
+	pre := delivery.PreloadCache(dir)
+	path := filepath.Join(dir, "delivery-cache.bin")
+	kept := path + ".kept"
+	if err := os.Rename(path, kept); err != nil {
+		t.Fatal(err)
+	}
+	m, proj = loadWith(pre)
+	check(m, "preloaded, then removed")
+	if proj.loads != 0 {
+		t.Errorf("preloaded, then removed: %d full projection reads, want 0", proj.loads)
+	}
+	if err := os.Rename(kept, path); err != nil {
+		t.Fatal(err)
+	}
+	// A preload of another directory is not this read model's cache.
+	m, proj = loadWith(delivery.PreloadCache(t.TempDir()))
+	check(m, "another directory preloaded")
+	if proj.loads != 0 {
+		t.Errorf("another directory preloaded: %d full projection reads, want 0 (its own cache read)", proj.loads)
+	}
 
 	// Corrupt and truncated files are ignored: the projection is read.
-	path := filepath.Join(dir, "delivery-cache.bin")
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

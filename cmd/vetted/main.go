@@ -108,6 +108,7 @@ type app struct {
 	media       *media.Library      // set by wireMedia
 	model       *delivery.ReadModel // set by wireDelivery
 	search      *search.Index       // set by wireDelivery; its directory is removed at exit
+	preloaded   *delivery.Preloaded // the delivery start-up cache, read ahead (serve)
 }
 
 func open(ctx context.Context, cfg config) (*app, error) { return openObserved(ctx, cfg, nil) }
@@ -124,6 +125,9 @@ func openObserved(ctx context.Context, cfg config, m *metrics.Metrics) (*app, er
 		return nil, err
 	}
 	articles := mongostore.NewArticleStore(db)
+	if st, err := os.Stat(cfg.DataDir); err == nil && st.IsDir() {
+		articles.LocalDir = cfg.DataDir // a local copy of the catalog snapshot: a quicker start
+	}
 	if err := articles.Load(ctx); err != nil {
 		closeDB(ctx)
 		return nil, err
@@ -164,11 +168,15 @@ func newLogger(cfg config, w io.Writer, level slog.Level) *slog.Logger {
 func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stderr io.Writer) int {
 	started := time.Now()
 	m := metrics.New()
+	// The delivery start-up cache is read while the database opens and
+	// the catalog loads: both took about as long at 10,000 published.
+	preloaded := delivery.PreloadCache(cfg.DataDir)
 	a, err := openObserved(ctx, cfg, m)
 	if err != nil {
 		fmt.Fprintf(stderr, "vetted: %v\n", err)
 		return 1
 	}
+	a.preloaded = preloaded
 	defer a.closeDB(context.Background())
 	phase := startPhases(started)
 	phase("database and catalog")
@@ -220,8 +228,11 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 	saved := a.articles.Log.Cursor()
 	go every(bg, 30*time.Second, func() { // a quick start next time
 		if c := a.articles.Log.Cursor(); c != saved {
-			if cur, err := a.articles.SaveSnapshot(bg); err == nil {
+			if cur, err := a.articles.SaveSnapshot(bg); cur != 0 {
 				saved = cur
+				if err != nil {
+					slog.Warn("local copy of the catalog snapshot not saved", "err", err.Error())
+				}
 			}
 		}
 	})

@@ -43,7 +43,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 		deps.Media = a.media
 	}
 	sys, err := delivery.Setup(ctx, deps, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m, ImageHosts: cfg.ImageHosts, PublicURL: cfg.PublicURL,
-		Presence: delivery.PresenceOptions{MaxWait: cfg.PublishWait}, CacheDir: cfg.DataDir,
+		Presence: delivery.PresenceOptions{MaxWait: cfg.PublishWait}, CacheDir: cfg.DataDir, Preloaded: a.preloaded,
 		// The start-up indexing's garbage was most of the RSS at rest.
 		OnIndexed: func() { gc.restore(); debug.FreeOSMemory(); slog.Info("search index built", "articles", idx.Len()) }})
 	if err != nil {

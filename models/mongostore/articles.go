@@ -32,6 +32,10 @@ type ArticleStore struct {
 	OnOther func(ev *models.Event)
 	// LoadedFrom says how Load built the catalog (for logs and tests).
 	LoadedFrom string
+	// LocalDir, when set, keeps a local copy of the catalog snapshot
+	// (snapshotfile.go) that Load reads instead of the database's.
+	LocalDir    string
+	loadedLocal bool
 }
 
 var _ models.ArticleStore = (*ArticleStore)(nil)

@@ -3,6 +3,8 @@ package mongostore
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -79,5 +81,134 @@ func TestSnapshotLoadEqualsFullLoad(t *testing.T) {
 	}
 	if fast.Log.Cursor() != 7 {
 		t.Fatalf("cursor %d; want 7", fast.Log.Cursor())
+	}
+}
+
+// TestDecodeHeads: the catalog snapshot's heads, decoded on every core,
+// are the ones encoded, in order; a damaged body is an error (Load then
+// reads every head instead), never a partial catalog.
+func TestDecodeHeads(t *testing.T) {
+	var arts []*models.Article
+	for i := range 50 {
+		c := models.Content{Slug: fmt.Sprint("head-", i), Title: fmt.Sprint("Head ", i), Topics: []string{"sleep"}}
+		c.Normalize()
+		arts = append(arts, &models.Article{ID: fmt.Sprint("a", i), Version: int64(i + 1), Content: c})
+	}
+	raw, err := bson.Marshal(snapshotBody{Articles: arts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeHeads(raw)
+	if err != nil || len(got) != len(arts) {
+		t.Fatalf("decoded %d heads, %v; want %d", len(got), err, len(arts))
+	}
+	for i := range arts {
+		if got[i].ID != arts[i].ID || got[i].Version != arts[i].Version || got[i].Content.Title != arts[i].Content.Title {
+			t.Errorf("head %d: %s v%d %q; want %s v%d %q", i, got[i].ID, got[i].Version, got[i].Content.Title, arts[i].ID, arts[i].Version, arts[i].Content.Title)
+		}
+	}
+	notArray, _ := bson.Marshal(bson.D{{Key: "articles", Value: "none"}})
+	badHead, _ := bson.Marshal(bson.D{{Key: "articles", Value: bson.A{bson.D{{Key: "version", Value: "not a number"}}}}})
+	for name, b := range map[string][]byte{
+		"truncated":            raw[:len(raw)/2],
+		"no articles":          []byte{5, 0, 0, 0, 0},
+		"articles not list":    notArray,
+		"a head not decodable": badHead,
+	} {
+		if heads, err := decodeHeads(b); err == nil {
+			t.Errorf("%s: %d heads and no error", name, len(heads))
+		}
+	}
+}
+
+// TestLocalCatalogSnapshot: with LocalDir, saving the catalog snapshot
+// also writes a local copy, and a start reads it instead of the
+// database's; the catalog equals one built from every head. The copy is
+// never used for another log (a database whose event at its cursor has
+// another hash), when damaged, or when too far behind; the database's
+// snapshot is read then.
+func TestLocalCatalogSnapshot(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	d := OpenTest(t)
+	s := NewArticleStore(d)
+	s.LocalDir = dir
+	if err := s.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		commitEdit(t, s, fmt.Sprint("a", i), "first")
+	}
+	if _, err := s.SaveSnapshot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	commitEdit(t, s, "a2", "after the snapshot")
+	load := func(d *DB, dir string) *ArticleStore {
+		t.Helper()
+		s := NewArticleStore(d)
+		s.LocalDir = dir
+		if err := s.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	got := load(d, dir)
+	if got.LoadedFrom != "local snapshot at event 4 + 1 events" {
+		t.Fatalf("loaded from %q; want the local snapshot", got.LoadedFrom)
+	}
+	if a, _ := got.Known("a2"); a == nil || a.Content.Title != "after the snapshot" || len(got.catalog) != 4 {
+		t.Fatalf("catalog from the local snapshot: %d articles, a2 %+v", len(got.catalog), a)
+	}
+	if lf := load(d, "").LoadedFrom; lf != "snapshot at event 4 + 1 events" {
+		t.Fatalf("without LocalDir: loaded from %q", lf)
+	}
+
+	// Another database with a log as long: the file names an event whose
+	// hash differs there, so that database's own snapshot is read.
+	other := OpenTest(t)
+	os2 := NewArticleStore(other)
+	if err := os2.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		commitEdit(t, os2, fmt.Sprint("b", i), "other")
+	}
+	if _, err := os2.SaveSnapshot(ctx); err != nil { // no LocalDir: the database's copy only
+		t.Fatal(err)
+	}
+	o := load(other, dir)
+	if o.LoadedFrom != "snapshot at event 5 + 0 events" {
+		t.Fatalf("another log with this file: loaded from %q", o.LoadedFrom)
+	}
+	if a, _ := o.Known("a0"); a != nil || len(o.catalog) != 5 {
+		t.Fatalf("another log's catalog holds %d articles, a0 %v", len(o.catalog), a != nil)
+	}
+
+	// Damaged: the database's snapshot.
+	path := filepath.Join(dir, catalogFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x10
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if lf := load(d, dir).LoadedFrom; lf != "snapshot at event 4 + 1 events" {
+		t.Fatalf("a damaged local copy: loaded from %q", lf)
+	}
+	// Too far behind the log: the database's snapshot.
+	first, err := s.Log.Get(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, encodeCatalogFile(1, first.Hash, nil), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := got.localSnapshot(ctx, 1+localReplayMax); !ok {
+		t.Error("a local copy localReplayMax events behind was not used")
+	}
+	if _, _, ok := got.localSnapshot(ctx, 1+localReplayMax+1); ok {
+		t.Error("a local copy more than localReplayMax events behind was used")
 	}
 }
