@@ -6,6 +6,8 @@
 package search
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"html"
 	"log/slog"
@@ -20,6 +22,7 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -27,10 +30,9 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
-	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
-	index "github.com/blevesearch/bleve_index_api"
 	zapx "github.com/blevesearch/zapx/v17"
+	"github.com/golang/snappy"
 
 	"github.com/vetted-cms/vetted/delivery"
 )
@@ -81,7 +83,7 @@ type Index struct {
 	closed bool
 
 	imu   sync.RWMutex
-	items map[string]delivery.Summary // article → its list view
+	items map[string]*entry // article → its list view and text
 
 	// gen counts the batches applied: facets computed at one generation
 	// hold until the next.
@@ -102,8 +104,9 @@ type facetsAt struct {
 const maxFacetQueries = 1024
 
 type op struct {
-	put    []*delivery.Snapshot
-	remove string
+	put     []*delivery.Snapshot
+	entries []*entry // put[i]'s
+	remove  string
 }
 
 // Scorch builds each batch into a zap segment whose buffer it pre-sizes as
@@ -130,17 +133,19 @@ func NewIn(parent string) (*Index, error) {
 		parent = os.TempDir()
 	}
 	sweep(parent)
-	text := func(store bool) *mapping.FieldMapping {
+	// Bleve keeps the terms only: no stored text and no term vectors
+	// (snippets are cut from the index's own compact text, entry), so the
+	// segments hold postings and norms, not a second copy of every article.
+	text := func() *mapping.FieldMapping {
 		f := mapping.NewTextFieldMapping()
 		f.Analyzer = en.AnalyzerName // English: possessives, stop words, Porter stemming
-		f.Store, f.IncludeTermVectors, f.IncludeInAll = store, store, false
+		f.Store, f.IncludeTermVectors, f.IncludeInAll = false, false, false
 		f.DocValues = false
 		return f
 	}
 	dm := mapping.NewDocumentStaticMapping()
 	for _, f := range fields {
-		stored := f.name != "topicText"
-		dm.AddFieldMappingsAt(f.name, text(stored))
+		dm.AddFieldMappingsAt(f.name, text())
 	}
 	topics := mapping.NewKeywordFieldMapping()
 	topics.Analyzer = keyword.Name
@@ -165,7 +170,7 @@ func NewIn(parent string) (*Index, error) {
 		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("search index: %w", err)
 	}
-	x := &Index{mapping: im, idx: idx, dir: dir, lock: lock, items: map[string]delivery.Summary{}, facets: map[facetKey]facetsAt{}}
+	x := &Index{mapping: im, idx: idx, dir: dir, lock: lock, items: map[string]*entry{}, facets: map[facetKey]facetsAt{}}
 	x.cond = sync.NewCond(&x.mu)
 	go x.work()
 	return x, nil
@@ -249,12 +254,16 @@ func (x *Index) Put(s *delivery.Snapshot) error { return x.PutAll([]*delivery.Sn
 
 // PutAll indexes published articles (delivery.SearchIndex).
 func (x *Index) PutAll(ss []*delivery.Snapshot) error {
+	es := make([]*entry, len(ss))
+	for i, s := range ss { // outside the lock: searches go on meanwhile
+		es[i] = newEntry(s, sectionsText(s))
+	}
 	x.imu.Lock()
-	for _, s := range ss {
-		x.items[s.ID] = s.Summarize()
+	for i, s := range ss {
+		x.items[s.ID] = es[i]
 	}
 	x.imu.Unlock()
-	x.enqueue(op{put: ss})
+	x.enqueue(op{put: ss, entries: es})
 	return nil
 }
 
@@ -318,8 +327,11 @@ func (x *Index) work() {
 func (x *Index) apply(ops []op) {
 	b := x.idx.NewBatch()
 	for _, o := range ops {
-		for _, s := range o.put {
-			_ = b.Index(s.ID, toDoc(s))
+		for i, s := range o.put {
+			// The sections' text again from the entry (decoded in µs), not
+			// kept as text for the whole queue: a start-up enqueues 1,000.
+			sections, _ := snappy.Decode(nil, o.entries[i].sections)
+			_ = b.Index(s.ID, toDoc(s, string(sections)))
 			if b.Size() >= batchDocs {
 				x.batch(b)
 				b = x.idx.NewBatch()
@@ -345,8 +357,12 @@ func (x *Index) batch(b *bleve.Batch) {
 }
 
 // batchDocs bounds one batch (one segment): its analysis is held in
-// memory until it is indexed.
-const batchDocs = 2000
+// memory until it is indexed, so a start-up's 1,000 articles go in as ten
+// segments that the background merges join (TestBulkIndexingPeak: the
+// heap peaked 108 MB above what the index keeps with batches of 2,000,
+// 35 MB with 250, 21 MB with 100; vetted's RSS peak at start-up over
+// 1,000 seed articles: 228, 182 and 167 MiB).
+const batchDocs = 100
 
 // Segments returns how many segments a search visits now.
 func (x *Index) Segments() int {
@@ -372,7 +388,9 @@ func plain(h string) string {
 	return strings.TrimSpace(spaceRE.ReplaceAllString(html.UnescapeString(tagRE.ReplaceAllString(h, " ")), " "))
 }
 
-func toDoc(s *delivery.Snapshot) doc {
+// sectionsText is the text of an article's sections: each heading on a
+// line of its own, then its text.
+func sectionsText(s *delivery.Snapshot) string {
 	var sec strings.Builder
 	for _, x := range s.Sections {
 		if x.Heading != "" {
@@ -382,12 +400,16 @@ func toDoc(s *delivery.Snapshot) doc {
 		sec.WriteString(plain(x.HTML))
 		sec.WriteString("\n\n")
 	}
+	return sec.String()
+}
+
+func toDoc(s *delivery.Snapshot, sections string) doc {
 	topicText := make([]string, len(s.Topics))
 	for i, t := range s.Topics {
 		topicText[i] = strings.ReplaceAll(t, "-", " ")
 	}
 	return doc{Title: s.Title, Summary: s.Summary, KeyTakeaways: strings.Join(s.KeyTakeaways, "\n"),
-		Sections: sec.String(), TopicText: strings.Join(topicText, "\n"), Topics: s.Topics}
+		Sections: sections, TopicText: strings.Join(topicText, "\n"), Topics: s.Topics}
 }
 
 // Query is one search.
@@ -401,6 +423,7 @@ type Query struct {
 // snippets (HTML: the text escaped, the matched terms in <mark>).
 type Hit struct {
 	delivery.Summary
+	sum        []byte              // Summary's JSON (AppendJSON), when known
 	Score      float64             `json:"score"`
 	Highlights map[string][]string `json:"highlights"`
 }
@@ -462,22 +485,25 @@ func (x *Index) Search(in Query) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	frags := x.snippets(in.Q, res.Hits)
 	out := &Result{Items: make([]Hit, 0, len(res.Hits)), Query: in.Q, Topic: in.Topic, Page: in.Page, Limit: in.Limit, Total: int(res.Total)}
 	out.Facets.Topics = []TopicCount{}
+	es := make([]*entry, len(res.Hits))
 	x.imu.RLock()
-	for _, h := range res.Hits {
-		sum, ok := x.items[h.ID]
-		if !ok {
-			continue // removed between the search and now
-		}
-		hl := frags[h.ID]
-		if hl == nil {
-			hl = map[string][]string{}
-		}
-		out.Items = append(out.Items, Hit{Summary: sum, Score: h.Score, Highlights: hl})
+	for i, h := range res.Hits {
+		es[i] = x.items[h.ID] // nil: removed between the search and now
 	}
 	x.imu.RUnlock()
+	if len(es) > 0 {
+		sn := snippers.Get().(*snipper)
+		sn.m = x.newMatcher(in.Q)
+		for i, h := range res.Hits {
+			if e := es[i]; e != nil {
+				out.Items = append(out.Items, Hit{Summary: e.sum, sum: e.sumJSON, Score: h.Score, Highlights: sn.highlights(e)})
+			}
+		}
+		sn.m = nil
+		snippers.Put(sn)
+	}
 	if ok {
 		out.Facets.Topics = cached.topics
 		return out, nil
@@ -497,41 +523,80 @@ func (x *Index) Search(in Query) (*Result, error) {
 	return out, nil
 }
 
-// snippets highlights the query's words in the given hits only:
-// article → field → fragments. Each hit's stored text is scanned for the
-// words the English analyzer reduces to one of the query's terms (a word
-// is analyzed only when it starts like one of them), and a snippet is
-// cut around the densest run of matches. Term locations from the index
-// would cost more: bleve decodes them for every posting it steps over,
-// nearly all of a common word's, to reach the page's 20.
-func (x *Index) snippets(q string, hits bsearch.DocumentMatchCollection) map[string]map[string][]string {
-	if len(hits) == 0 {
-		return nil
-	}
-	m := x.newMatcher(q)
-	if len(m.terms) == 0 {
-		return nil
-	}
-	out := make(map[string]map[string][]string, len(hits))
-	var spans []span
-	for _, h := range hits {
-		d, err := x.idx.Document(h.ID)
-		if err != nil || d == nil {
-			continue // removed since the search
+// entry is what the index keeps of one article besides its terms: its
+// list view (and that view's JSON), and the text snippets are cut from,
+// the short fields as they are and the sections snappy-compressed (seed
+// articles: ~9.6 KB of section text kept in ~3.5 KB). Bleve stores no
+// text: loading a hit's stored fields from a segment cost more than the
+// whole snippet, and kept a second copy of every article in the index.
+type entry struct {
+	sum      delivery.Summary
+	sumJSON  []byte
+	short    [3]string // title, summary, key takeaways (highlighted order)
+	sections []byte    // snappy
+	ascii    uint8     // bit i: highlighted[i]'s text is ASCII
+}
+
+func newEntry(s *delivery.Snapshot, sections string) *entry {
+	e := &entry{sum: s.Summarize(), short: [3]string{s.Title, s.Summary, strings.Join(s.KeyTakeaways, "\n")},
+		sections: bytes.Clone(snappy.Encode(nil, []byte(sections)))} // Encode's buffer is its worst case, ~1.2× the text
+	e.sumJSON, _ = json.Marshal(e.sum) // a Summary always encodes
+	for i, t := range append(e.short[:], sections) {
+		if ascii(t) {
+			e.ascii |= 1 << i
 		}
-		hl := map[string][]string{}
-		d.VisitFields(func(f index.Field) {
-			if !slices.Contains(highlighted, f.Name()) {
-				return
-			}
-			text := string(f.Value())
-			if spans = m.find(text, spans[:0]); len(spans) > 0 {
-				hl[f.Name()] = []string{snippet(text, spans)}
-			}
-		})
-		out[h.ID] = hl
 	}
-	return out
+	return e
+}
+
+// snippers keep snippers' buffers from one search to the next.
+var snippers = sync.Pool{New: func() any { return new(snipper) }}
+
+// snipper cuts one search's snippets, reusing its buffers from hit to hit.
+type snipper struct {
+	m     *matcher
+	spans []span
+	buf   []byte // a hit's decoded sections
+}
+
+// highlights are an entry's snippets for the query: field → fragments.
+// Each field's text is scanned for the words the English analyzer
+// reduces to one of the query's terms (a word is analyzed only when it
+// starts like one of them), and a snippet is cut around the densest run
+// of matches. Term locations from the index would cost more: bleve
+// decodes them for every posting it steps over, nearly all of a common
+// word's, to reach the page's 20.
+func (sn *snipper) highlights(e *entry) map[string][]string {
+	hl := map[string][]string{}
+	if sn.m == nil || len(sn.m.terms) == 0 {
+		return hl
+	}
+	for i, f := range highlighted {
+		var text string
+		if i < len(e.short) {
+			text = e.short[i]
+		} else {
+			n, err := snappy.DecodedLen(e.sections)
+			if err != nil {
+				continue
+			}
+			if cap(sn.buf) < n {
+				sn.buf = make([]byte, n)
+			}
+			b, err := snappy.Decode(sn.buf[:n], e.sections)
+			if err != nil {
+				continue
+			}
+			// The buffer is the next hit's: nothing kept may point into it
+			// (matcher.match copies the words it remembers; snippet
+			// builds a new string).
+			text = unsafe.String(unsafe.SliceData(b), len(b))
+		}
+		if sn.spans = sn.m.find(text, e.ascii&(1<<i) != 0, sn.spans[:0]); len(sn.spans) > 0 {
+			hl[f] = []string{snippet(text, sn.spans)}
+		}
+	}
+	return hl
 }
 
 // matcher finds the words of a text that match a query's terms.
@@ -539,6 +604,7 @@ type matcher struct {
 	an       analysis.Analyzer
 	terms    map[string]bool
 	prefixes []string        // the first runes of each term, lower case
+	variants []string        // each prefix lower case, capitalized and upper case (once each)
 	seen     map[string]bool // word (lower case) → matches; words repeat
 }
 
@@ -559,46 +625,49 @@ func (x *Index) newMatcher(q string) *matcher {
 			_, w := utf8.DecodeRuneInString(term[end:])
 			end += w
 		}
-		m.prefixes = append(m.prefixes, term[:end])
+		p := term[:end]
+		m.prefixes = append(m.prefixes, p)
+		for _, v := range []string{p, strings.ToUpper(p[:1]) + p[1:], strings.ToUpper(p)} {
+			if !slices.Contains(m.variants, v) {
+				m.variants = append(m.variants, v)
+			}
+		}
 	}
 	return m
 }
 
-// find appends the byte spans of text's words that match (unsorted; a
-// word found through two terms' prefixes twice). ASCII text is searched
-// for each prefix as written in lower case, capitalized and in upper
-// case (a word in mixed case, "sLeep", is not marked).
-func (m *matcher) find(text string, out []span) []span {
-	if !ascii(text) {
+// find appends the byte spans of text's words that match (unsorted).
+// ASCII text (isASCII: known when the article was indexed) is searched
+// for each prefix variant (strings.Index: vector instructions skip to
+// the prefix's first byte); a word in mixed case, "sLeep", is not marked.
+// One pass over the text for all the terms at once, a table lookup per
+// byte, was slower on seed articles: 205 against 150 µs for the 19
+// queries of bench/search.lua over one article's sections.
+func (m *matcher) find(text string, isASCII bool, out []span) []span {
+	if !isASCII {
 		return m.findWords(text, out)
 	}
-	for _, p := range m.prefixes {
-		variants := [3]string{p, strings.ToUpper(p[:1]) + p[1:], strings.ToUpper(p)}
-		for v, pv := range variants {
-			if v > 0 && (pv == p || v == 2 && pv == variants[1]) {
-				continue // a prefix without letters to change
+	for _, pv := range m.variants {
+		for k := 0; k < len(text); {
+			i := strings.Index(text[k:], pv)
+			if i < 0 {
+				break
 			}
-			for k := 0; k < len(text); {
-				i := strings.Index(text[k:], pv)
-				if i < 0 {
-					break
-				}
-				i += k
-				j := i + len(pv)
-				k = j
-				if i > 0 && asciiWord(text[i-1]) {
-					continue // inside a word
-				}
-				for j < len(text) && (asciiWord(text[j]) || text[j] == '\'') {
-					j++
-				}
-				for j > i && text[j-1] == '\'' {
-					j--
-				}
-				k = j
-				if m.match(strings.ToLower(text[i:j])) {
-					out = append(out, span{i, j})
-				}
+			i += k
+			j := i + len(pv)
+			k = j
+			if i > 0 && asciiWord(text[i-1]) {
+				continue // inside a word
+			}
+			for j < len(text) && (asciiWord(text[j]) || text[j] == '\'') {
+				j++
+			}
+			for j > i && text[j-1] == '\'' {
+				j--
+			}
+			k = j
+			if m.match(strings.ToLower(text[i:j])) {
+				out = append(out, span{i, j})
 			}
 		}
 	}
@@ -671,7 +740,7 @@ func (m *matcher) match(w string) bool {
 			ok = true
 		}
 	}
-	m.seen[w] = ok
+	m.seen[strings.Clone(w)] = ok // w may point into a reused buffer
 	return ok
 }
 

@@ -82,8 +82,10 @@ func BenchmarkSearch1000(b *testing.B) {
 	indexed, cpu := time.Since(start), cpuTime()-cpu0
 	x.settle()
 	after := heap()
+	segs := x.Segments()
 	runtime.KeepAlive(ss)
 	searchLatency(b, x)
+	b.ReportMetric(float64(segs), "segments")
 	b.ReportMetric(float64(int64(after)-int64(before))/(1<<20), "index-heap-MiB")
 	b.ReportMetric(indexed.Seconds(), "index-1000-s")
 	b.ReportMetric(cpu.Seconds(), "index-1000-cpu-s")
@@ -179,5 +181,30 @@ func (x *Index) settle() {
 		if n, _ := st["TotMemorySegmentsAtRoot"].(uint64); n == 0 {
 			return
 		}
+	}
+}
+
+// BenchmarkFind: finding a query's matches in one seed-shaped article's
+// sections (~12 KB of ASCII text), per query of the bench mix.
+func BenchmarkFind(b *testing.B) {
+	x, err := NewIn(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer x.Close()
+	text := sectionsText(snapshot(5))
+	for _, q := range []string{"sleep", "walking before sleep", "blood pressure medication", "teenagers anxiety therapy"} {
+		b.Run(strings.ReplaceAll(q, " ", "_"), func(b *testing.B) {
+			m := x.newMatcher(q)
+			var spans []span
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				spans = m.find(text, true, spans[:0])
+			}
+			if len(spans) == 0 {
+				b.Fatal("no match")
+			}
+		})
 	}
 }
