@@ -554,8 +554,8 @@ func (m *ReadModel) reuse(a *models.Article, d *models.PublishedDoc, meta *Snaps
 	}
 	var s Snapshot
 	switch {
-	case d.Meta != "" && len(d.Gzip) > 0:
-		if meta != nil { // d.Meta, decoded ahead (PreloadCache)
+	case (meta != nil || d.Meta != "") && len(d.Gzip) > 0:
+		if meta != nil { // the metadata, decoded ahead (PreloadCache)
 			s = *meta
 		} else if json.Unmarshal([]byte(d.Meta), &s) != nil {
 			return nil
