@@ -2,6 +2,7 @@ package service
 
 import (
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -29,5 +30,25 @@ func TestDummyHashCostsAsMuchAsAPassword(t *testing.T) {
 		if CheckPassword(dummyHash, pw) {
 			t.Errorf("%q matches the dummy hash", pw)
 		}
+	}
+}
+
+// TestArgonTakesTurns: however many sign-ins and sign-offs arrive at once,
+// at most one argon2id computation per processor runs (each holds 19 MiB
+// while it runs).
+func TestArgonTakesTurns(t *testing.T) {
+	h := HashPassword("a password to check at once")
+	argonPeak.Store(0)
+	var wg sync.WaitGroup
+	for range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			CheckPassword(h, "not the password")
+		}()
+	}
+	wg.Wait()
+	if p := argonPeak.Load(); p < 1 || p > int64(cap(argonSlots)) {
+		t.Errorf("%d argon2id computations ran at once; want 1..%d", p, cap(argonSlots))
 	}
 }
