@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/vetted-cms/vetted/internal/mmap"
 	"github.com/vetted-cms/vetted/models"
 )
 
@@ -174,7 +175,7 @@ func PreloadCache(dir string) *Preloaded {
 	}
 	go func() {
 		defer close(p.done)
-		b, err := mapFile(f)
+		b, err := mmap.File(f)
 		if err != nil {
 			p.why, p.err = "not read", err
 			return
@@ -184,7 +185,7 @@ func PreloadCache(dir string) *Preloaded {
 			p.why, p.err = "ignored", err
 			return
 		}
-		dropPages(b) // read once by the checksum
+		mmap.Drop(b) // read once by the checksum
 		metas := make([]*Snapshot, len(recs))
 		eachParallel(len(recs), func(i int) {
 			if r := &recs[i]; len(r.meta) > 0 && len(r.Gzip) > 0 {

@@ -28,6 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vetted-cms/vetted/internal/mmap"
 	"github.com/vetted-cms/vetted/models"
 )
 
@@ -696,7 +697,7 @@ func (m *ReadModel) indexAll() {
 		for i := range part {
 			part[i].snap.Sections, part[i].json = nil, nil
 		}
-		dropPages(m.cacheMap) // the chunk read its cached documents: out of the resident set again
+		mmap.Drop(m.cacheMap) // the chunk read its cached documents: out of the resident set again
 	}
 	if m.onIndexed != nil {
 		m.onIndexed()

@@ -65,20 +65,20 @@ func (s *ArticleStore) SaveSnapshot(ctx context.Context) (int64, error) {
 	}
 	// The database holds the snapshot now; the local copy only saves a
 	// start that time, so its failure is reported with the cursor saved.
-	return cursor, s.saveLocalSnapshot(ctx, cursor, buf.Bytes())
+	return cursor, s.saveLocalSnapshot(ctx, cursor, raw)
 }
 
 // loadSnapshot reads the saved catalog, from the local copy when it is
 // this log's and recent (snapshotfile.go), else from the database;
 // ErrNotFound when there is none.
-func (s *ArticleStore) loadSnapshot(ctx context.Context, tail int64) (map[string]*models.Article, int64, error) {
-	var doc catalogDoc
-	if cursor, data, ok := s.localSnapshot(ctx, tail); ok {
-		if cat, err := decodeSnapshot(data); err == nil {
+func (s *ArticleStore) loadSnapshot(ctx context.Context, tail int64, local *localCopy) (map[string]*models.Article, int64, error) {
+	if local != nil && recentEnough(local.cursor, tail) {
+		if cat, err := decodeCatalog(local.data); err == nil {
 			s.loadedLocal = true
-			return cat, cursor, nil
+			return cat, local.cursor, nil
 		}
 	}
+	var doc catalogDoc
 	if err := s.db.get(ctx, CollMeta, catalogID, &doc); err != nil {
 		return nil, 0, err
 	}
@@ -104,7 +104,12 @@ func decodeSnapshot(data []byte) (map[string]*models.Article, error) {
 	if _, err := buf.ReadFrom(zr); err != nil {
 		return nil, fmt.Errorf("catalog snapshot: %w", err)
 	}
-	arts, err := decodeHeads(buf.Bytes())
+	return decodeCatalog(buf.Bytes())
+}
+
+// decodeCatalog decodes a snapshot's BSON into the catalog.
+func decodeCatalog(raw []byte) (map[string]*models.Article, error) {
+	arts, err := decodeHeads(raw)
 	if err != nil {
 		return nil, fmt.Errorf("catalog snapshot: %w", err)
 	}
@@ -157,9 +162,10 @@ func decodeHeads(raw []byte) ([]*models.Article, error) {
 
 // loadFromSnapshot is Load's fast path: the snapshot, then every event
 // after its cursor. It reports false when there is no usable snapshot.
-func (s *ArticleStore) loadFromSnapshot(ctx context.Context, tail int64) (bool, error) {
+func (s *ArticleStore) loadFromSnapshot(ctx context.Context, tail int64, local *localCopy) (bool, error) {
 	s.loadedLocal = false
-	cat, cursor, err := s.loadSnapshot(ctx, tail)
+	cat, cursor, err := s.loadSnapshot(ctx, tail, local)
+	local.release()
 	if err != nil || cursor > tail { // none, unreadable or ahead: use the heads
 		return false, nil
 	}
