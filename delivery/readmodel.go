@@ -294,6 +294,11 @@ type Options struct {
 	// Preloaded, when set, is CacheDir's cache already being read
 	// (PreloadCache): Load takes it instead of reading the file then.
 	Preloaded *Preloaded
+	// DeferIndexing: Load does not start handing its articles to
+	// Search; BeginIndexing does. cmd/vetted begins once it listens: at
+	// 10,000 published the indexing's first tenth of a second, and the
+	// collections it causes, ran beside the last steps of the start.
+	DeferIndexing bool
 }
 
 // ReadModel is the delivery read model.
@@ -350,6 +355,8 @@ type ReadModel struct {
 	liveSeq atomic.Int64
 	// searchLoading: Load's articles are still being handed to Search.
 	searchLoading atomic.Bool
+	deferIndexing bool
+	indexing      atomic.Bool // the start-up indexing has begun
 	misses        missBudget
 	missTTL       time.Duration
 	probe         logProbe
@@ -388,7 +395,7 @@ func New(articles Articles, users Users, proj Projection, o Options) *ReadModel 
 		o.MissTTL = time.Second
 	}
 	m := &ReadModel{articles: articles, users: users, proj: proj, log: o.Logger, retry: o.RetryEvery, media: o.Media,
-		cursor: o.Cursor, onIndexed: o.OnIndexed, cacheDir: o.CacheDir, preloaded: o.Preloaded, misses: missBudget{perSec: o.MissChecks}, missTTL: o.MissTTL,
+		cursor: o.Cursor, onIndexed: o.OnIndexed, cacheDir: o.CacheDir, preloaded: o.Preloaded, deferIndexing: o.DeferIndexing, misses: missBudget{perSec: o.MissChecks}, missTTL: o.MissTTL,
 		bases: map[string]*base{}, applied: map[string]int64{}, history: map[string]string{},
 		firstPub: map[string]time.Time{}, entries: map[string]*Entry{}, persisted: map[string]string{}, dirty: map[string]bool{},
 		people: map[string]*models.User{}, setSrc: o.Settings, render: NewRenderer(o.ImageHosts).WithPublicURL(o.PublicURL), profiles: map[string]bool{},
@@ -522,7 +529,9 @@ func (m *ReadModel) Load(ctx context.Context) error {
 	m.persist(ctx)
 	if m.Search != nil {
 		m.searchLoading.Store(true)
-		go m.indexAll()
+		if !m.deferIndexing {
+			m.BeginIndexing()
+		}
 	}
 	m.log.Info("delivery read model loaded", "live", reused+built, "fromProjection", reused, "rebuilt", built, "fromCache", fromCache, "readByID", fetched)
 	return nil
@@ -649,6 +658,15 @@ func gunzip(z []byte) ([]byte, error) {
 	}
 	rest, err := io.ReadAll(zr) // the trailer was wrong (a stream over 4 GiB): read the rest
 	return append(out, rest...), err
+}
+
+// BeginIndexing starts the indexing of Load's articles (once; Load calls
+// it unless Options.DeferIndexing). Until it is done, search answers
+// from the articles indexed so far.
+func (m *ReadModel) BeginIndexing() {
+	if m.Search != nil && m.searchLoading.Load() && m.indexing.CompareAndSwap(false, true) {
+		go m.indexAll()
+	}
 }
 
 // indexAll hands the search index every live article's text after Load

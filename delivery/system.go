@@ -32,6 +32,8 @@ type Config struct {
 	CacheDir string
 	// Preloaded: see Options.Preloaded.
 	Preloaded *Preloaded
+	// DeferIndexing: see Options.DeferIndexing.
+	DeferIndexing bool
 }
 
 // Deps are the stores the delivery side reads and writes.
@@ -73,7 +75,7 @@ type System struct {
 // caller connects Model.OnApply to the article store and Model to the
 // service as its Publisher, then calls Start.
 func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
-	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts, Media: d.Media, PublicURL: c.PublicURL, OnIndexed: c.OnIndexed, CacheDir: c.CacheDir, Preloaded: c.Preloaded})
+	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts, Media: d.Media, PublicURL: c.PublicURL, OnIndexed: c.OnIndexed, CacheDir: c.CacheDir, Preloaded: c.Preloaded, DeferIndexing: c.DeferIndexing})
 	m.Search = d.Search
 	if err := m.Load(ctx); err != nil {
 		return nil, err

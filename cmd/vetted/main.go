@@ -109,6 +109,9 @@ type app struct {
 	model       *delivery.ReadModel // set by wireDelivery
 	search      *search.Index       // set by wireDelivery; its directory is removed at exit
 	preloaded   *delivery.Preloaded // the delivery start-up cache, read ahead (serve)
+	// beginIndexing starts the search indexing of the loaded read model
+	// (set by wireDelivery; serve calls it once listening).
+	beginIndexing func()
 }
 
 func open(ctx context.Context, cfg config) (*app, error) { return openObserved(ctx, cfg, nil) }
@@ -239,6 +242,9 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	if a.beginIndexing != nil { // after the start, not beside its last steps
+		a.beginIndexing()
+	}
 	// Loading decodes every article head, event and snapshot once; hand
 	// that garbage back now rather than over minutes (RSS at rest), once
 	// listening: the forced collection took 0.4-0.6 s of the start at

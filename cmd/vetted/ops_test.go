@@ -134,3 +134,43 @@ func TestFollowerStaleness(t *testing.T) {
 		t.Fatalf("after a sync: %v", err)
 	}
 }
+
+// TestServeIndexesForSearch: serve begins the search indexing of the
+// articles the read model loaded once it listens (it is deferred past
+// the start's last steps); a published demo article is found by a word
+// of its title.
+func TestServeIndexesForSearch(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr lockedBuf
+	base, done := startRun(t, ctx, map[string]string{"VETTED_DATA_DIR": t.TempDir(), "VETTED_ADDR": "127.0.0.1:0", "VETTED_DEMO": "1",
+		"VETTED_PUBLIC_DELIVERY": "1"}, &stdout, &stderr)
+	defer func() { cancel(); <-done }()
+	var got struct {
+		Total int `json:"total"`
+		Items []struct {
+			Slug string `json:"slug"`
+		} `json:"items"`
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get(base + "/api/v1/search?q=panic")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 {
+			t.Fatalf("search: %d %s", res.StatusCode, b)
+		}
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Total > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got.Total == 0 || len(got.Items) == 0 || !strings.Contains(got.Items[0].Slug, "panic") {
+		t.Fatalf("the demo's panic-attack article is not found 20 s after the start: %+v\n%s", got, stderr.String())
+	}
+}

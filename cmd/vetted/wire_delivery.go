@@ -43,7 +43,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 		deps.Media = a.media
 	}
 	sys, err := delivery.Setup(ctx, deps, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m, ImageHosts: cfg.ImageHosts, PublicURL: cfg.PublicURL,
-		Presence: delivery.PresenceOptions{MaxWait: cfg.PublishWait}, CacheDir: cfg.DataDir, Preloaded: a.preloaded,
+		Presence: delivery.PresenceOptions{MaxWait: cfg.PublishWait}, CacheDir: cfg.DataDir, Preloaded: a.preloaded, DeferIndexing: true,
 		// The start-up indexing's garbage was most of the RSS at rest.
 		OnIndexed: func() { gc.restore(); debug.FreeOSMemory(); slog.Info("search index built", "articles", idx.Len()) }})
 	if err != nil {
@@ -55,8 +55,11 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 		}})
 		return
 	}
-	a.preloaded = nil     // read by Load
-	gc.tighten(os.Getenv) // the read model is loaded; its search indexing has begun
+	a.preloaded = nil // read by Load
+	a.beginIndexing = func() {
+		gc.tighten(os.Getenv) // while the search indexing runs
+		sys.Model.BeginIndexing()
+	}
 	m.ReadModel(sys.Model.Size)
 	m.WebhooksPending(sys.Webhooks.Pending)
 	srv.Ready = append(srv.Ready, handlers.ReadyCheck{Name: "delivery", Check: func(context.Context) error { return nil }})
