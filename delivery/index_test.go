@@ -260,3 +260,44 @@ func TestPreloadedIsNotKept(t *testing.T) {
 		t.Errorf("after Load took it, the preload still holds %d records and %d metas", len(p.recs), len(p.metas))
 	}
 }
+
+// TestPersistedKeyTellsDocumentsApart: the projection key differs when
+// any of state, ETag and signature differs, also when the same bytes are
+// split differently between them, and costs no heap allocation.
+func TestPersistedKeyTellsDocumentsApart(t *testing.T) {
+	base := persistedKey(models.SlugLive, `"e1"`, "a=1;#d")
+	for _, k := range []projKey{
+		persistedKey(models.SlugMoved, `"e1"`, "a=1;#d"),
+		persistedKey(models.SlugLive, `"e2"`, "a=1;#d"),
+		persistedKey(models.SlugLive, `"e1"`, "a=1;#e"),
+		persistedKey(models.SlugLive, `"e1"a`, "=1;#d"),
+	} {
+		if k == base {
+			t.Errorf("two different documents share the key %x", k)
+		}
+	}
+	if persistedKey(models.SlugLive, `"e1"`, "a=1;#d") != base {
+		t.Error("the same document has two keys")
+	}
+	sig := strings.Repeat("bench-article-1=1|c5648874|sig_83674|1795942150729;", 16)
+	if n := testing.AllocsPerRun(100, func() { _ = persistedKey(models.SlugLive, `"e1"`, sig) }); n != 0 {
+		t.Errorf("persistedKey allocates %.0f times", n)
+	}
+}
+
+// TestLiveKeyFormat: the live key is the one the start-up caches and
+// projection documents written before hold (rev|hash|signature|slug|
+// published[|reviewed][|due][|f first][|t take]); a new spelling would
+// rebuild every document at the first start after an upgrade.
+func TestLiveKeyFormat(t *testing.T) {
+	at := func(ms int64) *time.Time { v := time.UnixMilli(ms).UTC(); return &v }
+	a := &models.Article{Live: &models.Live{Rev: 3, ContentHash: "c0ffee", Signature: models.Signature{ID: "sig_1"}, Slug: "calm", PublishedAt: *at(1795942151575)}}
+	if got := liveKey(a); got != "3|c0ffee|sig_1|calm|1795942151575" {
+		t.Errorf("live key %q", got)
+	}
+	a.LastReviewed, a.NextReviewDue, a.FirstPublishedAt = at(1795942151349), at(1827478151349), at(1795942150000)
+	a.TakeSignatures = []models.Signature{{ID: "sig_0"}, {ID: "sig_2"}}
+	if got := liveKey(a); got != "3|c0ffee|sig_1|calm|1795942151575|1795942151349|1827478151349|f1795942150000|tsig_2" {
+		t.Errorf("live key %q", got)
+	}
+}
