@@ -276,8 +276,13 @@ func TestPersistedKeyTellsDocumentsApart(t *testing.T) {
 			t.Errorf("two different documents share the key %x", k)
 		}
 	}
-	if persistedKey(models.SlugLive, `"e1"`, "a=1;#d") != base {
+	if persistedKey(models.SlugLive, `"e1"`, "a=1;#d") != base || persistedKey(models.SlugLive, `"e1"`, "a=1;", sigSep, "d") != base {
 		t.Error("the same document has two keys")
+	}
+	e := &Entry{relatedSig: "a=1;", decSig: "d", Doc: &Doc{ETag: `"e1"`}}
+	d := models.PublishedDoc{State: models.SlugLive, ETag: `"e1"`}
+	if persistedKeyOf(&d, e) != persistedKey(d.State, d.ETag, entrySig(e.relatedSig, e.decSig)) {
+		t.Error("persistedKeyOf differs from the key of the signed document")
 	}
 	sig := strings.Repeat("bench-article-1=1|c5648874|sig_83674|1795942150729;", 16)
 	if n := testing.AllocsPerRun(100, func() { _ = persistedKey(models.SlugLive, `"e1"`, sig) }); n != 0 {
