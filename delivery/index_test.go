@@ -1,11 +1,13 @@
 package delivery
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -304,5 +306,76 @@ func TestLiveKeyFormat(t *testing.T) {
 	a.TakeSignatures = []models.Signature{{ID: "sig_0"}, {ID: "sig_2"}}
 	if got := liveKey(a); got != "3|c0ffee|sig_1|calm|1795942151575|1795942151349|1827478151349|f1795942150000|tsig_2" {
 		t.Errorf("live key %q", got)
+	}
+}
+
+// TestDecodeMetaIsEncodingJSON: the start-up cache's metadata decoder
+// (go-json) gives what encoding/json gives for a snapshot with every
+// field set, and for one with none.
+func TestDecodeMetaIsEncodingJSON(t *testing.T) {
+	n := 0
+	var fill func(v reflect.Value, depth int)
+	fill = func(v reflect.Value, depth int) {
+		n++
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString(fmt.Sprintf("s%d <&> \"q\" é", n))
+		case reflect.Bool:
+			v.SetBool(true)
+		case reflect.Int, reflect.Int64, reflect.Int32:
+			v.SetInt(int64(n))
+		case reflect.Float64:
+			v.SetFloat(float64(n) / 4)
+		case reflect.Pointer:
+			if depth < 6 {
+				v.Set(reflect.New(v.Type().Elem()))
+				fill(v.Elem(), depth+1)
+			}
+		case reflect.Slice:
+			if depth < 6 {
+				v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+				for i := range 2 {
+					fill(v.Index(i), depth+1)
+				}
+			}
+		case reflect.Map:
+			if depth < 6 && v.Type().Key().Kind() == reflect.String {
+				v.Set(reflect.MakeMap(v.Type()))
+				e := reflect.New(v.Type().Elem()).Elem()
+				fill(e, depth+1)
+				v.SetMapIndex(reflect.ValueOf(fmt.Sprint("k", n)).Convert(v.Type().Key()), e)
+			}
+		case reflect.Struct:
+			if v.Type() == reflect.TypeOf(time.Time{}) {
+				v.Set(reflect.ValueOf(time.UnixMilli(1795942151575 + int64(n)).UTC()))
+				return
+			}
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					fill(v.Field(i), depth+1)
+				}
+			}
+		}
+	}
+	var full Snapshot
+	fill(reflect.ValueOf(&full).Elem(), 0)
+	for _, s := range []Snapshot{full, {}} {
+		b, err := json.Marshal(&s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var std, got Snapshot
+		if err := json.Unmarshal(b, &std); err != nil {
+			t.Fatal(err)
+		}
+		if err := decodeMeta(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(std, got) {
+			t.Errorf("decodeMeta differs from encoding/json for %s", b)
+		}
+	}
+	if n < 50 {
+		t.Fatalf("only %d values filled: the snapshot type was not walked", n)
 	}
 }
