@@ -112,6 +112,7 @@ type app struct {
 	// beginIndexing starts the search indexing of the loaded read model
 	// (set by wireDelivery; serve calls it once listening).
 	beginIndexing func()
+	gc            *startupGC // the collector's target through the start (serve)
 }
 
 func open(ctx context.Context, cfg config) (*app, error) { return openObserved(ctx, cfg, nil) }
@@ -170,6 +171,8 @@ func newLogger(cfg config, w io.Writer, level slog.Level) *slog.Logger {
 // serve runs the server; accessLog gets one line per request.
 func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stderr io.Writer) int {
 	started := time.Now()
+	gc := &startupGC{}
+	gc.loosen(os.Getenv)
 	m := metrics.New()
 	// The delivery start-up cache is read while the database opens and
 	// the catalog loads: both took about as long at 10,000 published.
@@ -179,7 +182,7 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 		fmt.Fprintf(stderr, "vetted: %v\n", err)
 		return 1
 	}
-	a.preloaded = preloaded
+	a.preloaded, a.gc = preloaded, gc
 	defer a.closeDB(context.Background())
 	phase := startPhases(started)
 	phase("database and catalog")
@@ -244,6 +247,8 @@ func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stde
 	go func() { errc <- hs.Serve(ln) }()
 	if a.beginIndexing != nil { // after the start, not beside its last steps
 		a.beginIndexing()
+	} else {
+		gc.restore()
 	}
 	// Loading decodes every article head, event and snapshot once; hand
 	// that garbage back now rather than over minutes (RSS at rest), once

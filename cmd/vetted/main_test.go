@@ -434,16 +434,21 @@ func TestBrowsableAddress(t *testing.T) {
 	}
 }
 
-// TestStartupGC: the collector's target is tightened for the start-up
-// indexing and set to the steady one when it ends; an operator's GOGC is
-// left alone, and an indexing that ended first is not followed by a
-// tightening.
+// TestStartupGC: the collector's target is loosened for the start,
+// tightened for the start-up indexing and set to the steady one when it
+// ends; an operator's GOGC is left alone, and an indexing that ended
+// first is not followed by a tightening.
 func TestStartupGC(t *testing.T) {
 	percent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
 	before := percent()
 	defer debug.SetGCPercent(before)
+	unset := func(string) string { return "" }
 	g := &startupGC{}
-	g.tighten(func(string) string { return "" })
+	g.loosen(unset)
+	if got := percent(); got != startGCPercent {
+		t.Errorf("during the start the GC target is %d; want %d", got, startGCPercent)
+	}
+	g.tighten(unset)
 	if got := percent(); got != startupGCPercent {
 		t.Errorf("during indexing the GC target is %d; want %d", got, startupGCPercent)
 	}
@@ -451,13 +456,16 @@ func TestStartupGC(t *testing.T) {
 	if got := percent(); got != steadyGCPercent {
 		t.Errorf("after indexing the GC target is %d; want %d", got, steadyGCPercent)
 	}
-	g.tighten(func(string) string { return "" })
+	g.tighten(unset)
+	g.loosen(unset)
 	if got := percent(); got != steadyGCPercent {
-		t.Errorf("tightened after the indexing ended: %d", got)
+		t.Errorf("moved after the indexing ended: %d", got)
 	}
 	debug.SetGCPercent(before)
 	g2 := &startupGC{}
-	g2.tighten(func(k string) string { return map[string]string{"GOGC": "200"}[k] })
+	gogc := func(k string) string { return map[string]string{"GOGC": "200"}[k] }
+	g2.loosen(gogc)
+	g2.tighten(gogc)
 	g2.restore()
 	if got := percent(); got != before {
 		t.Errorf("with GOGC set the target moved to %d", got)
