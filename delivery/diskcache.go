@@ -236,12 +236,22 @@ func (m *ReadModel) readCache() ([]cacheRecord, []*Snapshot) {
 
 // SaveCache writes the start-up cache from what this instance serves
 // now (a no-op without Options.CacheDir). cmd/vetted calls it after a
-// start that could not use the cache, and at shutdown.
+// start that could not use the cache, and at shutdown. It writes nothing
+// when the file already holds what is served (read at Load or written
+// since, and nothing changed): every shutdown rewrote 373 MB at 10,000
+// published, and the next start mapped the file while the kernel was
+// still writing it out.
 func (m *ReadModel) SaveCache() error {
 	if m.cacheDir == "" {
 		return nil
 	}
 	m.mu.Lock()
+	if m.cacheHolds && m.savedGen == m.gen {
+		m.mu.Unlock()
+		m.log.Info("delivery: start-up cache unchanged; not written")
+		return nil
+	}
+	gen := m.gen
 	recs := make([]cacheRecord, 0, len(m.history))
 	metas := map[int]Snapshot{} // record → its snapshot (a copy), encoded outside the lock
 	for slug, id := range m.history {
@@ -283,6 +293,9 @@ func (m *ReadModel) SaveCache() error {
 		_ = os.Remove(tmp.Name())
 		return fmt.Errorf("delivery cache: %w", err)
 	}
+	m.mu.Lock()
+	m.savedGen, m.cacheHolds, m.cacheStale = gen, true, false
+	m.mu.Unlock()
 	m.log.Info("delivery: start-up cache written", "slugs", len(recs), "bytes", len(b))
 	return nil
 }

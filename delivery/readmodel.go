@@ -367,6 +367,11 @@ type ReadModel struct {
 	cacheMap      []byte     // the start-up cache's file, mapped (documents point into it)
 	// cacheStale: Load did not find every live document in the cache.
 	cacheStale bool
+	// gen counts the indexes made (every change of what is served);
+	// savedGen is the one the cache file holds, when cacheHolds.
+	gen        uint64
+	savedGen   uint64
+	cacheHolds bool
 
 	// Search, when set, is kept current with what is live (set before
 	// Load).
@@ -530,7 +535,13 @@ func (m *ReadModel) Load(ctx context.Context) error {
 		m.mu.Unlock()
 		return err
 	}
+	encoded := m.encoded.Load()
 	m.rebuildLocked()
+	// The file holds what is served: every document as cached, none
+	// encoded again (profiles or settings changed since it was written).
+	if !m.cacheStale && m.encoded.Load() == encoded {
+		m.savedGen, m.cacheHolds = m.gen, true
+	}
 	m.mu.Unlock()
 	m.persist(ctx)
 	if m.Search != nil {
@@ -1166,6 +1177,7 @@ func (m *ReadModel) rebuildLocked() {
 		sort.Slice(l, func(i, j int) bool { return newer(l[i], l[j]) })
 	}
 	ix.finish()
+	m.gen++
 	m.cur.Store(ix)
 }
 
@@ -1236,6 +1248,7 @@ func (m *ReadModel) updateLocked(id string) {
 		}
 	}
 	ix.finish()
+	m.gen++
 	m.cur.Store(ix)
 }
 

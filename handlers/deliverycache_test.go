@@ -165,3 +165,52 @@ func TestStartupCacheNeverServesStale(t *testing.T) {
 		}
 	}
 }
+
+// TestSaveCacheWritesOnlyChanges: the start-up cache is written when it
+// does not hold what is served (no file yet, a publish since, documents
+// encoded again at load because the settings changed) and left alone
+// when it does (a shutdown after a start from a current cache rewrote
+// 373 MB at 10,000 published).
+func TestSaveCacheWritesOnlyChanges(t *testing.T) {
+	dir := t.TempDir()
+	d := newDeliveryApp(t, delivery.Config{CacheDir: dir}, false)
+	d.publish(anArticle().slug("saved-once").title("Saved once"))
+	path := filepath.Join(dir, "delivery-cache.bin")
+	save := func(m *delivery.ReadModel, wantWritten bool, when string) {
+		t.Helper()
+		before, _ := os.Stat(path)
+		if err := m.SaveCache(); err != nil {
+			t.Fatal(err)
+		}
+		after, err := os.Stat(path)
+		if err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+		if written := before == nil || !os.SameFile(before, after); written != wantWritten {
+			t.Errorf("%s: cache written %v, want %v", when, written, wantWritten)
+		}
+	}
+	save(d.Sys.Model, true, "no file yet")
+	save(d.Sys.Model, false, "nothing changed since")
+	d.publish(anArticle().slug("saved-twice").title("Published after the save"))
+	save(d.Sys.Model, true, "a publish since")
+
+	load := func() *delivery.ReadModel {
+		t.Helper()
+		m := delivery.New(d.Articles, d.Svc.Users, d.Store, delivery.Options{CacheDir: dir, Settings: mongostore.NewSettingsStore(d.DB)})
+		if err := m.Load(d.ctx); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	save(load(), false, "a start from a current cache")
+	if r := d.do(http.MethodPut, "/api/admin/settings", `{"publisher":{"name":"Calm Minds","url":"https://calm.example","logoUrl":"https://calm.example/l.png"},"editorialPolicy":{"statement":"Reviewed twice.","url":""},"previewUrl":""}`, nil, asAdmin); r.Code != http.StatusOK {
+		t.Fatalf("settings: %d %s", r.Code, r.Body)
+	}
+	m := load()
+	if e, _, kind := m.Lookup(d.ctx, "saved-once"); kind != delivery.Found || !strings.Contains(string(e.JSON), "Reviewed twice.") {
+		t.Fatalf("after the settings change: kind %d", kind)
+	}
+	save(m, true, "a start that encoded documents again (settings changed)")
+	save(load(), false, "the start after it")
+}
