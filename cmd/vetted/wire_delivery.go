@@ -132,9 +132,10 @@ const startupGCPercent = 25
 // steadyGCPercent is the target once the indexing ends. What stays live
 // is mostly documents (noscan bytes the collector marks without reading),
 // so a collection is cheap, while the default's headroom (as much again
-// as is live) was most of the RSS under load in make bench: 1,000
-// articles published through the API, 60 s quiet, then by slug, mixed
-// and search: RSS at most 217 and 229 MiB at 100, 177 MiB at 50.
+// as is live) was most of the RSS under load: 1,000 articles published
+// through the API (as make bench does), 60 s quiet, then by slug, mixed
+// and search: RSS at most 213 and 224 MiB at 100, 173 MiB at 50; make
+// bench, two runs in a row: 234 MiB at 100, 171 MiB at 50.
 const steadyGCPercent = 50
 
 // startupGC moves the collector's target through the start: loosened
