@@ -37,7 +37,7 @@ var argonBusy, argonPeak atomic.Int64
 func idKey(pw, salt []byte, t, m uint32, p uint8, n uint32) []byte {
 	argonSlots <- struct{}{}
 	defer func() { <-argonSlots }()
-	for b, p := argonBusy.Add(1), argonPeak.Load(); b > p && !argonPeak.CompareAndSwap(p, b); p = argonPeak.Load() {
+	for busy, peak := argonBusy.Add(1), argonPeak.Load(); busy > peak && !argonPeak.CompareAndSwap(peak, busy); peak = argonPeak.Load() {
 	}
 	defer argonBusy.Add(-1)
 	return argon2.IDKey(pw, salt, t, m, p, n)
@@ -49,7 +49,12 @@ func HashPassword(pw string) string {
 	if _, err := rand.Read(salt); err != nil {
 		panic(err)
 	}
-	key := idKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return encodeHash(salt, idKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen))
+}
+
+// encodeHash writes salt and key in the PHC form with this package's
+// argon2id parameters.
+func encodeHash(salt, key []byte) string {
 	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", argonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 }
@@ -80,5 +85,4 @@ func CheckPassword(encoded, pw string) bool {
 // hash's own): it is written out rather than computed, which took 95 ms
 // of every start (the package's init) for a key no password is checked
 // to match.
-var dummyHash = fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", argonMemory, argonTime, argonThreads,
-	base64.RawStdEncoding.EncodeToString([]byte("vetted-no-user-s")), base64.RawStdEncoding.EncodeToString(make([]byte, argonKeyLen)))
+var dummyHash = encodeHash([]byte("vetted-no-user-s"), make([]byte, argonKeyLen))

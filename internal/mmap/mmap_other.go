@@ -3,13 +3,9 @@
 package mmap
 
 import (
-	"errors"
 	"io"
 	"os"
 )
-
-// ErrEmpty: a file of no bytes is not read.
-var ErrEmpty = errors.New("mmap: empty file")
 
 // File reads f and closes it (no mapping on this system).
 func File(f *os.File) ([]byte, error) {

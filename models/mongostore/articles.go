@@ -54,21 +54,17 @@ const ReplayWindow = 1000
 // Load builds the catalog from the heads, rolls forward whatever the log
 // holds beyond them, and sets the follow cursor at the tail.
 func (s *ArticleStore) Load(ctx context.Context) error {
-	var tail int64
 	local := s.readLocalSnapshot(ctx)
-	if local != nil { // the log's tail is at or after the copy's event
-		n, err := s.Log.countAfter(ctx, local.cursor)
-		if err != nil {
-			local.release()
-			return fmt.Errorf("find log tail: %w", err)
-		}
-		tail = local.cursor + n
-	} else {
-		var err error
-		if tail, err = s.Log.FindTail(ctx); err != nil {
-			return fmt.Errorf("find log tail: %w", err)
-		}
+	defer local.release()
+	var base int64 // the log's tail is at or after the local copy's event
+	if local != nil {
+		base = local.cursor
 	}
+	n, err := s.Log.countAfter(ctx, base)
+	if err != nil {
+		return fmt.Errorf("find log tail: %w", err)
+	}
+	tail := base + n
 	if ok, err := s.loadFromSnapshot(ctx, tail, local); ok || err != nil {
 		return err
 	}

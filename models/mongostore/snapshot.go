@@ -165,7 +165,6 @@ func decodeHeads(raw []byte) ([]*models.Article, error) {
 func (s *ArticleStore) loadFromSnapshot(ctx context.Context, tail int64, local *localCopy) (bool, error) {
 	s.loadedLocal = false
 	cat, cursor, err := s.loadSnapshot(ctx, tail, local)
-	local.release()
 	if err != nil || cursor > tail { // none, unreadable or ahead: use the heads
 		return false, nil
 	}
