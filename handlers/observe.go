@@ -62,16 +62,44 @@ func (s *Server) observe(c *gin.Context) {
 	if s.Metrics != nil {
 		s.Metrics.Request(route, method, status, took)
 	}
-	if s.AccessLog != nil && s.AccessLog.Enabled(c.Request.Context(), slog.LevelInfo) {
-		uid := ""
-		if u := user(c); u != nil {
-			uid = u.ID
-		}
-		s.AccessLog.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
-			slog.String("method", method), slog.String("route", route), slog.Int("status", status),
-			slog.Int("bytes", max(c.Writer.Size(), 0)), slog.Duration("duration", took),
-			slog.String("requestId", id), slog.String("userId", uid), slog.String("client", c.ClientIP()))
+	if s.AccessLog != nil {
+		s.logRequest(c, method, route, status, id, start, took)
 	}
+}
+
+// logRequest writes the access-log line through the logger's handler
+// with a record made here: Logger.LogAttrs would also walk the stack for
+// a source position no handler of ours prints (about a tenth of the
+// line's cost), and read the clock again for the time the answer ended,
+// which start+took already is.
+func (s *Server) logRequest(c *gin.Context, method, route string, status int, id string, start time.Time, took time.Duration) {
+	ctx := c.Request.Context()
+	h := s.AccessLog.Handler()
+	if !h.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	uid := ""
+	if u := user(c); u != nil {
+		uid = u.ID
+	}
+	r := slog.NewRecord(start.Add(took), slog.LevelInfo, "request", 0)
+	r.AddAttrs(slog.String("method", method), slog.String("route", route), slog.Int("status", status),
+		slog.Int("bytes", max(c.Writer.Size(), 0)), slog.Duration("duration", took),
+		slog.String("requestId", id), slog.String("userId", uid), slog.String("client", s.clientIP(c)))
+	_ = h.Handle(ctx, r)
+}
+
+// clientIP is gin's ClientIP, without its parsing when no proxy is
+// trusted: then the client is the peer, whatever the headers say.
+func (s *Server) clientIP(c *gin.Context) string {
+	if len(s.TrustedProxies) > 0 {
+		return c.ClientIP()
+	}
+	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
+	if err != nil {
+		return ""
+	}
+	return host
 }
 
 // validRequestID accepts 1–64 characters of [A-Za-z0-9._-]: safe to echo

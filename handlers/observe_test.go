@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -276,7 +277,7 @@ func TestAccessLogOneLinePerRequest(t *testing.T) {
 	const pw = "a-secret-password-123"
 	d.do(http.MethodPost, "/api/admin/session", `{"email":"nobody@example.org","password":"`+pw+`"}`, nil, asNone)
 	d.do(http.MethodGet, "/api/admin/me", "", map[string]string{"X-Request-ID": "trace-42.a_b", "Cookie": "vetted_session=cookie-secret-value"}, asEditor)
-	d.get("/api/v1/articles/log-me?token=query-secret-value", nil)
+	d.get("/api/v1/articles/log-me?token=query-secret-value", map[string]string{"X-Forwarded-For": "203.0.113.9"}) // no proxy is trusted
 	d.do(http.MethodGet, "/nowhere?password=query-pw", "", nil, asNone)
 
 	lines := out.lines(t)
@@ -298,6 +299,12 @@ func TestAccessLogOneLinePerRequest(t *testing.T) {
 		}
 		if l["bytes"].(float64) <= 0 {
 			t.Errorf("line %d: bytes %v", i, l["bytes"])
+		}
+		if l["client"] != "192.0.2.1" { // httptest's peer: a forwarded address counts only through a trusted proxy
+			t.Errorf("line %d: client %v", i, l["client"])
+		}
+		if at, err := time.Parse(time.RFC3339Nano, fmt.Sprint(l["time"])); err != nil || time.Since(at) > time.Minute || time.Since(at) < 0 {
+			t.Errorf("line %d: time %v (%v)", i, l["time"], err)
 		}
 	}
 	if lines[1]["requestId"] != "trace-42.a_b" || lines[1]["userId"] != d.Users[asEditor].ID {
