@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -438,6 +439,22 @@ func TestBrowsableAddress(t *testing.T) {
 // tightened for the start-up indexing and set to the steady one when it
 // ends; an operator's GOGC is left alone, and an indexing that ended
 // first is not followed by a tightening.
+// TestSteadyPercent: the steady target is steadyGCPercent unless that
+// leaves the heap less than steadyMinHeadroom to grow into.
+func TestSteadyPercent(t *testing.T) {
+	for _, c := range []struct {
+		live uint64
+		want int
+	}{
+		{0, steadyMaxPercent}, {1 << 20, steadyMaxPercent}, {8 << 20, steadyMaxPercent}, {16 << 20, 200},
+		{32 << 20, 100}, {64 << 20, steadyGCPercent}, {1 << 30, steadyGCPercent},
+	} {
+		if got := steadyPercent(c.live); got != c.want {
+			t.Errorf("steadyPercent(%d MiB) = %d; want %d", c.live>>20, got, c.want)
+		}
+	}
+}
+
 func TestStartupGC(t *testing.T) {
 	percent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
 	before := percent()
@@ -453,14 +470,32 @@ func TestStartupGC(t *testing.T) {
 		t.Errorf("during indexing the GC target is %d; want %d", got, startupGCPercent)
 	}
 	g.restore()
-	if got := percent(); got != steadyGCPercent {
-		t.Errorf("after indexing the GC target is %d; want %d", got, steadyGCPercent)
+	defer g.stopTuning()
+	// This test process's heap is far below steadyMinHeadroom: the
+	// target leaves at least that to grow into.
+	small := percent()
+	if small <= 2*steadyGCPercent {
+		t.Errorf("after indexing, with a small heap, the GC target is %d; want more than %d", small, 2*steadyGCPercent)
 	}
 	g.tighten(unset)
 	g.loosen(unset)
-	if got := percent(); got != steadyGCPercent {
+	if got := percent(); got != small {
 		t.Errorf("moved after the indexing ended: %d", got)
 	}
+	// Once far more than steadyMinHeadroom is live, the target comes
+	// down to steadyGCPercent after a collection (the finalizer runs
+	// after it, on its own goroutine).
+	live := make([]byte, 8*steadyMinHeadroom)
+	deadline := time.Now().Add(10 * time.Second)
+	for percent() != steadyGCPercent && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	runtime.KeepAlive(live)
+	if got := percent(); got != steadyGCPercent {
+		t.Errorf("with %d MiB live the GC target is %d; want %d", len(live)>>20, got, steadyGCPercent)
+	}
+	g.stopTuning()
 	debug.SetGCPercent(before)
 	g2 := &startupGC{}
 	gogc := func(k string) string { return map[string]string{"GOGC": "200"}[k] }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -110,66 +109,4 @@ func attachDelivery(articles *mongostore.ArticleStore, svc *service.Service, sys
 		}
 	}
 	svc.Publish = sys.Model
-}
-
-// startGCPercent is the collector's target from the process start until
-// it listens (Go's default is 100). A start decodes the catalog and the
-// cached documents' metadata into a heap that grows from nothing, and at
-// the default the collector ran about once per doubling, marking all of
-// it each time. At 9,979 published articles, four restarts each way,
-// taking turns: ready in 1.48-1.67 s with 400 against 1.89-2.13 s at 100,
-// 2.05-2.26 s of CPU against 2.40-2.49. The garbage is handed back once
-// listening (debug.FreeOSMemory in serve). GOGC, when set, wins.
-const startGCPercent = 400
-
-// startupGCPercent is the collector's target while the start-up search
-// indexing runs. Indexing 9,979 published articles makes garbage for the
-// first seconds after ready, and at Go's default the heap grew to twice
-// what was live: 943 MiB anonymous at its peak, done 15 s after ready,
-// ~250 MiB after; with 25 the peak was 524 MiB, done 24 s after ready.
-const startupGCPercent = 25
-
-// steadyGCPercent is the target once the indexing ends. What stays live
-// is mostly documents (noscan bytes the collector marks without reading),
-// so a collection is cheap, while the default's headroom (as much again
-// as is live) was most of the RSS under load: 1,000 articles published
-// through the API (as make bench does), 60 s quiet, then by slug, mixed
-// and search: RSS at most 213 and 224 MiB at 100, 173 MiB at 50; make
-// bench, two runs in a row: 234 MiB at 100, 171 MiB at 50.
-const steadyGCPercent = 50
-
-// startupGC moves the collector's target through the start: loosened
-// while loading, tightened while the search indexing runs, steady after.
-// Each step is skipped when the operator set GOGC.
-type startupGC struct {
-	mu        sync.Mutex
-	set, done bool
-}
-
-// loosen sets startGCPercent (the start, until listening).
-func (g *startupGC) loosen(getenv func(string) string) { g.to(startGCPercent, getenv) }
-
-// tighten sets startupGCPercent (the search indexing).
-func (g *startupGC) tighten(getenv func(string) string) { g.to(startupGCPercent, getenv) }
-
-func (g *startupGC) to(percent int, getenv func(string) string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.done || getenv("GOGC") != "" {
-		return
-	}
-	debug.SetGCPercent(percent)
-	g.set = true
-}
-
-// restore sets steadyGCPercent once the indexing is done (unless the
-// operator chose GOGC); loosen and tighten do nothing after it.
-func (g *startupGC) restore() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.done = true
-	if g.set {
-		debug.SetGCPercent(steadyGCPercent)
-		g.set = false
-	}
 }
