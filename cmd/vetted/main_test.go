@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	rtmetrics "runtime/metrics"
 	"strings"
 	"sync"
 	"syscall"
@@ -469,13 +470,17 @@ func TestStartupGC(t *testing.T) {
 	if got := percent(); got != startupGCPercent {
 		t.Errorf("during indexing the GC target is %d; want %d", got, startupGCPercent)
 	}
-	g.restore()
-	defer g.stopTuning()
 	// This test process's heap is far below steadyMinHeadroom: the
 	// target leaves at least that to grow into.
+	runtime.GC()
+	live := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	rtmetrics.Read(live)
+	want := steadyPercent(live[0].Value.Uint64())
+	g.restore()
+	defer g.stopTuning()
 	small := percent()
-	if small <= 2*steadyGCPercent {
-		t.Errorf("after indexing, with a small heap, the GC target is %d; want more than %d", small, 2*steadyGCPercent)
+	if small <= steadyGCPercent || small*10 < want*9 || small*10 > want*11 {
+		t.Errorf("after indexing, with %d MiB live, the GC target is %d; want %d", live[0].Value.Uint64()>>20, small, want)
 	}
 	g.tighten(unset)
 	g.loosen(unset)
@@ -485,15 +490,15 @@ func TestStartupGC(t *testing.T) {
 	// Once far more than steadyMinHeadroom is live, the target comes
 	// down to steadyGCPercent after a collection (the finalizer runs
 	// after it, on its own goroutine).
-	live := make([]byte, 8*steadyMinHeadroom)
+	big := make([]byte, 8*steadyMinHeadroom)
 	deadline := time.Now().Add(10 * time.Second)
 	for percent() != steadyGCPercent && time.Now().Before(deadline) {
 		runtime.GC()
 		time.Sleep(10 * time.Millisecond)
 	}
-	runtime.KeepAlive(live)
+	runtime.KeepAlive(big)
 	if got := percent(); got != steadyGCPercent {
-		t.Errorf("with %d MiB live the GC target is %d; want %d", len(live)>>20, got, steadyGCPercent)
+		t.Errorf("with %d MiB more live the GC target is %d; want %d", len(big)>>20, got, steadyGCPercent)
 	}
 	g.stopTuning()
 	debug.SetGCPercent(before)
