@@ -123,7 +123,7 @@ func (g *startupGC) armTuner() {
 
 // retuneLocked sets steadyPercent of the live heap the last collection
 // found, when it differs from the target by a tenth or more (the live
-// heap moves a little every cycle).
+// heap moves a little every cycle) or is one of the bounds.
 func (g *startupGC) retuneLocked() {
 	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(live)
@@ -131,7 +131,7 @@ func (g *startupGC) retuneLocked() {
 		return
 	}
 	want := steadyPercent(live[0].Value.Uint64())
-	if d := want - g.percent; g.percent == 0 || d*10 >= g.percent || -d*10 >= g.percent {
+	if d := want - g.percent; d != 0 && (g.percent == 0 || want == steadyGCPercent || want == steadyMaxPercent || d*10 >= g.percent || -d*10 >= g.percent) {
 		debug.SetGCPercent(want)
 		g.percent = want
 	}
