@@ -63,11 +63,7 @@ test: fmt-check vet test-go test-ui contract e2e fuzz-short
 
 FUZZ_TIME ?= 3s
 fuzz-short:
-	@for t in $$(grep -rhoE '^func Fuzz[A-Za-z0-9_]+' --include=*_test.go . | sed 's/func //' | sort -u); do \
-	  pkg=$$(grep -rlE "^func $$t\(" --include=*_test.go . | head -1 | xargs dirname); \
-	  echo "fuzz $$pkg $$t ($(FUZZ_TIME))"; \
-	  $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZ_TIME) $$pkg || exit 1; \
-	done
+	GO="$(GO)" bash tools/fuzz.sh $(FUZZ_TIME)
 
 fuzz:
 	$(MAKE) fuzz-short FUZZ_TIME=60s
