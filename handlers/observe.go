@@ -90,16 +90,13 @@ func (s *Server) logRequest(c *gin.Context, method, route string, status int, id
 }
 
 // clientIP is gin's ClientIP, without its parsing when no proxy is
-// trusted: then the client is the peer, whatever the headers say.
+// trusted: then the client is the peer (gin's RemoteIP), whatever the
+// headers say.
 func (s *Server) clientIP(c *gin.Context) string {
 	if len(s.TrustedProxies) > 0 {
 		return c.ClientIP()
 	}
-	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
-	if err != nil {
-		return ""
-	}
-	return host
+	return c.RemoteIP()
 }
 
 // validRequestID accepts 1–64 characters of [A-Za-z0-9._-]: safe to echo

@@ -131,8 +131,16 @@ func (g *startupGC) retuneLocked() {
 		return
 	}
 	want := steadyPercent(live[0].Value.Uint64())
-	if d := want - g.percent; d != 0 && (g.percent == 0 || want == steadyGCPercent || want == steadyMaxPercent || d*10 >= g.percent || -d*10 >= g.percent) {
+	bound := want == steadyGCPercent || want == steadyMaxPercent
+	if want != g.percent && (bound || abs(want-g.percent)*10 >= g.percent) {
 		debug.SetGCPercent(want)
 		g.percent = want
 	}
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

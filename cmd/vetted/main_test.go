@@ -436,10 +436,6 @@ func TestBrowsableAddress(t *testing.T) {
 	}
 }
 
-// TestStartupGC: the collector's target is loosened for the start,
-// tightened for the start-up indexing and set to the steady one when it
-// ends; an operator's GOGC is left alone, and an indexing that ended
-// first is not followed by a tightening.
 // TestSteadyPercent: the steady target is steadyGCPercent unless that
 // leaves the heap less than steadyMinHeadroom to grow into.
 func TestSteadyPercent(t *testing.T) {
@@ -456,6 +452,10 @@ func TestSteadyPercent(t *testing.T) {
 	}
 }
 
+// TestStartupGC: the collector's target is loosened for the start,
+// tightened for the start-up indexing and set to the steady one when it
+// ends; an operator's GOGC is left alone, and an indexing that ended
+// first is not followed by a tightening.
 func TestStartupGC(t *testing.T) {
 	percent := func() int { p := debug.SetGCPercent(100); debug.SetGCPercent(p); return p }
 	before := percent()
