@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/vetted-cms/vetted/delivery"
+	"github.com/vetted-cms/vetted/internal/accesslog"
 	"github.com/vetted-cms/vetted/metrics"
 	"github.com/vetted-cms/vetted/models"
 )
@@ -66,7 +67,7 @@ func BenchmarkDeliveryBySlug(b *testing.B) {
 			req := httptest.NewRequest(http.MethodGet, "/api/v1/articles/bench-article", nil)
 			d.Server.AccessLog = nil
 			if withLog {
-				d.Server.AccessLog = slog.New(slog.NewJSONHandler(io.Discard, nil))
+				d.Server.AccessLog = slog.New(accesslog.New(io.Discard, "json", nil))
 			} else {
 				req.Header.Set("X-Request-ID", "bench-1")
 			}

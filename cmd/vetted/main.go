@@ -23,6 +23,7 @@ import (
 	"github.com/vetted-cms/vetted/delivery"
 	"github.com/vetted-cms/vetted/delivery/search"
 	"github.com/vetted-cms/vetted/handlers"
+	"github.com/vetted-cms/vetted/internal/accesslog"
 	"github.com/vetted-cms/vetted/media"
 	"github.com/vetted-cms/vetted/metrics"
 	"github.com/vetted-cms/vetted/models/mongostore"
@@ -57,7 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		access := newLineBuffer(stderr, 64<<10, 200*time.Millisecond)
 		defer access.Close()
-		return serve(ctx, cfg, newLogger(cfg, access, level), stdout, stderr)
+		return serve(ctx, cfg, slog.New(accesslog.New(access, cfg.LogFormat, level)), stdout, stderr)
 	case "db":
 		return dbOnly(ctx, cfg, args, stdout, stderr)
 	case "audit":
