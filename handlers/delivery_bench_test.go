@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -67,7 +66,7 @@ func BenchmarkDeliveryBySlug(b *testing.B) {
 			req := httptest.NewRequest(http.MethodGet, "/api/v1/articles/bench-article", nil)
 			d.Server.AccessLog = nil
 			if withLog {
-				d.Server.AccessLog = slog.New(accesslog.New(io.Discard, "json", nil))
+				d.Server.AccessLog = accesslog.New(io.Discard, "json", nil)
 			} else {
 				req.Header.Set("X-Request-ID", "bench-1")
 			}

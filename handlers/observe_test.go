@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/vetted-cms/vetted/delivery"
+	"github.com/vetted-cms/vetted/internal/accesslog"
 	"github.com/vetted-cms/vetted/metrics"
 	"github.com/vetted-cms/vetted/models/mongostore"
 )
@@ -267,7 +267,7 @@ func (c *captured) lines(t *testing.T) []map[string]any {
 func TestAccessLogOneLinePerRequest(t *testing.T) {
 	d := newDeliveryApp(t, delivery.Config{}, false)
 	var out captured
-	d.Server.AccessLog = slog.New(slog.NewJSONHandler(&out, nil))
+	d.Server.AccessLog = accesslog.New(&out, "json", nil)
 	d.Router = d.Server.Router()
 	d.publish(anArticle().slug("log-me"))
 	out.mu.Lock()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/vetted-cms/vetted/internal/accesslog"
 	"github.com/vetted-cms/vetted/models"
 	"github.com/vetted-cms/vetted/service"
 )
@@ -59,7 +60,7 @@ type Server struct {
 	Metrics      Metrics
 	MetricsToken string
 	// AccessLog, when set, gets one line per request (observe.go).
-	AccessLog *slog.Logger
+	AccessLog *accesslog.Logger
 	// Ready are the parts /readyz asks about besides the database.
 	Ready []ReadyCheck
 

@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		access := newLineBuffer(stderr, 64<<10, 200*time.Millisecond)
 		defer access.Close()
-		return serve(ctx, cfg, slog.New(accesslog.New(access, cfg.LogFormat, level)), stdout, stderr)
+		return serve(ctx, cfg, accesslog.New(access, cfg.LogFormat, level), stdout, stderr)
 	case "db":
 		return dbOnly(ctx, cfg, args, stdout, stderr)
 	case "audit":
@@ -170,7 +170,7 @@ func newLogger(cfg config, w io.Writer, level slog.Level) *slog.Logger {
 }
 
 // serve runs the server; accessLog gets one line per request.
-func serve(ctx context.Context, cfg config, accessLog *slog.Logger, stdout, stderr io.Writer) int {
+func serve(ctx context.Context, cfg config, accessLog *accesslog.Logger, stdout, stderr io.Writer) int {
 	started := time.Now()
 	gc := &startupGC{}
 	gc.loosen(os.Getenv)
