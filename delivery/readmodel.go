@@ -363,8 +363,10 @@ type ReadModel struct {
 	missTTL       time.Duration
 	probe         logProbe
 	cacheDir      string
-	preloaded     *Preloaded // the start-up cache, read ahead (Options.Preloaded)
-	cacheMap      []byte     // the start-up cache's file, mapped (documents point into it)
+	preloaded     *Preloaded  // the start-up cache, read ahead (Options.Preloaded)
+	cacheMap      []byte      // the start-up cache's file, mapped (documents point into it)
+	arena         *mmap.Arena // documents encoded since the start (offHeap); nil until the first
+	arenaFailed   bool
 	// cacheStale: Load did not find every live document in the cache.
 	cacheStale bool
 	// gen counts the indexes made (every change of what is served);
@@ -1432,11 +1434,48 @@ func (m *ReadModel) entryLocked(id string, b *base, prev *Entry) *Entry {
 	if len(tag) > 16 {
 		tag = tag[:16]
 	}
-	e := &Entry{Doc: newDoc(body, tag+"-").setTags(tags), ArticleID: id, Slug: b.snap.Slug, Summary: b.dec.summarize(),
+	e := &Entry{Doc: m.offHeap(newDoc(body, tag+"-")).setTags(tags), ArticleID: id, Slug: b.snap.Slug, Summary: b.dec.summarize(),
 		Topics: b.snap.Topics, base: b, relatedSig: sig, decSig: b.decSig}
 	// The entry's JSON is the sections' one copy from now on.
 	b.snap.Sections, b.dec.Sections, b.stored = nil, nil, nil
 	return e
+}
+
+// arenaLimit bounds the arena's file: about four times what 10,000
+// published articles of the seed's shape serve (230 MB). Past it (many
+// re-encodings of everything, or a far larger catalogue) new documents
+// stay on the heap until the next start.
+const arenaLimit = 1 << 30
+
+// offHeap moves a newly encoded article document's bytes into the
+// arena in the cache directory (m.mu held): served from a mapped file,
+// like the documents the start read from the start-up cache, instead of
+// the heap. Without a cache directory, or when the arena cannot be made
+// or is full, d stays as it is.
+func (m *ReadModel) offHeap(d *Doc) *Doc {
+	if m.cacheDir == "" || m.arenaFailed {
+		return d
+	}
+	if m.arena == nil {
+		a, err := mmap.NewArena(m.cacheDir, arenaLimit)
+		if err != nil {
+			m.arenaFailed = true
+			m.log.Warn("delivery: documents published from now on stay on the heap", "err", err.Error())
+			return d
+		}
+		m.arena = a
+	}
+	j := m.arena.Copy(d.JSON)
+	g := m.arena.Copy(d.Gzip)
+	if j == nil || g == nil {
+		if !m.arenaFailed {
+			m.arenaFailed = true
+			m.log.Warn("delivery: the document arena is full or cannot be written; documents published from now on stay on the heap until the next start", "bytes", m.arena.Size())
+		}
+		return d
+	}
+	d.JSON, d.Gzip = j, g
+	return d
 }
 
 // sectionsLocked returns the sections of b, which were dropped once
@@ -1881,6 +1920,19 @@ func (m *ReadModel) ListSorted(topic, order string, page, limit int) *Doc {
 
 // Topics returns the encoded topic list.
 func (m *ReadModel) Topics() *Doc { return m.cur.Load().topics }
+
+// ArenaBytes is how much the arena's file holds: the documents encoded
+// since the start, served from it (offHeap), including those replaced
+// since.
+func (m *ReadModel) ArenaBytes() int {
+	m.mu.Lock()
+	a := m.arena
+	m.mu.Unlock()
+	if a == nil {
+		return 0
+	}
+	return a.Size()
+}
 
 // Len returns how many articles are live.
 func (m *ReadModel) Len() int { return len(m.cur.Load().list) }

@@ -214,3 +214,41 @@ func TestSaveCacheWritesOnlyChanges(t *testing.T) {
 	save(m, true, "a start that encoded documents again (settings changed)")
 	save(load(), false, "the start after it")
 }
+
+// TestPublishedDocumentsLeaveTheHeap: with a cache directory, a document
+// encoded at publish is served from the read model's arena file (the
+// arena grows by exactly its JSON and gzip), whole; without one, nothing
+// goes there.
+func TestPublishedDocumentsLeaveTheHeap(t *testing.T) {
+	d := newDeliveryApp(t, delivery.Config{CacheDir: t.TempDir()}, false)
+	m := d.Sys.Model
+	before := m.ArenaBytes()
+	for _, slug := range []string{"arena-one", "arena-two"} {
+		d.publish(anArticle().slug(slug).title("Arena " + slug).sections(tenKB()...))
+		e, _, kind := m.Lookup(d.ctx, slug)
+		if kind != delivery.Found {
+			t.Fatalf("%s: kind %d", slug, kind)
+		}
+		if got, want := m.ArenaBytes()-before, len(e.JSON)+len(e.Gzip); got < want {
+			t.Errorf("%s: the arena grew by %d bytes, want at least its documents' %d", slug, got, want)
+		}
+		before = m.ArenaBytes()
+		if cap(e.JSON) != len(e.JSON) || cap(e.Gzip) != len(e.Gzip) {
+			t.Errorf("%s: the served bytes have room to append", slug)
+		}
+		for _, enc := range []string{"", "gzip"} {
+			res := d.get("/api/v1/articles/"+slug, map[string]string{"Accept-Encoding": enc})
+			if res.Code != http.StatusOK || decoded(t, res) != string(e.JSON) {
+				t.Fatalf("%s %q: %d, or not the document's bytes", slug, enc, res.Code)
+			}
+		}
+	}
+	if before == 0 {
+		t.Fatal("nothing went to the arena")
+	}
+	plain := newDeliveryApp(t, delivery.Config{}, false)
+	plain.publish(anArticle().slug("on-the-heap"))
+	if n := plain.Sys.Model.ArenaBytes(); n != 0 {
+		t.Errorf("without a cache directory the arena holds %d bytes", n)
+	}
+}
