@@ -82,20 +82,31 @@ func TestTokenCheckedOnceAtATime(t *testing.T) {
 	}
 }
 
+// testClock is a cache's clock a test moves.
+type testClock struct{ t time.Time }
+
+// accepted returns a cache (TTL 30 s) that has just accepted "vd_x.y",
+// its checker (answering at once) and its clock.
+func accepted(t *testing.T) (*gateChecker, *TokenCache, *testClock) {
+	t.Helper()
+	clock := &testClock{time.Date(2026, 11, 29, 23, 0, 0, 0, time.UTC)}
+	g := newGate(nil)
+	close(g.gate)
+	c := NewTokenCache(g, 30*time.Second)
+	c.now = func() time.Time { return clock.t }
+	if err := c.Allow(context.Background(), "vd_x.y"); err != nil {
+		t.Fatal(err)
+	}
+	return g, c, clock
+}
+
 // TestStaleTokenCheckedInTheBackground: past the TTL, requests are
 // accepted at once while one check runs; a revocation it finds holds
 // from then on; past the grace, requests wait for the check again.
 func TestStaleTokenCheckedInTheBackground(t *testing.T) {
-	now := time.Date(2026, 11, 29, 23, 0, 0, 0, time.UTC)
-	g := newGate(nil)
-	close(g.gate)
-	c := NewTokenCache(g, 30*time.Second)
-	c.now = func() time.Time { return now }
-	if err := c.Allow(context.Background(), "vd_x.y"); err != nil {
-		t.Fatal(err)
-	}
+	g, c, clock := accepted(t)
 	// Stale, and the database slow to answer: nobody waits.
-	now = now.Add(31 * time.Second)
+	clock.t = clock.t.Add(31 * time.Second)
 	g.gate = make(chan struct{})
 	g.calls.Store(0)
 	for i, err := range manyAllow(t, c, 64) {
@@ -128,7 +139,7 @@ func TestStaleTokenCheckedInTheBackground(t *testing.T) {
 	if err := c.Allow(context.Background(), "vd_x.y"); err != nil {
 		t.Fatal(err)
 	}
-	now = now.Add(36 * time.Second)
+	clock.t = clock.t.Add(36 * time.Second)
 	g.gate = make(chan struct{})
 	g.calls.Store(0)
 	waited := make(chan error, 1)
@@ -150,16 +161,9 @@ func TestStaleTokenCheckedInTheBackground(t *testing.T) {
 // TestKnownTokenSurvivesAnOutage: a token accepted before is accepted
 // while the database does not answer; an unknown one is not.
 func TestKnownTokenSurvivesAnOutage(t *testing.T) {
-	now := time.Date(2026, 11, 29, 23, 0, 0, 0, time.UTC)
-	g := newGate(nil)
-	close(g.gate)
-	c := NewTokenCache(g, 30*time.Second)
-	c.now = func() time.Time { return now }
-	if err := c.Allow(context.Background(), "vd_x.y"); err != nil {
-		t.Fatal(err)
-	}
+	g, c, clock := accepted(t)
 	g.answer.Store(&answerBox{models.Errorf(models.ErrUnavailable, "down")})
-	now = now.Add(time.Hour)
+	clock.t = clock.t.Add(time.Hour)
 	if err := c.Allow(context.Background(), "vd_x.y"); err != nil {
 		t.Errorf("known token during an outage: %v", err)
 	}
