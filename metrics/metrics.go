@@ -212,6 +212,14 @@ func (m *Metrics) ReadModel(stats func() (articles int, bytes int64)) {
 		Help: "Bytes of pre-encoded documents (JSON and gzip) the read model serves."}, func() float64 { _, b := stats(); return float64(b) }))
 }
 
+// Arena reports the bytes of the read model's document arena at each
+// scrape (documents encoded since the start, served from a mapped file;
+// past 1 GiB new ones stay on the heap until the next start).
+func (m *Metrics) Arena(bytes func() int) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "vetted_readmodel_arena_bytes",
+		Help: "Bytes written to the delivery read model's document arena since the start (limit 1 GiB)."}, func() float64 { return float64(bytes()) }))
+}
+
 // Follower reports the log follower's lag at each scrape: how many
 // events the database holds past this instance's cursor (negative when it
 // could not be read) and the time since the last sync that reached the

@@ -44,7 +44,7 @@ func TestServeMetricsAccessLogAndReadiness(t *testing.T) {
 		t.Fatalf("readyz: %d %s %v", code, body, hdr)
 	}
 	code, body, _ = get("/metrics")
-	for _, series := range []string{`vetted_db_operation_duration_seconds_count{command="find"}`, "vetted_readmodel_articles ",
+	for _, series := range []string{`vetted_db_operation_duration_seconds_count{command="find"}`, "vetted_readmodel_articles ", "vetted_readmodel_arena_bytes ",
 		"vetted_follower_events_behind 0", "vetted_follower_seconds_since_sync ", `vetted_http_requests_total{method="GET",route="/readyz",status="200"} 1`,
 		"vetted_webhook_pending 0", "process_resident_memory_bytes", "go_goroutines"} {
 		if !strings.Contains(body, series) {

@@ -63,6 +63,7 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 		sys.Model.BeginIndexing()
 	}
 	m.ReadModel(sys.Model.Size)
+	m.Arena(sys.Model.ArenaBytes)
 	m.WebhooksPending(sys.Webhooks.Pending)
 	srv.Ready = append(srv.Ready, handlers.ReadyCheck{Name: "delivery", Check: func(context.Context) error { return nil }})
 	attachDelivery(a.articles, a.svc, sys)
