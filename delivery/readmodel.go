@@ -363,9 +363,9 @@ type ReadModel struct {
 	missTTL       time.Duration
 	probe         logProbe
 	cacheDir      string
-	preloaded     *Preloaded  // the start-up cache, read ahead (Options.Preloaded)
-	cacheMap      []byte      // the start-up cache's file, mapped (documents point into it)
-	arena         *mmap.Arena // documents encoded since the start (offHeap); nil until the first
+	preloaded     *Preloaded                 // the start-up cache, read ahead (Options.Preloaded)
+	cacheMap      []byte                     // the start-up cache's file, mapped (documents point into it)
+	arena         atomic.Pointer[mmap.Arena] // documents encoded since the start (offHeap); nil until the first
 	arenaFailed   bool
 	// cacheStale: Load did not find every live document in the cache.
 	cacheStale bool
@@ -1456,22 +1456,21 @@ func (m *ReadModel) offHeap(d *Doc) *Doc {
 	if m.cacheDir == "" || m.arenaFailed {
 		return d
 	}
-	if m.arena == nil {
-		a, err := mmap.NewArena(m.cacheDir, arenaLimit)
-		if err != nil {
+	a := m.arena.Load()
+	if a == nil {
+		var err error
+		if a, err = mmap.NewArena(m.cacheDir, arenaLimit); err != nil {
 			m.arenaFailed = true
 			m.log.Warn("delivery: documents published from now on stay on the heap", "err", err.Error())
 			return d
 		}
-		m.arena = a
+		m.arena.Store(a)
 	}
-	j := m.arena.Copy(d.JSON)
-	g := m.arena.Copy(d.Gzip)
+	j := a.Copy(d.JSON)
+	g := a.Copy(d.Gzip)
 	if j == nil || g == nil {
-		if !m.arenaFailed {
-			m.arenaFailed = true
-			m.log.Warn("delivery: the document arena is full or cannot be written; documents published from now on stay on the heap until the next start", "bytes", m.arena.Size())
-		}
+		m.arenaFailed = true
+		m.log.Warn("delivery: the document arena is full or cannot be written; documents published from now on stay on the heap until the next start", "bytes", a.Size())
 		return d
 	}
 	d.JSON, d.Gzip = j, g
@@ -1923,15 +1922,13 @@ func (m *ReadModel) Topics() *Doc { return m.cur.Load().topics }
 
 // ArenaBytes is how much the arena's file holds: the documents encoded
 // since the start, served from it (offHeap), including those replaced
-// since.
+// since. It does not wait for m.mu (held through a whole Load): a
+// metrics scrape calls it.
 func (m *ReadModel) ArenaBytes() int {
-	m.mu.Lock()
-	a := m.arena
-	m.mu.Unlock()
-	if a == nil {
-		return 0
+	if a := m.arena.Load(); a != nil {
+		return a.Size()
 	}
-	return a.Size()
+	return 0
 }
 
 // Len returns how many articles are live.

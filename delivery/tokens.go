@@ -69,22 +69,24 @@ func (c *TokenCache) Allow(ctx context.Context, token string) error {
 			return nil
 		case age < c.ttl+c.ttl/6:
 			// Stale: accepted while one check runs in the background.
-			c.flight.DoChan(token, func() (any, error) {
-				bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), recheckTimeout)
-				defer cancel()
-				return nil, c.checkNow(bg, token, true)
-			})
+			c.flight.DoChan(token, c.sharedCheck(ctx, token, true))
 			return nil
 		}
 	}
-	// Shared by the requests that wait: the first one's going away must
-	// not fail the others.
-	_, err, _ := c.flight.Do(token, func() (any, error) {
-		shared, cancel := context.WithTimeout(context.WithoutCancel(ctx), recheckTimeout)
-		defer cancel()
-		return nil, c.checkNow(shared, token, known)
-	})
+	_, err, _ := c.flight.Do(token, c.sharedCheck(ctx, token, known))
 	return err
+}
+
+// sharedCheck is checkNow for singleflight: its answer is shared by the
+// requests that wait for it, so it runs with a context that outlives the
+// request that started it (that one's going away must not fail the
+// others).
+func (c *TokenCache) sharedCheck(ctx context.Context, token string, known bool) func() (any, error) {
+	return func() (any, error) {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recheckTimeout)
+		defer cancel()
+		return nil, c.checkNow(sctx, token, known)
+	}
 }
 
 // checkNow asks the database and keeps its answer; known: the token was

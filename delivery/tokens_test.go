@@ -114,6 +114,11 @@ func TestStaleTokenCheckedInTheBackground(t *testing.T) {
 			t.Fatalf("request %d: %v", i, err)
 		}
 	}
+	// The check runs in its own goroutine, registered before the requests
+	// returned: wait for it to reach the database, then count.
+	for deadline := time.Now().Add(10 * time.Second); g.calls.Load() == 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	if n := g.calls.Load(); n != 1 {
 		t.Errorf("%d database checks started, want 1", n)
 	}
