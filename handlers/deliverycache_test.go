@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vetted-cms/vetted/delivery"
 	"github.com/vetted-cms/vetted/models"
@@ -250,5 +252,56 @@ func TestPublishedDocumentsLeaveTheHeap(t *testing.T) {
 	plain.publish(anArticle().slug("on-the-heap"))
 	if n := plain.Sys.Model.ArenaBytes(); n != 0 {
 		t.Errorf("without a cache directory the arena holds %d bytes", n)
+	}
+}
+
+// TestArenaLeavesTheResidentSetWhenQuiet: publishing and serving map the
+// arena's pages into the resident set; once changes stop coming the read
+// model releases them (and calls OnQuiet), and the documents are still
+// served whole. (Quiet is 2 s: serving and measuring right after the
+// last publish take milliseconds.)
+func TestArenaLeavesTheResidentSetWhenQuiet(t *testing.T) {
+	var quiets atomic.Int32
+	d := newDeliveryApp(t, delivery.Config{CacheDir: t.TempDir(), Quiet: 2 * time.Second,
+		OnQuiet: func() { quiets.Add(1) }}, false)
+	m := d.Sys.Model
+	slugs := []string{"quiet-one", "quiet-two", "quiet-three", "quiet-four"}
+	bodies := map[string]string{}
+	serve := func() {
+		t.Helper()
+		for _, slug := range slugs {
+			for _, enc := range []string{"", "gzip"} {
+				res := d.get("/api/v1/articles/"+slug, map[string]string{"Accept-Encoding": enc})
+				if res.Code != http.StatusOK {
+					t.Fatalf("%s %q: %d", slug, enc, res.Code)
+				}
+				if body := decoded(t, res); bodies[slug] == "" {
+					bodies[slug] = body
+				} else if body != bodies[slug] {
+					t.Fatalf("%s %q: a different document after the release", slug, enc)
+				}
+			}
+		}
+	}
+	for _, slug := range slugs {
+		d.publish(anArticle().slug(slug).title("Quiet " + slug).sections(tenKB()...))
+	}
+	serve()
+	n := quiets.Load()
+	if r, err := m.ArenaResident(); err != nil || r < 16<<10 {
+		t.Fatalf("%d bytes of the arena resident after serving its documents (%v): the test sees nothing to release", r, err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); quiets.Load() == n; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("OnQuiet not called within 10 s of the last publish")
+		}
+	}
+	if r, err := m.ArenaResident(); err != nil || r > 8<<10 {
+		t.Errorf("%d bytes of the arena resident once quiet (%v)", r, err)
+	}
+	n = quiets.Load()
+	serve()
+	if time.Sleep(3 * time.Second); quiets.Load() != n {
+		t.Error("OnQuiet called again with no change since")
 	}
 }

@@ -47,7 +47,11 @@ func wireDelivery(ctx context.Context, cfg config, a *app, srv *handlers.Server,
 	sys, err := delivery.Setup(ctx, deps, delivery.Config{AllowPrivateWebhooks: cfg.WebhookAllowPrivate, Logger: slog.Default(), ObserveWebhooks: m, ImageHosts: cfg.ImageHosts, PublicURL: cfg.PublicURL,
 		Presence: delivery.PresenceOptions{MaxWait: cfg.PublishWait}, CacheDir: cfg.DataDir, Preloaded: a.preloaded, DeferIndexing: true,
 		// The start-up indexing's garbage was most of the RSS at rest.
-		OnIndexed: func() { gc.restore(); debug.FreeOSMemory(); slog.Info("search index built", "articles", idx.Len()) }})
+		OnIndexed: func() { gc.restore(); debug.FreeOSMemory(); slog.Info("search index built", "articles", idx.Len()) },
+		// A burst of publishing leaves garbage the collector would hand
+		// back over minutes, and until then it was most of the RSS at
+		// rest: hand it back once publishing stops.
+		OnQuiet: debug.FreeOSMemory})
 	if err != nil {
 		// Only a database failure during start-up gets here; serve is
 		// about to fail on the same database anyway.

@@ -3,8 +3,12 @@
 package mmap
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 )
@@ -71,6 +75,55 @@ func (a *Arena) Copy(b []byte) []byte {
 	Drop(a.mem[a.size/page*page : min((end+page-1)/page*page, a.limit)])
 	a.size = end
 	return c
+}
+
+// Release takes every page of the arena out of the process's resident
+// set; the page cache keeps them and a read maps them again. Reading one
+// byte maps up to 16 pages around it (the kernel's fault-around), so a
+// write of each new document's gzip to the database mapped most of the
+// arena: 402 MB resident at rest after publishing 10,000 articles.
+func (a *Arena) Release() {
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	page := os.Getpagesize()
+	Drop(a.mem[:min((a.size+page-1)/page*page, a.limit)])
+}
+
+// Resident is how many bytes of the arena's mapping are in the
+// process's resident set, from /proc/self/smaps.
+func (a *Arena) Resident() (int, error) {
+	if a == nil {
+		return 0, nil
+	}
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	start := strings.TrimPrefix(fmt.Sprintf("%p", &a.mem[0]), "0x") + "-"
+	in := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		switch {
+		case len(f) == 0:
+		case !strings.HasSuffix(f[0], ":"): // a mapping's first line: its address range
+			in = strings.HasPrefix(f[0], start)
+		case in && f[0] == "Rss:" && len(f) == 3 && f[2] == "kB":
+			kb, err := strconv.Atoi(f[1])
+			if err != nil {
+				return 0, fmt.Errorf("mmap: smaps: %w", err)
+			}
+			return kb << 10, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("mmap: the arena's mapping is not in /proc/self/smaps")
 }
 
 // Size is the bytes written.

@@ -15,3 +15,9 @@ func (a *Arena) Copy([]byte) []byte { return nil }
 
 // Size is 0.
 func (a *Arena) Size() int { return 0 }
+
+// Release does nothing.
+func (a *Arena) Release() {}
+
+// Resident is 0.
+func (a *Arena) Resident() (int, error) { return 0, nil }
