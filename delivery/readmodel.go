@@ -294,6 +294,9 @@ type Options struct {
 	OnQuiet func()
 	// Quiet (default 10 s) and QuietMax (default 1 min): see OnQuiet.
 	Quiet, QuietMax time.Duration
+	// ReleaseEvery (default 1 min) is how often the mapped documents'
+	// pages leave the resident set, changes or not (trimWhenQuiet).
+	ReleaseEvery time.Duration
 	// MissTTL is how long the answer of such a check is reused (default
 	// 1 s): a change this instance has not applied yet is seen at most
 	// that late by a request that missed.
@@ -364,6 +367,7 @@ type ReadModel struct {
 	changed         chan struct{}
 	onQuiet         func()
 	quiet, quietMax time.Duration
+	releaseEvery    time.Duration
 	pos             atomic.Int64
 	// liveSeq is the newest event seen that changes what is live.
 	liveSeq atomic.Int64
@@ -421,13 +425,16 @@ func New(articles Articles, users Users, proj Projection, o Options) *ReadModel 
 	if o.QuietMax <= 0 {
 		o.QuietMax = time.Minute
 	}
+	if o.ReleaseEvery <= 0 {
+		o.ReleaseEvery = time.Minute
+	}
 	m := &ReadModel{articles: articles, users: users, proj: proj, log: o.Logger, retry: o.RetryEvery, media: o.Media,
 		cursor: o.Cursor, onIndexed: o.OnIndexed, cacheDir: o.CacheDir, preloaded: o.Preloaded, deferIndexing: o.DeferIndexing, misses: missBudget{perSec: o.MissChecks}, missTTL: o.MissTTL,
 		bases: map[string]*base{}, applied: map[string]int64{}, history: map[string]string{},
 		firstPub: map[string]time.Time{}, entries: map[string]*Entry{}, persisted: map[string]projKey{}, dirty: map[string]bool{},
 		people: map[string]*models.User{}, setSrc: o.Settings, render: NewRenderer(o.ImageHosts).WithPublicURL(o.PublicURL), profiles: map[string]bool{},
 		wake: make(chan struct{}, 1), pending: map[string]*models.Article{},
-		changed: make(chan struct{}, 1), onQuiet: o.OnQuiet, quiet: o.Quiet, quietMax: o.QuietMax}
+		changed: make(chan struct{}, 1), onQuiet: o.OnQuiet, quiet: o.Quiet, quietMax: o.QuietMax, releaseEvery: o.ReleaseEvery}
 	m.mu.Lock()
 	m.setSig = settingsSig(m.settings)
 	m.rebuildLocked()
@@ -794,17 +801,21 @@ func (m *ReadModel) Start(ctx context.Context) {
 	}()
 }
 
-// trimWhenQuiet releases the arena's pages and calls OnQuiet once
-// changes stop coming: Quiet after the last change, or QuietMax after
-// the first one not yet trimmed (a steady trickle of publishes). Each
-// publish reads its new document's gzip back from the arena to write the
-// projection, which maps the pages around it; at 10,000 articles
-// published without a restart that left 402 MB of the arena resident,
-// and releasing a fully resident 256 MiB of it took 11 ms
-// (BenchmarkArenaRelease): once per quiet spell, not per publish.
+// trimWhenQuiet releases the mapped documents' pages and calls OnQuiet
+// once changes stop coming: Quiet after the last change, or QuietMax
+// after the first one not yet trimmed (a steady trickle of publishes).
+// Each publish reads its new document's gzip back from the arena to
+// write the projection, which maps the pages around it; at 10,000
+// articles published without a restart 402 MB of the arena stayed
+// resident. It also releases them every ReleaseEvery: serving maps the
+// documents it reads, and after by-slug load over 10,000 articles about
+// 400 MiB of them stayed resident for good. Releasing a fully resident
+// 256 MiB took 11 ms (BenchmarkArenaRelease).
 func (m *ReadModel) trimWhenQuiet(ctx context.Context) {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
+	tick := time.NewTicker(m.releaseEvery)
+	defer tick.Stop()
 	var first time.Time // the first change not yet trimmed
 	for {
 		select {
@@ -819,10 +830,12 @@ func (m *ReadModel) trimWhenQuiet(ctx context.Context) {
 			t.Reset(min(m.quiet, first.Add(m.quietMax).Sub(now)))
 		case <-t.C:
 			first = time.Time{}
-			m.arena.Load().Release()
+			m.releaseMapped()
 			if m.onQuiet != nil {
 				m.onQuiet()
 			}
+		case <-tick.C:
+			m.releaseMapped()
 		}
 	}
 }
@@ -1991,9 +2004,23 @@ func (m *ReadModel) ArenaBytes() int {
 	return 0
 }
 
-// ArenaResident is how many bytes of the arena are in the process's
-// resident set (0 without an arena).
-func (m *ReadModel) ArenaResident() (int, error) { return m.arena.Load().Resident() }
+// MappedResident is how many bytes of the mapped documents (the arena
+// and the start-up cache) are in the process's resident set.
+func (m *ReadModel) MappedResident() (int, error) {
+	a, err := m.arena.Load().Resident()
+	if err != nil {
+		return 0, err
+	}
+	c, err := mmap.Resident(m.cacheMap)
+	return a + c, err
+}
+
+// releaseMapped takes the mapped documents' pages out of the resident
+// set (the page cache keeps them; a read maps them again).
+func (m *ReadModel) releaseMapped() {
+	m.arena.Load().Release()
+	mmap.Drop(m.cacheMap)
+}
 
 // Len returns how many articles are live.
 func (m *ReadModel) Len() int { return len(m.cur.Load().list) }

@@ -28,9 +28,10 @@ type Config struct {
 	PublicURL string
 	// OnIndexed: see Options.OnIndexed.
 	OnIndexed func()
-	// OnQuiet and Quiet: see Options.OnQuiet.
-	OnQuiet func()
-	Quiet   time.Duration
+	// OnQuiet, Quiet and ReleaseEvery: see Options.
+	OnQuiet      func()
+	Quiet        time.Duration
+	ReleaseEvery time.Duration
 	// CacheDir: see Options.CacheDir (cmd/vetted: VETTED_DATA_DIR).
 	CacheDir string
 	// Preloaded: see Options.Preloaded.
@@ -78,7 +79,7 @@ type System struct {
 // caller connects Model.OnApply to the article store and Model to the
 // service as its Publisher, then calls Start.
 func Setup(ctx context.Context, d Deps, c Config) (*System, error) {
-	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts, Media: d.Media, PublicURL: c.PublicURL, OnIndexed: c.OnIndexed, OnQuiet: c.OnQuiet, Quiet: c.Quiet, CacheDir: c.CacheDir, Preloaded: c.Preloaded, DeferIndexing: c.DeferIndexing})
+	m := New(d.Articles, d.Users, d.Store, Options{Logger: c.Logger, Cursor: d.Cursor, Settings: d.Settings, ImageHosts: c.ImageHosts, Media: d.Media, PublicURL: c.PublicURL, OnIndexed: c.OnIndexed, OnQuiet: c.OnQuiet, Quiet: c.Quiet, ReleaseEvery: c.ReleaseEvery, CacheDir: c.CacheDir, Preloaded: c.Preloaded, DeferIndexing: c.DeferIndexing})
 	m.Search = d.Search
 	if err := m.Load(ctx); err != nil {
 		return nil, err

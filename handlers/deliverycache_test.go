@@ -288,7 +288,7 @@ func TestArenaLeavesTheResidentSetWhenQuiet(t *testing.T) {
 	}
 	serve()
 	n := quiets.Load()
-	if r, err := m.ArenaResident(); err != nil || r < 16<<10 {
+	if r, err := m.MappedResident(); err != nil || r < 16<<10 {
 		t.Fatalf("%d bytes of the arena resident after serving its documents (%v): the test sees nothing to release", r, err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); quiets.Load() == n; time.Sleep(10 * time.Millisecond) {
@@ -296,12 +296,77 @@ func TestArenaLeavesTheResidentSetWhenQuiet(t *testing.T) {
 			t.Fatal("OnQuiet not called within 10 s of the last publish")
 		}
 	}
-	if r, err := m.ArenaResident(); err != nil || r > 8<<10 {
+	if r, err := m.MappedResident(); err != nil || r > 8<<10 {
 		t.Errorf("%d bytes of the arena resident once quiet (%v)", r, err)
 	}
 	n = quiets.Load()
 	serve()
 	if time.Sleep(3 * time.Second); quiets.Load() != n {
 		t.Error("OnQuiet called again with no change since")
+	}
+}
+
+// TestServedDocumentsLeaveTheResidentSet: documents served from the
+// mapped start-up cache come into the resident set as they are read, and
+// leave it again every ReleaseEvery, with no change to wait for.
+func TestServedDocumentsLeaveTheResidentSet(t *testing.T) {
+	d := newDeliveryApp(t, delivery.Config{}, false)
+	dir := t.TempDir()
+	slugs := []string{"mapped-one", "mapped-two", "mapped-three"}
+	for _, slug := range slugs {
+		d.publish(anArticle().slug(slug).title("Mapped " + slug).sections(tenKB()...))
+	}
+	load := func(o delivery.Options) *delivery.ReadModel {
+		t.Helper()
+		o.CacheDir, o.Settings = dir, mongostore.NewSettingsStore(d.DB)
+		m := delivery.New(d.Articles, d.Svc.Users, d.Store, o)
+		if err := m.Load(d.ctx); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if err := load(delivery.Options{}).SaveCache(); err != nil {
+		t.Fatal(err)
+	}
+	m := load(delivery.Options{ReleaseEvery: 200 * time.Millisecond})
+	if m.CacheStale() {
+		t.Fatal("not loaded from the start-up cache")
+	}
+	read := func() int {
+		sum := 0
+		for _, slug := range slugs {
+			e, _, kind := m.Lookup(d.ctx, slug)
+			if kind != delivery.Found {
+				t.Fatalf("%s: kind %d", slug, kind)
+			}
+			for _, b := range [][]byte{e.JSON, e.Gzip} {
+				for _, c := range b {
+					sum += int(c)
+				}
+			}
+		}
+		return sum
+	}
+	want := read()
+	if r, err := m.MappedResident(); err != nil || r < 16<<10 {
+		t.Fatalf("%d bytes mapped and resident after reading the documents (%v): the test sees nothing to release", r, err)
+	}
+	ctx, cancel := context.WithCancel(d.ctx)
+	defer cancel()
+	m.Start(ctx)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		r, err := m.MappedResident()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bytes still resident 10 s after the start", r)
+		}
+	}
+	if read() != want {
+		t.Error("the documents read differently after the release")
 	}
 }

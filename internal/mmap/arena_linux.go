@@ -3,12 +3,8 @@
 package mmap
 
 import (
-	"bufio"
 	"bytes"
-	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 )
@@ -97,37 +93,12 @@ func (a *Arena) Release() {
 }
 
 // Resident is how many bytes of the arena's mapping are in the
-// process's resident set, from /proc/self/smaps.
+// process's resident set.
 func (a *Arena) Resident() (int, error) {
 	if a == nil {
 		return 0, nil
 	}
-	f, err := os.Open("/proc/self/smaps")
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	start := strings.TrimPrefix(fmt.Sprintf("%p", &a.mem[0]), "0x") + "-"
-	in := false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		switch {
-		case len(f) == 0:
-		case !strings.HasSuffix(f[0], ":"): // a mapping's first line: its address range
-			in = strings.HasPrefix(f[0], start)
-		case in && f[0] == "Rss:" && len(f) == 3 && f[2] == "kB":
-			kb, err := strconv.Atoi(f[1])
-			if err != nil {
-				return 0, fmt.Errorf("mmap: smaps: %w", err)
-			}
-			return kb << 10, nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
-	}
-	return 0, fmt.Errorf("mmap: the arena's mapping is not in /proc/self/smaps")
+	return Resident(a.mem)
 }
 
 // Size is the bytes written.

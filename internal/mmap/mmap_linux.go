@@ -3,7 +3,11 @@
 package mmap
 
 import (
+	"bufio"
+	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -38,4 +42,38 @@ func Unmap(b []byte) {
 	if len(b) > 0 {
 		_ = syscall.Munmap(b)
 	}
+}
+
+// Resident is how many bytes of the mapping that starts at b (File's or
+// an Arena's) are in the process's resident set, from /proc/self/smaps.
+func Resident(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	start := strings.TrimPrefix(fmt.Sprintf("%p", &b[0]), "0x") + "-"
+	in := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		switch {
+		case len(f) == 0:
+		case !strings.HasSuffix(f[0], ":"): // a mapping's first line: its address range
+			in = strings.HasPrefix(f[0], start)
+		case in && f[0] == "Rss:" && len(f) == 3 && f[2] == "kB":
+			kb, err := strconv.Atoi(f[1])
+			if err != nil {
+				return 0, fmt.Errorf("mmap: smaps: %w", err)
+			}
+			return kb << 10, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("mmap: no mapping starts at %p", &b[0])
 }
