@@ -1744,11 +1744,13 @@ func (m *ReadModel) persist(ctx context.Context) {
 		m.persisted[d.Slug] = persistedKey(d.State, d.ETag, d.Sig)
 	}
 	m.mu.Unlock()
-	if len(docs) > 0 {
-		select {
-		case m.changed <- struct{}{}:
-		default:
-		}
+	if len(docs) > 0 { // once written: the writes read the documents' gzip
+		defer func() {
+			select {
+			case m.changed <- struct{}{}:
+			default:
+			}
+		}()
 	}
 	for i := range docs {
 		d := &docs[i]
