@@ -64,6 +64,16 @@ export async function run({ test, newUser, api, shot, base, assert, saved, write
     await up.getByLabel('Alt text (required)').fill('x'.repeat(301));
     await up.getByText('301/300 — too long').waitFor();
 
+    // Choosing a file moves the focus to the alt text, but never out of a
+    // field the user is typing in (the next frame can come late).
+    const focused = () => p.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(() => ok(document.activeElement?.getAttribute('aria-label') || document.activeElement?.labels?.[0]?.textContent || document.activeElement?.tagName)))));
+    await up.getByLabel('Caption').focus();
+    await up.getByLabel('Image file').setInputFiles({ name: 'first.svg', mimeType: 'image/svg+xml', buffer: SVG });
+    assert.match(await focused(), /^Caption/, 'a chosen file took the focus out of the caption being typed');
+    await p.evaluate(() => document.activeElement?.blur());
+    await up.getByLabel('Image file').setInputFiles({ name: 'second.svg', mimeType: 'image/svg+xml', buffer: SVG });
+    assert.match(await focused(), /^Alt text/, 'the alt text is focused once a file is chosen');
+
     // An SVG (with a script) is refused by the server with its reason; the typed texts stay.
     await up.getByLabel('Image file').setInputFiles({ name: 'logo.svg', mimeType: 'image/svg+xml', buffer: SVG });
     await up.getByLabel('Alt text (required)').fill(heroAlt);

@@ -4,6 +4,12 @@ import { counter } from '../lib/content';
 import { ACCEPT, ALT_MAX, CAPTION_MAX, CREDIT_MAX, checkFile, formatBytes, uploadRefusal, type MediaItem } from '../lib/media';
 import { Alert } from './ui';
 
+/** Whether el takes typed text (a text field, a select, an editor). */
+function typingIn(el: Element | null): boolean {
+  if (el instanceof HTMLInputElement) return !['file', 'button', 'submit', 'reset', 'checkbox', 'radio'].includes(el.type);
+  return el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el instanceof HTMLElement && el.isContentEditable);
+}
+
 /**
  * Upload one image with its description: drop it on the zone or choose it
  * with the file input, describe it (alt text required, at most 300
@@ -48,7 +54,13 @@ export function MediaUpload({ onUploaded, autoFocus }: { onUploaded: (m: MediaIt
     setDone('');
     setFields({});
     setRefusal(checkFile(f));
-    requestAnimationFrame(() => altRef.current?.focus());
+    // The alt text is what to write next, unless the user is already
+    // typing somewhere (the frame can come late: a busy machine's browser
+    // moved the focus in the middle of typing the credit, and the credit
+    // went into the alt text).
+    requestAnimationFrame(() => {
+      if (!typingIn(document.activeElement)) altRef.current?.focus();
+    });
   };
 
   const onDrop = (e: DragEvent<HTMLDivElement>) => {
