@@ -288,7 +288,7 @@ type Options struct {
 	OnIndexed func()
 	// OnQuiet, when set, is called once changes stop coming (Quiet after
 	// the last, or at most QuietMax after the first not yet followed by
-	// a call), after the arena's pages left the resident set (cmd/vetted
+	// a call), after the mapped documents' pages left the resident set (cmd/vetted
 	// hands the memory a burst of publishing left behind back to the
 	// system then).
 	OnQuiet func()

@@ -73,8 +73,7 @@ func (a *Arena) Copy(b []byte) []byte {
 	// mapped the earlier ones in the same 64 KiB (about half of the arena
 	// stayed resident): out of the resident set again until served (the
 	// page cache keeps them).
-	page := os.Getpagesize()
-	Drop(a.mem[a.size/faultAround*faultAround : min((end+page-1)/page*page, a.limit)])
+	Drop(a.mem[a.size/faultAround*faultAround : a.pageEnd(end)])
 	a.size = end
 	return c
 }
@@ -88,8 +87,13 @@ func (a *Arena) Release() {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	Drop(a.mem[:a.pageEnd(a.size)])
+}
+
+// pageEnd is n rounded up to a page, within the mapping.
+func (a *Arena) pageEnd(n int) int {
 	page := os.Getpagesize()
-	Drop(a.mem[:min((a.size+page-1)/page*page, a.limit)])
+	return min((n+page-1)/page*page, a.limit)
 }
 
 // Resident is how many bytes of the arena's mapping are in the
